@@ -1,0 +1,9 @@
+DROP TABLE needs;
+DROP TABLE skillset_skills;
+DROP TABLE skillsets;
+DROP TABLE candidate_languages;
+DROP TABLE candidate_industries;
+DROP TABLE candidate_skills;
+DROP TABLE candidates;
+DROP TABLE skills;
+DROP TABLE organizations;

@@ -1,0 +1,150 @@
+//! Request extractors that turn every kind of bad input into a problem+json:
+//! JSON bodies (unknown fields refused, size bounded), JSON Merge Patch
+//! documents, query strings and path ids.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::str::FromStr;
+
+use actix_web::error::PayloadError;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::domain::FieldError;
+use crate::domain::validation::Invalid;
+use crate::error::AppError;
+
+/// The body size limit, in bytes; bigger bodies are answered 413.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON request body (`application/json` or any `+json` type).
+pub struct JsonBody<T>(pub T);
+
+/// A JSON Merge Patch (RFC 7396) body: `application/merge-patch+json`, or
+/// `application/json`.
+pub struct MergePatch(pub serde_json::Value);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = read_json_body(req, payload);
+        Box::pin(async move { parse(&bytes.await?).map(JsonBody) })
+    }
+}
+
+impl FromRequest for MergePatch {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = read_json_body(req, payload);
+        Box::pin(async move {
+            let patch: serde_json::Value = parse(&bytes.await?)?;
+            if !patch.is_object() {
+                return Err(AppError::field("", "not_an_object", "a merge patch must be a JSON object"));
+            }
+            Ok(MergePatch(patch))
+        })
+    }
+}
+
+/// Reads the body after checking its media type, within the body limit.
+fn read_json_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> impl Future<Output = Result<web::Bytes, AppError>> + use<> {
+    let limit = req.app_data::<BodyLimit>().copied().unwrap_or(BodyLimit(DEFAULT_BODY_LIMIT)).0;
+    let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let body = web::Bytes::from_request(req, payload);
+    async move {
+        let essence = content_type.as_deref().map(|ct| ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        match essence.as_deref() {
+            Some("application/json") => {}
+            Some(ct) if ct.starts_with("application/") && ct.ends_with("+json") => {}
+            other => {
+                return Err(AppError::UnsupportedMediaType(format!(
+                    "Send the body as application/json (got {}).",
+                    other.unwrap_or("no Content-Type")
+                )));
+            }
+        }
+        body.await.map_err(|e| match e.as_error::<PayloadError>() {
+            Some(PayloadError::Overflow) => AppError::PayloadTooLarge { limit },
+            _ => match e.as_response_error().status_code().as_u16() {
+                413 => AppError::PayloadTooLarge { limit },
+                _ => AppError::MalformedBody("The body could not be read.".into()),
+            },
+        })
+    }
+}
+
+pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
+
+/// Parses JSON, telling syntax errors (400) from data that does not fit
+/// the expected shape (422, with the path of the offending field).
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::MalformedBody("The body is empty; send a JSON document.".into()));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(shape_error)?;
+    de.end().map_err(|e| AppError::MalformedBody(format!("The body is not valid JSON: {e}.")))?;
+    Ok(value)
+}
+
+/// Deserializes an in-memory JSON value (a merged patch) into `T`.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(value).map_err(shape_error)
+}
+
+fn shape_error(error: serde_path_to_error::Error<serde_json::Error>) -> AppError {
+    let path = error.path().to_string();
+    let inner = error.inner();
+    use serde_json::error::Category;
+    match inner.classify() {
+        Category::Syntax | Category::Eof | Category::Io => {
+            AppError::MalformedBody(format!("The body is not valid JSON: {inner}."))
+        }
+        Category::Data => {
+            let message = inner.to_string();
+            // Drop serde_json's " at line 1 column 12": the path already says where.
+            let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+            let code = if message.starts_with("unknown field") {
+                "unknown_field"
+            } else if message.starts_with("missing field") {
+                "required"
+            } else if message.starts_with("unknown variant") {
+                "unknown_value"
+            } else {
+                "invalid_type"
+            };
+            let field = if path == "." { String::new() } else { path };
+            AppError::Validation(vec![FieldError { field, code, message }])
+        }
+    }
+}
+
+/// Applies a merge patch to the writable representation of a resource and
+/// reads the result back, so PATCH goes through the same validation as POST.
+pub fn merge<T: Serialize + DeserializeOwned>(current: &T, patch: &serde_json::Value) -> Result<T, AppError> {
+    let mut document = serde_json::to_value(current).map_err(|e| AppError::Internal(e.into()))?;
+    json_patch::merge(&mut document, patch);
+    from_value(document)
+}
+
+/// Parses an id from the path; an id that cannot exist answers 404, the
+/// same as one that does not.
+pub fn path_id<I: FromStr<Err = Invalid>>(raw: &str, what: &'static str) -> Result<I, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound(what))
+}
+
+/// Query strings that do not parse answer 400 with what was wrong.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|err, _req| AppError::InvalidQuery(format!("{err}.")).into())
+}

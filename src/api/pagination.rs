@@ -1,0 +1,99 @@
+//! The one pagination helper: page size, opaque cursors that keep the list's
+//! filters and sort, and the page envelope.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::page::{Direction, Page, PageRequest, Position};
+use crate::error::AppError;
+
+pub const DEFAULT_LIMIT: i64 = 50;
+/// The hard cap on page size; larger requests are capped, not refused.
+pub const MAX_LIMIT: i64 = 200;
+
+/// The paging part of a list's query string.
+pub struct Paging<'a> {
+    pub limit: Option<i64>,
+    pub cursor: Option<&'a str>,
+    pub sort: Option<&'a str>,
+    pub include_total: Option<bool>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Cursor<F, S> {
+    filter: F,
+    sort: S,
+    direction: Direction,
+    after: Position,
+}
+
+/// Resolves what a list request asks for. With a cursor, the filters and sort
+/// it was issued with apply and those of the query string are ignored.
+pub fn resolve<F, S>(paging: Paging<'_>, filter: F, default_sort: S) -> Result<(F, PageRequest<S>), AppError>
+where
+    F: Serialize + DeserializeOwned,
+    S: Serialize + DeserializeOwned + Copy,
+{
+    let limit = match paging.limit {
+        None => DEFAULT_LIMIT,
+        Some(n) if n < 1 => return Err(AppError::InvalidQuery("`limit` must be at least 1.".into())),
+        Some(n) => n.min(MAX_LIMIT),
+    };
+    let with_total = paging.include_total.unwrap_or(false);
+    if let Some(token) = paging.cursor {
+        let cursor: Cursor<F, S> = URL_SAFE_NO_PAD
+            .decode(token)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| AppError::InvalidQuery("`cursor` is not a cursor issued by this list.".into()))?;
+        let page = PageRequest { sort: cursor.sort, direction: cursor.direction, after: Some(cursor.after), limit, with_total };
+        return Ok((cursor.filter, page));
+    }
+    let (sort, direction) = match paging.sort {
+        None | Some("") => (default_sort, Direction::Asc),
+        Some(s) => {
+            let (name, direction) = match s.strip_prefix('-') {
+                Some(name) => (name, Direction::Desc),
+                None => (s, Direction::Asc),
+            };
+            let sort = serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|_| {
+                let allowed = serde_json::to_string(&default_sort).unwrap_or_default();
+                AppError::InvalidQuery(format!(
+                    "`sort` names no sortable field (for example {allowed}; prefix with `-` for descending)."
+                ))
+            })?;
+            (sort, direction)
+        }
+    };
+    Ok((filter, PageRequest { sort, direction, after: None, limit, with_total }))
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageOf<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+    /// How many items match the filters; present when `include_total=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+}
+
+impl<T> PageOf<T> {
+    /// Builds the envelope, minting the cursor of the next page.
+    pub fn new<D, F, S>(page: Page<D>, filter: &F, request: &PageRequest<S>, view: impl FnMut(D) -> T) -> Self
+    where
+        F: Serialize,
+        S: Serialize + Copy,
+    {
+        let next_cursor = page.next.map(|after| {
+            let cursor = Cursor { filter, sort: request.sort, direction: request.direction, after };
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
+        });
+        PageOf { items: page.items.into_iter().map(view).collect(), next_cursor, total: page.total }
+    }
+}

@@ -1,0 +1,439 @@
+//! Queries for candidates. Skills, industries and languages are child tables
+//! (lists filter on them); the descriptive lists are JSON text.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::organizations::corrupt;
+use super::page::{self, Page, PageRequest, Position, lower, seek};
+use super::schema::{candidate_industries, candidate_languages, candidate_skills, candidates};
+use super::{DbConnection, json, now};
+use crate::domain::candidate::{
+    Availability, Candidate, CandidateSkill, CandidateStatus, Consent, LanguageSkill,
+};
+use crate::domain::codes::Location;
+use crate::domain::skill::SkillLevel;
+use crate::domain::{CandidateId, Currency, DayRate, SkillKey, Stored};
+use crate::error::{AppError, AppResult};
+
+/// A candidate and when consent to keep their data was recorded.
+pub type StoredCandidate = Stored<CandidateId, (Candidate, Option<chrono::DateTime<chrono::Utc>>)>;
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = candidates, treat_none_as_null = true)]
+struct Row {
+    id: String,
+    external_id: Option<String>,
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: Option<String>,
+    headline: Option<String>,
+    summary: Option<String>,
+    city: Option<String>,
+    country: Option<String>,
+    remote_preference: String,
+    willing_to_travel: bool,
+    day_rate_amount: Option<i64>,
+    day_rate_currency: Option<String>,
+    available_from: Option<NaiveDate>,
+    available_until: Option<NaiveDate>,
+    max_engagement_months: Option<i32>,
+    years_experience: i32,
+    executive_roles: String,
+    crisis_experience: String,
+    background: String,
+    training: String,
+    status: String,
+    consent_given: bool,
+    consent_recorded_at: Option<NaiveDateTime>,
+    retention_until: Option<NaiveDate>,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = candidate_skills)]
+struct SkillRow {
+    candidate_id: String,
+    skill_key: String,
+    level: i32,
+    years: i32,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = candidate_industries)]
+struct IndustryRow {
+    candidate_id: String,
+    industry: String,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = candidate_languages)]
+struct LanguageRow {
+    candidate_id: String,
+    language: String,
+    proficiency: String,
+}
+
+/// The child rows of some candidates, by candidate id.
+#[derive(Default)]
+struct Children {
+    skills: HashMap<String, Vec<SkillRow>>,
+    industries: HashMap<String, Vec<IndustryRow>>,
+    languages: HashMap<String, Vec<LanguageRow>>,
+}
+
+impl Row {
+    fn new(
+        id: CandidateId,
+        c: &Candidate,
+        consent_recorded_at: Option<NaiveDateTime>,
+        version: i64,
+        created_at: NaiveDateTime,
+        updated_at: NaiveDateTime,
+    ) -> AppResult<Self> {
+        Ok(Row {
+            id: id.to_string(),
+            external_id: c.external_id.clone(),
+            first_name: c.first_name.clone(),
+            last_name: c.last_name.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            headline: c.headline.clone(),
+            summary: c.summary.clone(),
+            city: c.location.as_ref().and_then(|l| l.city.clone()),
+            country: c.location.as_ref().map(|l| l.country.clone()),
+            remote_preference: c.remote_preference.as_str().to_owned(),
+            willing_to_travel: c.willing_to_travel,
+            day_rate_amount: c.day_rate.map(|r| r.amount),
+            day_rate_currency: c.day_rate.map(|r| r.currency.code()),
+            available_from: c.availability.available_from,
+            available_until: c.availability.available_until,
+            max_engagement_months: c.availability.max_engagement_months,
+            years_experience: c.years_experience,
+            executive_roles: json::encode(&c.executive_roles)?,
+            crisis_experience: json::encode(&c.crisis_experience)?,
+            background: json::encode(&c.background)?,
+            training: json::encode(&c.training)?,
+            status: c.status.as_str().to_owned(),
+            consent_given: c.consent.given,
+            consent_recorded_at,
+            retention_until: c.consent.retention_until,
+            version,
+            created_at,
+            updated_at,
+        })
+    }
+
+    fn into_domain(self, children: &mut Children) -> AppResult<StoredCandidate> {
+        let skills = children.skills.remove(&self.id).unwrap_or_default();
+        let industries = children.industries.remove(&self.id).unwrap_or_default();
+        let languages = children.languages.remove(&self.id).unwrap_or_default();
+        let day_rate = match (self.day_rate_amount, self.day_rate_currency.as_deref()) {
+            (Some(amount), Some(code)) => Some(DayRate { amount, currency: Currency::parse(code).map_err(corrupt)? }),
+            _ => None,
+        };
+        let candidate = Candidate {
+            external_id: self.external_id,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            email: self.email,
+            phone: self.phone,
+            headline: self.headline,
+            summary: self.summary,
+            location: self.country.map(|country| Location { city: self.city, country }),
+            remote_preference: self.remote_preference.parse().map_err(corrupt)?,
+            willing_to_travel: self.willing_to_travel,
+            languages: languages
+                .into_iter()
+                .map(|l| Ok(LanguageSkill { language: l.language, proficiency: l.proficiency.parse().map_err(corrupt)? }))
+                .collect::<AppResult<_>>()?,
+            day_rate,
+            availability: Availability {
+                available_from: self.available_from,
+                available_until: self.available_until,
+                max_engagement_months: self.max_engagement_months,
+            },
+            years_experience: self.years_experience,
+            executive_roles: json::decode(&self.executive_roles)?,
+            industries: industries.into_iter().map(|i| i.industry).collect(),
+            crisis_experience: json::decode(&self.crisis_experience)?,
+            skills: skills
+                .into_iter()
+                .map(|s| {
+                    Ok(CandidateSkill {
+                        skill: SkillKey::parse(&s.skill_key).map_err(corrupt)?,
+                        level: SkillLevel::parse(s.level.into()).map_err(corrupt)?,
+                        years: s.years,
+                    })
+                })
+                .collect::<AppResult<_>>()?,
+            background: json::decode(&self.background)?,
+            training: json::decode(&self.training)?,
+            status: self.status.parse().map_err(corrupt)?,
+            consent: Consent { given: self.consent_given, retention_until: self.retention_until },
+        };
+        Ok(Stored {
+            id: self.id.parse().map_err(corrupt)?,
+            value: (candidate, self.consent_recorded_at.map(|t| t.and_utc())),
+            version: self.version,
+            created_at: self.created_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+        })
+    }
+}
+
+fn load_children(conn: &mut DbConnection, ids: &[&str]) -> AppResult<Children> {
+    let mut children = Children::default();
+    let skills: Vec<SkillRow> = candidate_skills::table
+        .filter(candidate_skills::candidate_id.eq_any(ids))
+        .order((candidate_skills::candidate_id, candidate_skills::level.desc(), candidate_skills::skill_key))
+        .select(SkillRow::as_select())
+        .load(conn)?;
+    for row in skills {
+        children.skills.entry(row.candidate_id.clone()).or_default().push(row);
+    }
+    let industries: Vec<IndustryRow> = candidate_industries::table
+        .filter(candidate_industries::candidate_id.eq_any(ids))
+        .order((candidate_industries::candidate_id, candidate_industries::industry))
+        .select(IndustryRow::as_select())
+        .load(conn)?;
+    for row in industries {
+        children.industries.entry(row.candidate_id.clone()).or_default().push(row);
+    }
+    let languages: Vec<LanguageRow> = candidate_languages::table
+        .filter(candidate_languages::candidate_id.eq_any(ids))
+        .order((candidate_languages::candidate_id, candidate_languages::language))
+        .select(LanguageRow::as_select())
+        .load(conn)?;
+    for row in languages {
+        children.languages.entry(row.candidate_id.clone()).or_default().push(row);
+    }
+    Ok(children)
+}
+
+fn write_children(conn: &mut DbConnection, id: &str, c: &Candidate) -> AppResult<()> {
+    diesel::delete(candidate_skills::table.filter(candidate_skills::candidate_id.eq(id))).execute(conn)?;
+    diesel::delete(candidate_industries::table.filter(candidate_industries::candidate_id.eq(id))).execute(conn)?;
+    diesel::delete(candidate_languages::table.filter(candidate_languages::candidate_id.eq(id))).execute(conn)?;
+    let skills: Vec<SkillRow> = c
+        .skills
+        .iter()
+        .map(|s| SkillRow { candidate_id: id.into(), skill_key: s.skill.to_string(), level: s.level.get().into(), years: s.years })
+        .collect();
+    let industries: Vec<IndustryRow> =
+        c.industries.iter().map(|i| IndustryRow { candidate_id: id.into(), industry: i.clone() }).collect();
+    let languages: Vec<LanguageRow> = c
+        .languages
+        .iter()
+        .map(|l| LanguageRow {
+            candidate_id: id.into(),
+            language: l.language.clone(),
+            proficiency: l.proficiency.as_str().into(),
+        })
+        .collect();
+    // One statement per row: batch inserts are not in the subset both backends share.
+    for row in &skills {
+        diesel::insert_into(candidate_skills::table).values(row).execute(conn)?;
+    }
+    for row in &industries {
+        diesel::insert_into(candidate_industries::table).values(row).execute(conn)?;
+    }
+    for row in &languages {
+        diesel::insert_into(candidate_languages::table).values(row).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Refuses a candidate whose e-mail or external id another candidate has.
+fn ensure_unique(conn: &mut DbConnection, c: &Candidate, except: Option<&str>) -> AppResult<()> {
+    let mut taken = candidates::table.filter(candidates::email.eq(&c.email)).select(candidates::id).into_boxed();
+    if let Some(id) = except {
+        taken = taken.filter(candidates::id.ne(id));
+    }
+    if taken.first::<String>(conn).optional()?.is_some() {
+        return Err(AppError::Conflict("Another candidate has this e-mail address.".into()));
+    }
+    if let Some(external_id) = &c.external_id {
+        let mut taken =
+            candidates::table.filter(candidates::external_id.eq(external_id)).select(candidates::id).into_boxed();
+        if let Some(id) = except {
+            taken = taken.filter(candidates::id.ne(id));
+        }
+        if taken.first::<String>(conn).optional()?.is_some() {
+            return Err(AppError::Conflict("Another candidate has this external id.".into()));
+        }
+    }
+    Ok(())
+}
+
+fn ensure_skills_known(conn: &mut DbConnection, c: &Candidate) -> AppResult<()> {
+    let unknown = super::skills::unknown(conn, c.skills.iter().map(|s| &s.skill))?;
+    let errors: Vec<_> = c
+        .skills
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| unknown.contains(&s.skill))
+        .map(|(i, s)| crate::domain::FieldError {
+            field: format!("skills[{i}].skill"),
+            code: "unknown_skill",
+            message: format!("`{}` is not in the skill taxonomy (see /api/v1/skills)", s.skill),
+        })
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
+}
+
+pub fn insert(conn: &mut DbConnection, c: &Candidate) -> AppResult<StoredCandidate> {
+    ensure_skills_known(conn, c)?;
+    ensure_unique(conn, c, None)?;
+    let at = now();
+    let row = Row::new(CandidateId::generate(), c, c.consent.given.then_some(at), 1, at, at)?;
+    diesel::insert_into(candidates::table).values(&row).execute(conn)?;
+    write_children(conn, &row.id, c)?;
+    get(conn, row.id.parse().map_err(corrupt)?)
+}
+
+pub fn get(conn: &mut DbConnection, id: CandidateId) -> AppResult<StoredCandidate> {
+    let id = id.to_string();
+    let row: Row = candidates::table
+        .find(&id)
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("candidate"))?;
+    let mut children = load_children(conn, &[&id])?;
+    row.into_domain(&mut children)
+}
+
+pub fn update(conn: &mut DbConnection, current: &StoredCandidate, c: &Candidate) -> AppResult<StoredCandidate> {
+    let id = current.id.to_string();
+    ensure_skills_known(conn, c)?;
+    ensure_unique(conn, c, Some(&id))?;
+    let at = now();
+    // Consent is timestamped when it is given, and forgotten when withdrawn.
+    let consent_at = match (current.value.0.consent.given, c.consent.given) {
+        (_, false) => None,
+        (true, true) => current.value.1.map(|t| t.naive_utc()),
+        (false, true) => Some(at),
+    };
+    let row = Row::new(current.id, c, consent_at, current.version + 1, current.created_at.naive_utc(), at)?;
+    diesel::update(candidates::table.find(&id)).set(&row).execute(conn)?;
+    write_children(conn, &id, c)?;
+    get(conn, current.id)
+}
+
+pub fn delete(conn: &mut DbConnection, id: CandidateId) -> AppResult<()> {
+    match diesel::delete(candidates::table.find(id.to_string())).execute(conn)? {
+        0 => Err(AppError::NotFound("candidate")),
+        _ => Ok(()),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CandidateSort {
+    CreatedAt,
+    UpdatedAt,
+    LastName,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct CandidateFilter {
+    pub q: Option<String>,
+    pub status: Option<CandidateStatus>,
+    pub skill: Option<SkillKey>,
+    pub min_level: Option<i32>,
+    pub industry: Option<String>,
+    pub language: Option<String>,
+    pub country: Option<String>,
+    pub available_by: Option<NaiveDate>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &CandidateFilter,
+    page: &PageRequest<CandidateSort>,
+) -> AppResult<Page<StoredCandidate>> {
+    let filtered = || {
+        let mut query = candidates::table.into_boxed();
+        if let Some(q) = &filter.q {
+            let pattern = page::contains_pattern(q);
+            query = query.filter(
+                lower(candidates::first_name)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(candidates::last_name).like(pattern.clone()).escape('\\'))
+                    .or(lower(candidates::headline.assume_not_null()).like(pattern).escape('\\')),
+            );
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(candidates::status.eq(status.as_str()));
+        }
+        if let Some(skill) = &filter.skill {
+            let holders = candidate_skills::table
+                .filter(candidate_skills::skill_key.eq(skill.to_string()))
+                .filter(candidate_skills::level.ge(filter.min_level.unwrap_or(1)))
+                .select(candidate_skills::candidate_id);
+            query = query.filter(candidates::id.eq_any(holders));
+        }
+        if let Some(industry) = &filter.industry {
+            let holders = candidate_industries::table
+                .filter(candidate_industries::industry.eq(industry.to_lowercase()))
+                .select(candidate_industries::candidate_id);
+            query = query.filter(candidates::id.eq_any(holders));
+        }
+        if let Some(language) = &filter.language {
+            let speakers = candidate_languages::table
+                .filter(candidate_languages::language.eq(language.clone()))
+                .select(candidate_languages::candidate_id);
+            query = query.filter(candidates::id.eq_any(speakers));
+        }
+        if let Some(country) = &filter.country {
+            query = query.filter(candidates::country.eq(country.clone()));
+        }
+        if let Some(date) = filter.available_by {
+            query = query
+                .filter(candidates::available_from.is_null().or(candidates::available_from.le(date)))
+                .filter(candidates::available_until.is_null().or(candidates::available_until.ge(date)));
+        }
+        if let Some(since) = filter.updated_since {
+            query = query.filter(candidates::updated_at.ge(since));
+        }
+        query
+    };
+    let total = if page.with_total { Some(filtered().count().get_result(conn)?) } else { None };
+    let query = filtered().select(Row::as_select()).limit(page.limit + 1);
+    let after = page.after.as_ref();
+    let (id, dir) = (candidates::id, page.direction);
+    let rows: Vec<Row> = match page.sort {
+        CandidateSort::CreatedAt => {
+            let after = after.map(|p| p.timestamp().map(|t| (t, p.id.clone()))).transpose()?;
+            seek!(query, candidates::created_at, id, dir, after).load(conn)?
+        }
+        CandidateSort::UpdatedAt => {
+            let after = after.map(|p| p.timestamp().map(|t| (t, p.id.clone()))).transpose()?;
+            seek!(query, candidates::updated_at, id, dir, after).load(conn)?
+        }
+        CandidateSort::LastName => {
+            let after = after.map(|p| (p.value.clone(), p.id.clone()));
+            seek!(query, candidates::last_name, id, dir, after).load(conn)?
+        }
+    };
+    let sort = page.sort;
+    let page = Page::from_rows(rows, page.limit, total, |row| Position {
+        value: match sort {
+            CandidateSort::CreatedAt => page::timestamp_value(&row.created_at),
+            CandidateSort::UpdatedAt => page::timestamp_value(&row.updated_at),
+            CandidateSort::LastName => row.last_name.clone(),
+        },
+        id: row.id.clone(),
+    });
+    let ids: Vec<&str> = page.items.iter().map(|r| r.id.as_str()).collect();
+    let mut children = load_children(conn, &ids)?;
+    page.try_map(|row| row.into_domain(&mut children))
+}

@@ -1,0 +1,267 @@
+//! Storage: one binary speaks SQLite (embedded, the default) and PostgreSQL,
+//! chosen by `DATABASE_URL`. Diesel is blocking, so every query runs on the
+//! blocking thread pool through [`Database::read`] and [`Database::write`].
+
+mod json;
+pub mod page;
+pub mod candidates;
+pub mod needs;
+pub mod seed;
+pub mod skills;
+pub mod skillsets;
+pub mod organizations;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{NaiveDateTime, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{ManageConnection, Pool, R2D2Connection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::{AppError, AppResult};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// How long a SQLite writer waits for another process's write lock.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+/// How long a request waits for a free connection before answering 503.
+const POOL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A connection to either backend; queries written once run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Where the data lives, parsed from `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    /// `postgres://` or `postgresql://` selects PostgreSQL; `sqlite://PATH`,
+    /// `sqlite:PATH` or a plain path selects SQLite.
+    pub fn parse(url: &str) -> anyhow::Result<Self> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_owned()));
+        }
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        anyhow::ensure!(!path.is_empty(), "DATABASE_URL names no SQLite file");
+        anyhow::ensure!(
+            !path.contains(":memory:") && !path.starts_with("file:"),
+            "DATABASE_URL must name a SQLite file: an in-memory database is not shared between connections"
+        );
+        Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Postgres(_) => "postgresql",
+            DatabaseUrl::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+/// Opens connections of the backend the URL names; SQLite connections get
+/// the pragmas durability and concurrency depend on.
+#[derive(Debug)]
+struct Connector(DatabaseUrl);
+
+impl ManageConnection for Connector {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        use diesel::r2d2::Error::{ConnectionError, QueryError};
+        match &self.0 {
+            DatabaseUrl::Postgres(url) => {
+                diesel::PgConnection::establish(url).map(DbConnection::Postgresql).map_err(ConnectionError)
+            }
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn =
+                    diesel::SqliteConnection::establish(&path.to_string_lossy()).map_err(ConnectionError)?;
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = FULL;
+                     PRAGMA foreign_keys = ON;"
+                ))
+                .map_err(QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+type DbPool = Pool<Connector>;
+
+/// The database handle the app shares: a pool for reads and one for writes.
+/// On SQLite the write pool holds a single connection, so writers of this
+/// process queue for it instead of failing with "database is locked"; every
+/// write transaction also takes the lock up front (`BEGIN IMMEDIATE`) in case
+/// another process writes to the same file. On PostgreSQL both are one pool.
+#[derive(Clone)]
+pub struct Database {
+    reader: DbPool,
+    writer: DbPool,
+    url: DatabaseUrl,
+}
+
+impl Database {
+    /// Connects, creating the SQLite file and its folder if needed.
+    /// `pool_size` bounds the connections reads use at once.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<Self> {
+        let build = |size: u32| {
+            Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(POOL_TIMEOUT)
+                .build(Connector(url.clone()))
+                .with_context(|| format!("connecting to the {} database", url.backend_name()))
+        };
+        match url {
+            DatabaseUrl::Sqlite(path) => {
+                create_parent_dir(path)?;
+                let writer = build(1)?;
+                let reader = build(pool_size)?;
+                Ok(Self { reader, writer, url: url.clone() })
+            }
+            DatabaseUrl::Postgres(_) => {
+                let pool = build(pool_size)?;
+                Ok(Self { reader: pool.clone(), writer: pool, url: url.clone() })
+            }
+        }
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Applies the migrations not yet applied; returns their names.
+    pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
+        let mut conn = self.writer.get().context("getting a connection to migrate")?;
+        let applied = match &mut *conn {
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+            DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        }
+        .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
+        Ok(applied.iter().map(ToString::to_string).collect())
+    }
+
+    /// Reverts every migration (used by the reversibility test).
+    pub fn revert_all_migrations(&self) -> anyhow::Result<()> {
+        let mut conn = self.writer.get().context("getting a connection to revert migrations")?;
+        match &mut *conn {
+            DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(drop),
+            DbConnection::Postgresql(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(drop),
+        }
+        .map_err(|e| anyhow::anyhow!("reverting migrations: {e}"))
+    }
+
+    /// Runs `f` on a read connection, off the async workers.
+    pub async fn read<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.reader.clone();
+        actix_web::web::block(move || f(&mut *pool.get()?)).await?
+    }
+
+    /// Runs `f` in one write transaction, off the async workers: all of it
+    /// lands or none of it does.
+    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.writer.clone();
+        actix_web::web::block(move || write_transaction(&mut *pool.get()?, f)).await?
+    }
+
+    /// The same as [`Database::write`], for code that already runs off the async workers.
+    pub fn write_blocking<T>(&self, f: impl FnOnce(&mut DbConnection) -> AppResult<T>) -> AppResult<T> {
+        write_transaction(&mut *self.writer.get()?, f)
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> AppResult<()> {
+        self.read(|conn| conn.ping().map_err(AppError::from)).await
+    }
+}
+
+fn write_transaction<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> AppResult<T>,
+) -> AppResult<T> {
+    match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) = Manager::rollback_transaction(conn) {
+                tracing::error!(%rollback, "rolling back a failed write");
+            }
+            Err(error)
+        }
+    }
+}
+
+fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating the data folder {}", dir.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The current time as stored: UTC, to the microsecond (both backends keep
+/// microseconds, so a value reads back exactly as written).
+pub fn now() -> NaiveDateTime {
+    use chrono::{DurationRound, TimeDelta};
+    let now = Utc::now();
+    now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now).naive_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap(),
+            DatabaseUrl::Postgres("postgres://u@h/db".into())
+        );
+        assert!(matches!(DatabaseUrl::parse("postgresql://h/db").unwrap(), DatabaseUrl::Postgres(_)));
+        assert_eq!(DatabaseUrl::parse("sqlite://data/x.db").unwrap(), DatabaseUrl::Sqlite("data/x.db".into()));
+        assert_eq!(DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(), DatabaseUrl::Sqlite("/tmp/x.db".into()));
+        assert_eq!(DatabaseUrl::parse("x.db").unwrap(), DatabaseUrl::Sqlite("x.db".into()));
+        assert!(DatabaseUrl::parse("sqlite://:memory:").is_err());
+        assert!(DatabaseUrl::parse("").is_err());
+    }
+}

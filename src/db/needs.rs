@@ -1,0 +1,271 @@
+//! Queries for needs (mandates) and the rules that involve other records.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::organizations::corrupt;
+use super::page::{self, Page, PageRequest, Position, lower, seek};
+use super::schema::{needs, skillsets};
+use super::{DbConnection, json, now};
+use crate::domain::codes::Location;
+use crate::domain::need::{Need, NeedReason, NeedStatus, Urgency};
+use crate::domain::{CrisisSignal, Currency, DayRate, FieldError, NeedId, OrganizationId, SkillsetId, Stored};
+use crate::error::{AppError, AppResult};
+
+/// A need and when it was first opened.
+pub type StoredNeed = Stored<NeedId, (Need, Option<chrono::DateTime<chrono::Utc>>)>;
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = needs, treat_none_as_null = true)]
+struct Row {
+    id: String,
+    organization_id: String,
+    title: String,
+    reason: String,
+    crisis_signals: String,
+    skillset_id: Option<String>,
+    start_by: Option<NaiveDate>,
+    duration_months: Option<i32>,
+    budget_amount: Option<i64>,
+    budget_currency: Option<String>,
+    city: Option<String>,
+    country: Option<String>,
+    remote_policy: String,
+    urgency: String,
+    status: String,
+    charter: String,
+    opened_at: Option<NaiveDateTime>,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl Row {
+    fn new(
+        id: NeedId,
+        n: &Need,
+        opened_at: Option<NaiveDateTime>,
+        version: i64,
+        created_at: NaiveDateTime,
+        updated_at: NaiveDateTime,
+    ) -> AppResult<Self> {
+        Ok(Row {
+            id: id.to_string(),
+            organization_id: n.organization_id.to_string(),
+            title: n.title.clone(),
+            reason: n.reason.as_str().into(),
+            crisis_signals: json::encode(&n.crisis_signals)?,
+            skillset_id: n.skillset_id.map(|s| s.to_string()),
+            start_by: n.start_by,
+            duration_months: n.duration_months,
+            budget_amount: n.day_rate_budget.map(|b| b.amount),
+            budget_currency: n.day_rate_budget.map(|b| b.currency.code()),
+            city: n.location.as_ref().and_then(|l| l.city.clone()),
+            country: n.location.as_ref().map(|l| l.country.clone()),
+            remote_policy: n.remote_policy.as_str().into(),
+            urgency: n.urgency.as_str().into(),
+            status: n.status.as_str().into(),
+            charter: json::encode(&n.charter)?,
+            opened_at,
+            version,
+            created_at,
+            updated_at,
+        })
+    }
+
+    fn into_domain(self) -> AppResult<StoredNeed> {
+        let day_rate_budget = match (self.budget_amount, self.budget_currency.as_deref()) {
+            (Some(amount), Some(code)) => Some(DayRate { amount, currency: Currency::parse(code).map_err(corrupt)? }),
+            _ => None,
+        };
+        let need = Need {
+            organization_id: self.organization_id.parse().map_err(corrupt)?,
+            title: self.title,
+            reason: self.reason.parse().map_err(corrupt)?,
+            crisis_signals: json::decode(&self.crisis_signals)?,
+            skillset_id: self.skillset_id.as_deref().map(str::parse).transpose().map_err(corrupt)?,
+            start_by: self.start_by,
+            duration_months: self.duration_months,
+            day_rate_budget,
+            location: self.country.map(|country| Location { city: self.city, country }),
+            remote_policy: self.remote_policy.parse().map_err(corrupt)?,
+            urgency: self.urgency.parse().map_err(corrupt)?,
+            status: self.status.parse().map_err(corrupt)?,
+            charter: json::decode(&self.charter)?,
+        };
+        Ok(Stored {
+            id: self.id.parse().map_err(corrupt)?,
+            value: (need, self.opened_at.map(|t| t.and_utc())),
+            version: self.version,
+            created_at: self.created_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+        })
+    }
+}
+
+/// Checks what the need refers to: its organization, and a skillset that is
+/// a global template or the organization's own.
+fn ensure_references(conn: &mut DbConnection, n: &Need) -> AppResult<()> {
+    let mut errors = Vec::new();
+    if !super::organizations::exists(conn, n.organization_id)? {
+        errors.push(FieldError {
+            field: "organization_id".into(),
+            code: "unknown_organization",
+            message: "no organization has this id".into(),
+        });
+    }
+    if let Some(skillset) = n.skillset_id {
+        let owner: Option<Option<String>> = skillsets::table
+            .find(skillset.to_string())
+            .select(skillsets::organization_id)
+            .first(conn)
+            .optional()?;
+        match owner {
+            None => errors.push(FieldError {
+                field: "skillset_id".into(),
+                code: "unknown_skillset",
+                message: "no ideal skillset has this id".into(),
+            }),
+            Some(Some(owner)) if owner != n.organization_id.to_string() => errors.push(FieldError {
+                field: "skillset_id".into(),
+                code: "foreign_skillset",
+                message: "the skillset belongs to another organization; use a global template or one of this organization's".into(),
+            }),
+            Some(_) => {}
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
+}
+
+pub fn insert(conn: &mut DbConnection, n: &Need) -> AppResult<StoredNeed> {
+    ensure_references(conn, n)?;
+    let at = now();
+    let opened_at = (n.status == NeedStatus::Open).then_some(at);
+    let row = Row::new(NeedId::generate(), n, opened_at, 1, at, at)?;
+    diesel::insert_into(needs::table).values(&row).execute(conn)?;
+    row.into_domain()
+}
+
+pub fn get(conn: &mut DbConnection, id: NeedId) -> AppResult<StoredNeed> {
+    needs::table
+        .find(id.to_string())
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("need"))?
+        .into_domain()
+}
+
+pub fn update(conn: &mut DbConnection, current: &StoredNeed, n: &Need) -> AppResult<StoredNeed> {
+    let (before, opened_at) = &current.value;
+    if n.organization_id != before.organization_id {
+        return Err(AppError::field(
+            "organization_id",
+            "immutable",
+            "a need cannot move to another organization; create a new need instead",
+        ));
+    }
+    if !before.status.can_move_to(n.status) {
+        let allowed: Vec<&str> = before.status.allowed_moves().iter().map(NeedStatus::as_str).collect();
+        return Err(AppError::Conflict(format!(
+            "A need cannot move from `{}` to `{}`; allowed: {}.",
+            before.status,
+            n.status,
+            if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") }
+        )));
+    }
+    ensure_references(conn, n)?;
+    let at = now();
+    let opened_at = opened_at.map(|t| t.naive_utc()).or((n.status == NeedStatus::Open).then_some(at));
+    let row = Row::new(current.id, n, opened_at, current.version + 1, current.created_at.naive_utc(), at)?;
+    diesel::update(needs::table.find(&row.id)).set(&row).execute(conn)?;
+    row.into_domain()
+}
+
+pub fn delete(conn: &mut DbConnection, id: NeedId) -> AppResult<()> {
+    match diesel::delete(needs::table.find(id.to_string())).execute(conn)? {
+        0 => Err(AppError::NotFound("need")),
+        _ => Ok(()),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NeedSort {
+    CreatedAt,
+    UpdatedAt,
+    Title,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct NeedFilter {
+    pub q: Option<String>,
+    pub organization_id: Option<OrganizationId>,
+    pub status: Option<NeedStatus>,
+    pub reason: Option<NeedReason>,
+    pub urgency: Option<Urgency>,
+    pub crisis_signal: Option<CrisisSignal>,
+    pub skillset_id: Option<SkillsetId>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+pub fn list(conn: &mut DbConnection, filter: &NeedFilter, page: &PageRequest<NeedSort>) -> AppResult<Page<StoredNeed>> {
+    let filtered = || {
+        let mut query = needs::table.into_boxed();
+        if let Some(q) = &filter.q {
+            query = query.filter(lower(needs::title).like(page::contains_pattern(q)).escape('\\'));
+        }
+        if let Some(org) = filter.organization_id {
+            query = query.filter(needs::organization_id.eq(org.to_string()));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(needs::status.eq(status.as_str()));
+        }
+        if let Some(reason) = filter.reason {
+            query = query.filter(needs::reason.eq(reason.as_str()));
+        }
+        if let Some(urgency) = filter.urgency {
+            query = query.filter(needs::urgency.eq(urgency.as_str()));
+        }
+        if let Some(signal) = filter.crisis_signal {
+            // Signals are stored as a JSON array of fixed words, so the quoted
+            // word matches exactly one element.
+            query = query.filter(needs::crisis_signals.like(format!("%\"{}\"%", signal.as_str())));
+        }
+        if let Some(skillset) = filter.skillset_id {
+            query = query.filter(needs::skillset_id.eq(skillset.to_string()));
+        }
+        if let Some(since) = filter.updated_since {
+            query = query.filter(needs::updated_at.ge(since));
+        }
+        query
+    };
+    let total = if page.with_total { Some(filtered().count().get_result(conn)?) } else { None };
+    let query = filtered().select(Row::as_select()).limit(page.limit + 1);
+    let after = page.after.as_ref();
+    let (id, dir) = (needs::id, page.direction);
+    let rows: Vec<Row> = match page.sort {
+        NeedSort::CreatedAt => {
+            let after = after.map(|p| p.timestamp().map(|t| (t, p.id.clone()))).transpose()?;
+            seek!(query, needs::created_at, id, dir, after).load(conn)?
+        }
+        NeedSort::UpdatedAt => {
+            let after = after.map(|p| p.timestamp().map(|t| (t, p.id.clone()))).transpose()?;
+            seek!(query, needs::updated_at, id, dir, after).load(conn)?
+        }
+        NeedSort::Title => {
+            let after = after.map(|p| (p.value.clone(), p.id.clone()));
+            seek!(query, needs::title, id, dir, after).load(conn)?
+        }
+    };
+    let sort = page.sort;
+    Page::from_rows(rows, page.limit, total, |row| Position {
+        value: match sort {
+            NeedSort::CreatedAt => page::timestamp_value(&row.created_at),
+            NeedSort::UpdatedAt => page::timestamp_value(&row.updated_at),
+            NeedSort::Title => row.title.clone(),
+        },
+        id: row.id.clone(),
+    })
+    .try_map(Row::into_domain)
+}

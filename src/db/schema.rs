@@ -1,0 +1,165 @@
+//! Diesel's view of the tables in `migrations/` (the same on both backends).
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        name -> Text,
+        industry -> Nullable<Text>,
+        size -> Nullable<Text>,
+        region -> Nullable<Text>,
+        country -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    skills (key) {
+        key -> Text,
+        name -> Text,
+        category -> Text,
+        description -> Nullable<Text>,
+        builtin -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    candidates (id) {
+        id -> Text,
+        external_id -> Nullable<Text>,
+        first_name -> Text,
+        last_name -> Text,
+        email -> Text,
+        phone -> Nullable<Text>,
+        headline -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        city -> Nullable<Text>,
+        country -> Nullable<Text>,
+        remote_preference -> Text,
+        willing_to_travel -> Bool,
+        day_rate_amount -> Nullable<BigInt>,
+        day_rate_currency -> Nullable<Text>,
+        available_from -> Nullable<Date>,
+        available_until -> Nullable<Date>,
+        max_engagement_months -> Nullable<Integer>,
+        years_experience -> Integer,
+        executive_roles -> Text,
+        crisis_experience -> Text,
+        background -> Text,
+        training -> Text,
+        status -> Text,
+        consent_given -> Bool,
+        consent_recorded_at -> Nullable<Timestamp>,
+        retention_until -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    candidate_skills (candidate_id, skill_key) {
+        candidate_id -> Text,
+        skill_key -> Text,
+        level -> Integer,
+        years -> Integer,
+    }
+}
+
+diesel::table! {
+    candidate_industries (candidate_id, industry) {
+        candidate_id -> Text,
+        industry -> Text,
+    }
+}
+
+diesel::table! {
+    candidate_languages (candidate_id, language) {
+        candidate_id -> Text,
+        language -> Text,
+        proficiency -> Text,
+    }
+}
+
+diesel::table! {
+    skillsets (id) {
+        id -> Text,
+        organization_id -> Nullable<Text>,
+        name -> Text,
+        role_title -> Nullable<Text>,
+        description -> Nullable<Text>,
+        min_years_experience -> Integer,
+        industries -> Text,
+        background -> Text,
+        training -> Text,
+        languages -> Text,
+        crisis_experience -> Text,
+        builtin -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    skillset_skills (skillset_id, skill_key) {
+        skillset_id -> Text,
+        skill_key -> Text,
+        required -> Bool,
+        min_level -> Integer,
+        weight -> Integer,
+        must_have -> Bool,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    needs (id) {
+        id -> Text,
+        organization_id -> Text,
+        title -> Text,
+        reason -> Text,
+        crisis_signals -> Text,
+        skillset_id -> Nullable<Text>,
+        start_by -> Nullable<Date>,
+        duration_months -> Nullable<Integer>,
+        budget_amount -> Nullable<BigInt>,
+        budget_currency -> Nullable<Text>,
+        city -> Nullable<Text>,
+        country -> Nullable<Text>,
+        remote_policy -> Text,
+        urgency -> Text,
+        status -> Text,
+        charter -> Text,
+        opened_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(candidate_skills -> candidates (candidate_id));
+diesel::joinable!(candidate_skills -> skills (skill_key));
+diesel::joinable!(candidate_industries -> candidates (candidate_id));
+diesel::joinable!(candidate_languages -> candidates (candidate_id));
+diesel::joinable!(skillset_skills -> skillsets (skillset_id));
+diesel::joinable!(skillset_skills -> skills (skill_key));
+diesel::joinable!(skillsets -> organizations (organization_id));
+diesel::joinable!(needs -> organizations (organization_id));
+diesel::joinable!(needs -> skillsets (skillset_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    skills,
+    candidates,
+    candidate_skills,
+    candidate_industries,
+    candidate_languages,
+    skillsets,
+    skillset_skills,
+    needs,
+);

@@ -1,0 +1,195 @@
+//! The one error type of the service and its one mapping to HTTP: every error
+//! leaves as `application/problem+json` (RFC 9457) with a stable `type` per
+//! kind. Unexpected errors are logged with their cause and answered with a
+//! body that reveals nothing internal.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::FieldError;
+
+/// Prefix of every problem `type`; the suffix names the kind and never changes.
+pub const PROBLEM_TYPE_PREFIX: &str = "urn:interim-tracker:problem:";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("malformed body: {0}")]
+    MalformedBody(String),
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("body larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// A validation failure of one field.
+    pub fn field(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Validation(vec![FieldError { field: field.into(), code, message: message.into() }])
+    }
+
+    /// The stable kind (suffix of `type`) and title of this error.
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            AppError::NotFound(_) => ("not-found", "Resource not found"),
+            AppError::Validation(_) => ("validation-failed", "The request body is invalid"),
+            AppError::MalformedBody(_) => ("malformed-body", "The request body could not be read"),
+            AppError::InvalidQuery(_) => ("invalid-query", "The query parameters are invalid"),
+            AppError::Conflict(_) => ("conflict", "The request conflicts with the current state"),
+            AppError::PayloadTooLarge { .. } => ("payload-too-large", "The request body is too large"),
+            AppError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            AppError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
+            AppError::Unavailable(_) => ("service-unavailable", "The service is temporarily unavailable"),
+            AppError::Internal(_) => ("internal-error", "Internal server error"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            AppError::NotFound(what) => format!("No {what} exists with this id."),
+            AppError::Validation(errors) => {
+                format!("{} field(s) are invalid; see `errors`.", errors.len())
+            }
+            AppError::MalformedBody(d) | AppError::InvalidQuery(d) | AppError::Conflict(d) => d.clone(),
+            AppError::UnsupportedMediaType(d) => d.clone(),
+            AppError::PayloadTooLarge { limit } => format!("The body must not exceed {limit} bytes."),
+            AppError::MethodNotAllowed => "This method is not supported on this resource.".into(),
+            AppError::Unavailable(_) => "The database is busy or unreachable; retry shortly.".into(),
+            AppError::Internal(_) => "An unexpected error occurred; it has been logged.".into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:interim-tracker:problem:validation-failed",
+    "title": "The request body is invalid",
+    "status": 422,
+    "detail": "1 field(s) are invalid; see `errors`.",
+    "errors": [{"field": "skills[0].level", "code": "out_of_range", "message": "must be between 1 and 5"}]
+}))]
+pub struct Problem {
+    /// Stable identifier of the kind of problem.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Per-field details, for `validation-failed`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<ProblemFieldError>)]
+    pub errors: Vec<FieldError>,
+}
+
+/// One invalid field of a request.
+#[derive(Debug, Serialize, ToSchema)]
+#[allow(dead_code)] // documents the shape of `FieldError` for the spec
+pub struct ProblemFieldError {
+    /// JSON path of the field, such as `skills[2].level`.
+    pub field: String,
+    /// Stable code: `required`, `out_of_range`, `unknown_field`, `invalid_format`, ...
+    pub code: String,
+    pub message: String,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::MalformedBody(_) | AppError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        match self {
+            AppError::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
+            AppError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            _ => tracing::debug!(error = %self, "request refused"),
+        }
+        let (kind, title) = self.kind();
+        let problem = Problem {
+            problem_type: format!("{PROBLEM_TYPE_PREFIX}{kind}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            errors: match self {
+                AppError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+        }
+        response.json(problem)
+    }
+}
+
+impl From<DieselError> for AppError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => AppError::NotFound("resource"),
+            DieselError::DatabaseError(kind, info) => match kind {
+                DatabaseErrorKind::UniqueViolation => {
+                    AppError::Conflict("A record with the same unique value already exists.".into())
+                }
+                DatabaseErrorKind::ForeignKeyViolation => {
+                    AppError::Conflict("The record is referenced by, or refers to, records that prevent this change.".into())
+                }
+                DatabaseErrorKind::SerializationFailure => {
+                    AppError::Conflict("A concurrent change got there first; retry the request.".into())
+                }
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                    AppError::Unavailable(info.message().to_owned())
+                }
+                // SQLite reports lock contention as a plain error.
+                _ if info.message().contains("database is locked") || info.message().contains("busy") => {
+                    AppError::Unavailable(info.message().to_owned())
+                }
+                _ => AppError::Internal(anyhow::anyhow!("database error: {}", info.message())),
+            },
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        AppError::Unavailable(error.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(_: actix_web::error::BlockingError) -> Self {
+        AppError::Unavailable("the blocking thread pool is shut down".into())
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

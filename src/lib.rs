@@ -1,0 +1,94 @@
+//! interim-tracker: track interim executives, the ideal skillsets
+//! organizations need, their needs and the assignments that fill them.
+//!
+//! The library builds the whole service so that `main` and the tests start
+//! exactly the same thing: [`Application::build`] connects, migrates, ships
+//! the catalog and binds; [`Application::run`] serves until SIGTERM or Ctrl-C.
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod telemetry;
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::extract::{self, BodyLimit};
+use crate::config::Config;
+use crate::db::{Database, DatabaseUrl};
+use crate::error::AppError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Database,
+}
+
+/// Opens the database, applies pending migrations and ships the catalog.
+pub fn prepare_database(config: &Config) -> anyhow::Result<Database> {
+    let url = DatabaseUrl::parse(&config.database_url)?;
+    let db = Database::connect(&url, config.database_pool_size)?;
+    let applied = db.migrate()?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, backend = url.backend_name(), "migrations applied");
+    }
+    db::seed::ship_catalog(&db).map_err(|e| anyhow::anyhow!("shipping the catalog: {e}"))?;
+    Ok(db)
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+impl Application {
+    /// Prepares the database and binds `config.bind_addr` (port 0 picks a free port).
+    pub fn build(config: &Config) -> anyhow::Result<Self> {
+        let db = prepare_database(config)?;
+        let listener = TcpListener::bind(config.bind_addr).with_context(|| format!("binding {}", config.bind_addr))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState { db };
+        let spec = api::openapi();
+        let body_limit = usize::try_from(config.max_body_bytes).unwrap_or(extract::DEFAULT_BODY_LIMIT);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(state.clone()))
+                .app_data(BodyLimit(body_limit))
+                .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(extract::query_config())
+                .wrap(from_fn(telemetry::request_id))
+                .configure(|cfg| api::configure(&mut utoipa_actix_web::service_config::ServiceConfig::new(cfg)))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+                .default_service(web::to(not_found))
+        })
+        .shutdown_timeout(config.shutdown_timeout_secs)
+        .client_request_timeout(Duration::from_secs(10))
+        .listen(listener)?;
+        if let Some(workers) = config.workers {
+            server = server.workers(workers);
+        }
+        Ok(Self { server: server.run(), port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound("route"))
+}

@@ -1,0 +1,33 @@
+use clap::Parser;
+use interim_tracker::config::{Cli, Command};
+use interim_tracker::{Application, api, demo, prepare_database, telemetry};
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    // A missing .env is normal; values already in the environment win.
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let config = cli.config;
+    telemetry::init(&config.log_level, &config.log_format);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(&config)?;
+            let addr = format!("http://{}:{}", config.bind_addr.ip(), app.port());
+            tracing::info!("serving the API on {addr}/api/v1; Swagger UI at {addr}/docs/");
+            app.run().await?;
+        }
+        Command::Migrate => {
+            prepare_database(&config)?;
+            tracing::info!("the database is up to date");
+        }
+        Command::Openapi => {
+            println!("{}", api::openapi().to_pretty_json()?);
+        }
+        Command::DemoData => {
+            let db = prepare_database(&config)?;
+            let summary = actix_web::web::block(move || demo::load(&db)).await??;
+            println!("{summary}");
+        }
+    }
+    Ok(())
+}
