@@ -6,7 +6,11 @@ use std::net::SocketAddr;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "interim-tracker", version, about = "Track interim executives, their skillsets, needs and assignments")]
+#[command(
+    name = "interim-tracker",
+    version,
+    about = "Track interim executives, their skillsets, needs and assignments"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

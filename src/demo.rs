@@ -1,1 +1,3 @@
-pub fn load(_db: &crate::db::Database) -> anyhow::Result<String> { Ok(String::new()) }
+pub fn load(_db: &crate::db::Database) -> anyhow::Result<String> {
+    Ok(String::new())
+}

@@ -160,9 +160,9 @@ impl From<DieselError> for AppError {
                 DatabaseErrorKind::UniqueViolation => {
                     AppError::Conflict("A record with the same unique value already exists.".into())
                 }
-                DatabaseErrorKind::ForeignKeyViolation => {
-                    AppError::Conflict("The record is referenced by, or refers to, records that prevent this change.".into())
-                }
+                DatabaseErrorKind::ForeignKeyViolation => AppError::Conflict(
+                    "The record is referenced by, or refers to, records that prevent this change.".into(),
+                ),
                 DatabaseErrorKind::SerializationFailure => {
                     AppError::Conflict("A concurrent change got there first; retry the request.".into())
                 }

@@ -1,3 +1,8 @@
+//! The `interim-tracker` command: parses the command line and calls into the library.
+
+// Printing is what the `openapi` and `demo-data` commands are for.
+#![allow(clippy::print_stdout)]
+
 use clap::Parser;
 use interim_tracker::config::{Cli, Command};
 use interim_tracker::{Application, api, demo, prepare_database, telemetry};

@@ -33,7 +33,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let bytes = read_json_body(req, payload);
-        Box::pin(async move { parse(&bytes.await?).map(JsonBody) })
+        Box::pin(async move {
+            let bytes = bytes.await?;
+            // serde would read a struct from an array, by position: refuse that.
+            if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+                parse::<serde_json::Value>(&bytes)?;
+                return Err(AppError::field("", "invalid_type", "the body must be a JSON object"));
+            }
+            parse(&bytes).map(JsonBody)
+        })
     }
 }
 
@@ -145,6 +153,5 @@ pub fn path_id<I: FromStr<Err = Invalid>>(raw: &str, what: &'static str) -> Resu
 
 /// Query strings that do not parse answer 400 with what was wrong.
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|err, _req| AppError::InvalidQuery(format!("{err}.")).into())
+    web::QueryConfig::default().error_handler(|err, _req| AppError::InvalidQuery(format!("{err}.")).into())
 }

@@ -3,14 +3,14 @@
 //! [`configure`], and the OpenAPI document is collected from that same
 //! registration, so the two cannot drift.
 
-// pub mod candidates;
+pub mod candidates;
 pub mod extract;
 pub mod health;
-// pub mod needs;
+pub mod needs;
 pub mod organizations;
 pub mod pagination;
-// pub mod skills;
-// pub mod skillsets;
+pub mod skills;
+pub mod skillsets;
 mod views;
 
 use actix_web::{App, HttpResponse};
@@ -26,10 +26,10 @@ use crate::error::Problem;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::health).service(health::ready).service(scope::scope("/api/v1").configure(|v1| {
         organizations::routes(v1);
-//        skills::routes(v1);
-// candidates::routes(v1);
-// skillsets::routes(v1);
-// needs::routes(v1);
+        skills::routes(v1);
+        candidates::routes(v1);
+        skillsets::routes(v1);
+        needs::routes(v1);
     }));
 }
 
@@ -104,13 +104,15 @@ impl Modify for StandardErrors {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let versioned = path.starts_with("/api/");
             let has_path_id = path.contains('{');
-            for operation in [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete]
-                .into_iter()
-                .flatten()
+            for operation in
+                [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete].into_iter().flatten()
             {
                 let has_body = operation.request_body.is_some();
                 let add = |responses: &mut Responses, status: &str, name: &str| {
-                    responses.responses.entry(status.to_owned()).or_insert_with(|| Ref::from_response_name(name).into());
+                    responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| Ref::from_response_name(name).into());
                 };
                 let responses = &mut operation.responses;
                 if versioned {

@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::created;
 use super::extract::{JsonBody, MergePatch, merge, path_id};
 use super::pagination::{self, PageOf, Paging};
-use super::created;
 use crate::AppState;
 use crate::db::organizations::{self as store, OrganizationFilter, OrganizationSort, StoredOrganization};
 use crate::domain::codes;
@@ -126,7 +126,10 @@ pub struct OrganizationListQuery {
 /// List organizations
 #[utoipa::path(tag = "organizations", params(OrganizationListQuery), responses((status = 200, body = PageOf<OrganizationView>)))]
 #[get("/organizations")]
-async fn list_organizations(state: web::Data<AppState>, query: web::Query<OrganizationListQuery>) -> AppResult<web::Json<PageOf<OrganizationView>>> {
+async fn list_organizations(
+    state: web::Data<AppState>,
+    query: web::Query<OrganizationListQuery>,
+) -> AppResult<web::Json<PageOf<OrganizationView>>> {
     let q = query.into_inner();
     let filter = OrganizationFilter {
         q: q.q,
@@ -135,7 +138,8 @@ async fn list_organizations(state: web::Data<AppState>, query: web::Query<Organi
         country: q.country,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
     };
-    let paging = Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
+    let paging =
+        Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
     let (filter, request) = pagination::resolve(paging, filter, OrganizationSort::CreatedAt)?;
     let (f, r) = (filter.clone(), request.clone());
     let page = state.db.read(move |conn| store::list(conn, &f, &r)).await?;
@@ -171,7 +175,11 @@ async fn get_organization(state: web::Data<AppState>, id: web::Path<String>) -> 
         example = json!({"region": "EMEA", "size": "enterprise"})),
     responses((status = 200, body = OrganizationView)))]
 #[patch("/organizations/{id}")]
-async fn update_organization(state: web::Data<AppState>, id: web::Path<String>, patch: MergePatch) -> AppResult<web::Json<OrganizationView>> {
+async fn update_organization(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    patch: MergePatch,
+) -> AppResult<web::Json<OrganizationView>> {
     let id: OrganizationId = path_id(&id, "organization")?;
     let stored = state
         .db

@@ -49,7 +49,13 @@ where
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .ok_or_else(|| AppError::InvalidQuery("`cursor` is not a cursor issued by this list.".into()))?;
-        let page = PageRequest { sort: cursor.sort, direction: cursor.direction, after: Some(cursor.after), limit, with_total };
+        let page = PageRequest {
+            sort: cursor.sort,
+            direction: cursor.direction,
+            after: Some(cursor.after),
+            limit,
+            with_total,
+        };
         return Ok((cursor.filter, page));
     }
     let (sort, direction) = match paging.sort {

@@ -10,9 +10,7 @@ use super::organizations::corrupt;
 use super::page::{self, Page, PageRequest, Position, lower, seek};
 use super::schema::{candidate_industries, candidate_languages, candidate_skills, candidates};
 use super::{DbConnection, json, now};
-use crate::domain::candidate::{
-    Availability, Candidate, CandidateSkill, CandidateStatus, Consent, LanguageSkill,
-};
+use crate::domain::candidate::{Availability, Candidate, CandidateSkill, CandidateStatus, Consent, LanguageSkill};
 use crate::domain::codes::Location;
 use crate::domain::skill::SkillLevel;
 use crate::domain::{CandidateId, Currency, DayRate, SkillKey, Stored};
@@ -150,7 +148,9 @@ impl Row {
             willing_to_travel: self.willing_to_travel,
             languages: languages
                 .into_iter()
-                .map(|l| Ok(LanguageSkill { language: l.language, proficiency: l.proficiency.parse().map_err(corrupt)? }))
+                .map(|l| {
+                    Ok(LanguageSkill { language: l.language, proficiency: l.proficiency.parse().map_err(corrupt)? })
+                })
                 .collect::<AppResult<_>>()?,
             day_rate,
             availability: Availability {
@@ -223,7 +223,12 @@ fn write_children(conn: &mut DbConnection, id: &str, c: &Candidate) -> AppResult
     let skills: Vec<SkillRow> = c
         .skills
         .iter()
-        .map(|s| SkillRow { candidate_id: id.into(), skill_key: s.skill.to_string(), level: s.level.get().into(), years: s.years })
+        .map(|s| SkillRow {
+            candidate_id: id.into(),
+            skill_key: s.skill.to_string(),
+            level: s.level.get().into(),
+            years: s.years,
+        })
         .collect();
     let industries: Vec<IndustryRow> =
         c.industries.iter().map(|i| IndustryRow { candidate_id: id.into(), industry: i.clone() }).collect();

@@ -2,15 +2,15 @@
 //! chosen by `DATABASE_URL`. Diesel is blocking, so every query runs on the
 //! blocking thread pool through [`Database::read`] and [`Database::write`].
 
-mod json;
-pub mod page;
 pub mod candidates;
+mod json;
 pub mod needs;
+pub mod organizations;
+pub mod page;
+mod schema;
 pub mod seed;
 pub mod skills;
 pub mod skillsets;
-pub mod organizations;
-mod schema;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -87,8 +87,7 @@ impl ManageConnection for Connector {
                 diesel::PgConnection::establish(url).map(DbConnection::Postgresql).map_err(ConnectionError)
             }
             DatabaseUrl::Sqlite(path) => {
-                let mut conn =
-                    diesel::SqliteConnection::establish(&path.to_string_lossy()).map_err(ConnectionError)?;
+                let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy()).map_err(ConnectionError)?;
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};
                      PRAGMA journal_mode = WAL;
@@ -207,10 +206,7 @@ impl Database {
     }
 }
 
-fn write_transaction<T>(
-    conn: &mut DbConnection,
-    f: impl FnOnce(&mut DbConnection) -> AppResult<T>,
-) -> AppResult<T> {
+fn write_transaction<T>(conn: &mut DbConnection, f: impl FnOnce(&mut DbConnection) -> AppResult<T>) -> AppResult<T> {
     match conn {
         DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
@@ -253,10 +249,7 @@ mod tests {
 
     #[test]
     fn database_urls() {
-        assert_eq!(
-            DatabaseUrl::parse("postgres://u@h/db").unwrap(),
-            DatabaseUrl::Postgres("postgres://u@h/db".into())
-        );
+        assert_eq!(DatabaseUrl::parse("postgres://u@h/db").unwrap(), DatabaseUrl::Postgres("postgres://u@h/db".into()));
         assert!(matches!(DatabaseUrl::parse("postgresql://h/db").unwrap(), DatabaseUrl::Postgres(_)));
         assert_eq!(DatabaseUrl::parse("sqlite://data/x.db").unwrap(), DatabaseUrl::Sqlite("data/x.db".into()));
         assert_eq!(DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(), DatabaseUrl::Sqlite("/tmp/x.db".into()));

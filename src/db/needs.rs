@@ -115,11 +115,8 @@ fn ensure_references(conn: &mut DbConnection, n: &Need) -> AppResult<()> {
         });
     }
     if let Some(skillset) = n.skillset_id {
-        let owner: Option<Option<String>> = skillsets::table
-            .find(skillset.to_string())
-            .select(skillsets::organization_id)
-            .first(conn)
-            .optional()?;
+        let owner: Option<Option<String>> =
+            skillsets::table.find(skillset.to_string()).select(skillsets::organization_id).first(conn).optional()?;
         match owner {
             None => errors.push(FieldError {
                 field: "skillset_id".into(),
@@ -129,7 +126,9 @@ fn ensure_references(conn: &mut DbConnection, n: &Need) -> AppResult<()> {
             Some(Some(owner)) if owner != n.organization_id.to_string() => errors.push(FieldError {
                 field: "skillset_id".into(),
                 code: "foreign_skillset",
-                message: "the skillset belongs to another organization; use a global template or one of this organization's".into(),
+                message:
+                    "the skillset belongs to another organization; use a global template or one of this organization's"
+                        .into(),
             }),
             Some(_) => {}
         }

@@ -27,7 +27,13 @@ struct Row {
 }
 
 impl Row {
-    fn new(id: OrganizationId, o: &Organization, version: i64, created_at: NaiveDateTime, updated_at: NaiveDateTime) -> Self {
+    fn new(
+        id: OrganizationId,
+        o: &Organization,
+        version: i64,
+        created_at: NaiveDateTime,
+        updated_at: NaiveDateTime,
+    ) -> Self {
         Row {
             id: id.to_string(),
             name: o.name.clone(),
@@ -85,7 +91,11 @@ pub fn exists(conn: &mut DbConnection, id: OrganizationId) -> AppResult<bool> {
     Ok(found > 0)
 }
 
-pub fn update(conn: &mut DbConnection, current: &StoredOrganization, org: &Organization) -> AppResult<StoredOrganization> {
+pub fn update(
+    conn: &mut DbConnection,
+    current: &StoredOrganization,
+    org: &Organization,
+) -> AppResult<StoredOrganization> {
     let row = Row::new(current.id, org, current.version + 1, current.created_at.naive_utc(), now());
     diesel::update(organizations::table.find(&row.id)).set(&row).execute(conn)?;
     row.into_domain()

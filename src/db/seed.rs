@@ -5,10 +5,10 @@ use diesel::prelude::*;
 
 use super::schema::skills;
 use super::{Database, DbConnection};
+use crate::domain::SkillKey;
 use crate::domain::catalog::{self, BuiltinSkillset};
 use crate::domain::skill::{Skill, SkillLevel};
 use crate::domain::skillset::{IdealSkillset, SkillRequirement};
-use crate::domain::SkillKey;
 use crate::error::{AppError, AppResult};
 
 pub fn ship_catalog(db: &Database) -> AppResult<()> {

@@ -128,7 +128,11 @@ pub struct SkillFilter {
     pub builtin: Option<bool>,
 }
 
-pub fn list(conn: &mut DbConnection, filter: &SkillFilter, page: &PageRequest<SkillSort>) -> AppResult<Page<StoredSkill>> {
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &SkillFilter,
+    page: &PageRequest<SkillSort>,
+) -> AppResult<Page<StoredSkill>> {
     let filtered = || {
         let mut query = skills::table.into_boxed();
         if let Some(q) = &filter.q {

@@ -10,7 +10,7 @@ use super::page::{self, Page, PageRequest, Position, lower, seek};
 use super::schema::{needs, skillset_skills, skillsets};
 use super::{DbConnection, json, now};
 use crate::domain::skill::SkillLevel;
-use crate::domain::skillset::{IdealSkillset, SkillRequirement};
+use crate::domain::skillset::{IdealSkillset, SkillRequirement, SkillsetScope};
 use crate::domain::{FieldError, OrganizationId, SkillKey, SkillsetId, Stored};
 use crate::error::{AppError, AppResult};
 
@@ -235,16 +235,6 @@ pub enum SkillsetSort {
     CreatedAt,
     UpdatedAt,
     Name,
-}
-
-/// Which skillsets a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SkillsetScope {
-    /// Global templates only.
-    Global,
-    /// Organization-owned skillsets only.
-    Organization,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]

@@ -7,6 +7,16 @@ use super::{CrisisSignal, OrganizationId, SkillKey};
 
 pub const MAX_REQUIREMENTS: usize = 40;
 
+text_enum! {
+    /// Who a skillset belongs to.
+    pub enum SkillsetScope {
+        /// A global template shared by every organization.
+        Global = "global",
+        /// A profile owned by one organization.
+        Organization = "organization",
+    }
+}
+
 /// A skill the profile asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SkillRequirement {
@@ -47,9 +57,6 @@ pub struct IdealSkillset {
 impl IdealSkillset {
     /// Every skill the profile names, required first.
     pub fn requirements(&self) -> impl Iterator<Item = (&SkillRequirement, bool)> {
-        self.required_skills
-            .iter()
-            .map(|r| (r, true))
-            .chain(self.preferred_skills.iter().map(|r| (r, false)))
+        self.required_skills.iter().map(|r| (r, true)).chain(self.preferred_skills.iter().map(|r| (r, false)))
     }
 }

@@ -67,11 +67,9 @@ impl Validator {
     pub fn finish<T>(self, value: Option<T>) -> Result<T, Vec<FieldError>> {
         match value {
             Some(v) if self.errors.is_empty() => Ok(v),
-            _ if self.errors.is_empty() => Err(vec![FieldError {
-                field: String::new(),
-                code: "invalid",
-                message: "the body is invalid".into(),
-            }]),
+            _ if self.errors.is_empty() => {
+                Err(vec![FieldError { field: String::new(), code: "invalid", message: "the body is invalid".into() }])
+            }
             _ => Err(self.errors),
         }
     }
@@ -115,11 +113,7 @@ pub fn in_range<T: PartialOrd + fmt::Display + Copy>(value: T, min: T, max: T) -
 
 /// Checks a list's length; items are validated by the caller.
 pub fn list_len<T>(items: &[T], max: usize) -> Result<(), Invalid> {
-    if items.len() > max {
-        Err(Invalid::new("too_many", format!("must have at most {max} items")))
-    } else {
-        Ok(())
-    }
+    if items.len() > max { Err(Invalid::new("too_many", format!("must have at most {max} items"))) } else { Ok(()) }
 }
 
 /// A lowercase slug: `customer-data-analysis`, `retail`.
@@ -127,7 +121,8 @@ pub fn slug(value: &str, max: usize) -> Result<String, Invalid> {
     let v = value.trim();
     let ok = !v.is_empty()
         && v.len() <= max
-        && v.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        && v.split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
     if ok {
         Ok(v.to_owned())
     } else {

@@ -1,0 +1,562 @@
+//! `/api/v1/candidates`: interim executives.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::created;
+use super::extract::{JsonBody, MergePatch, merge, path_id};
+use super::pagination::{self, PageOf, Paging};
+use super::views::{Money, Place};
+use crate::AppState;
+use crate::db::candidates::{self as store, CandidateFilter, CandidateSort, StoredCandidate};
+use crate::domain::candidate::{
+    self as rules, Availability, Candidate, CandidateSkill, CandidateStatus, Consent, Education, LanguageProficiency,
+    LanguageSkill, RemotePreference, Training,
+};
+use crate::domain::skill::{self, SkillLevel};
+use crate::domain::validation::{self, Invalid, Validator, in_range};
+use crate::domain::{CandidateId, CrisisSignal, SkillKey, codes};
+use crate::error::{AppError, AppResult};
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_candidates)
+        .service(create_candidate)
+        .service(get_candidate)
+        .service(update_candidate)
+        .service(delete_candidate);
+}
+
+/// A skill the candidate has, at a level from 1 (aware) to 5 (expert).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SkillEntry {
+    /// Key of a skill of the taxonomy (`/api/v1/skills`).
+    #[schema(example = "customer-service-strategy")]
+    pub skill: String,
+    #[schema(minimum = 1, maximum = 5, example = 4)]
+    pub level: i64,
+    /// Years of practice, 0 to 60.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 60, example = 8)]
+    pub years: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageEntry {
+    /// ISO 639-1 code.
+    #[schema(example = "en")]
+    pub language: String,
+    pub proficiency: LanguageProficiency,
+}
+
+/// When the candidate can work.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityEntry {
+    #[serde(default)]
+    pub available_from: Option<NaiveDate>,
+    /// The latest date an assignment may run to.
+    #[serde(default)]
+    pub available_until: Option<NaiveDate>,
+    /// Longest engagement accepted, 1 to 60 months.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 60)]
+    pub max_engagement_months: Option<i64>,
+}
+
+/// A degree or other education.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EducationEntry {
+    #[schema(example = "MBA")]
+    pub degree: String,
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(default)]
+    pub institution: Option<String>,
+    #[serde(default)]
+    #[schema(minimum = 1940, maximum = 2100)]
+    pub year: Option<i64>,
+}
+
+/// A certification or programme.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingEntry {
+    #[schema(example = "Certified Customer Experience Professional (CCXP)")]
+    pub name: String,
+    #[serde(default)]
+    pub issuer: Option<String>,
+    #[serde(default)]
+    #[schema(minimum = 1940, maximum = 2100)]
+    pub year: Option<i64>,
+}
+
+/// Consent to hold the candidate's data.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentEntry {
+    #[serde(default)]
+    pub given: bool,
+    /// The date after which the data must be deleted or anonymized.
+    #[serde(default)]
+    pub retention_until: Option<NaiveDate>,
+}
+
+/// The writable fields of a candidate.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "external_id": "ats-4711",
+    "first_name": "Maria",
+    "last_name": "Jansen",
+    "email": "maria.jansen@example.com",
+    "phone": "+31 6 1234 5678",
+    "headline": "Interim CXO who turned around two retail chains",
+    "summary": "Eighteen years in customer service and experience leadership in retail and e-commerce.",
+    "location": {"city": "Rotterdam", "country": "NL"},
+    "remote_preference": "hybrid",
+    "willing_to_travel": true,
+    "languages": [{"language": "nl", "proficiency": "native"}, {"language": "en", "proficiency": "fluent"}],
+    "day_rate": {"amount": 1400, "currency": "EUR"},
+    "availability": {"available_from": "2027-01-04", "available_until": "2027-12-31", "max_engagement_months": 9},
+    "years_experience": 18,
+    "executive_roles": ["Chief Experience Officer", "VP Customer Service"],
+    "industries": ["retail", "e-commerce"],
+    "crisis_experience": ["negative_customer_feedback", "online_reputation_crisis"],
+    "skills": [
+        {"skill": "customer-service-strategy", "level": 5, "years": 12},
+        {"skill": "customer-data-analysis", "level": 4, "years": 8},
+        {"skill": "executive-leadership", "level": 4, "years": 10}
+    ],
+    "background": [{"degree": "MBA", "field": "Marketing", "institution": "Erasmus University", "year": 2006}],
+    "training": [{"name": "Certified Customer Experience Professional (CCXP)", "issuer": "CXPA", "year": 2019}],
+    "status": "active",
+    "consent": {"given": true, "retention_until": "2029-12-31"}
+}))]
+pub struct CandidateInput {
+    /// The candidate's id in the client's own system; unique.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    /// Unique among candidates; stored in lowercase.
+    pub email: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub headline: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub location: Option<Place>,
+    #[serde(default = "default_remote")]
+    pub remote_preference: RemotePreference,
+    #[serde(default)]
+    pub willing_to_travel: bool,
+    #[serde(default)]
+    pub languages: Vec<LanguageEntry>,
+    #[serde(default)]
+    pub day_rate: Option<Money>,
+    #[serde(default)]
+    pub availability: AvailabilityEntry,
+    /// Total years of executive experience, 0 to 60.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 60)]
+    pub years_experience: i64,
+    /// Executive roles held, such as `Chief Experience Officer`.
+    #[serde(default)]
+    pub executive_roles: Vec<String>,
+    /// Lowercase industry labels.
+    #[serde(default)]
+    pub industries: Vec<String>,
+    /// Crisis situations the candidate has turned around.
+    #[serde(default)]
+    pub crisis_experience: Vec<CrisisSignal>,
+    #[serde(default)]
+    pub skills: Vec<SkillEntry>,
+    /// Education.
+    #[serde(default)]
+    pub background: Vec<EducationEntry>,
+    /// Certifications and programmes.
+    #[serde(default)]
+    pub training: Vec<TrainingEntry>,
+    #[serde(default = "default_status")]
+    pub status: CandidateStatus,
+    #[serde(default)]
+    pub consent: ConsentEntry,
+}
+
+fn default_remote() -> RemotePreference {
+    RemotePreference::Flexible
+}
+
+fn default_status() -> CandidateStatus {
+    CandidateStatus::Active
+}
+
+fn email(value: &str) -> Result<String, Invalid> {
+    let value = value.trim().to_lowercase();
+    if value.len() <= 254 && email_address::EmailAddress::is_valid(&value) && value.contains('.') {
+        Ok(value)
+    } else {
+        Err(Invalid::new("invalid_email", "must be an e-mail address such as name@example.com"))
+    }
+}
+
+fn phone(value: Option<&str>) -> Result<Option<String>, Invalid> {
+    let phone = validation::optional_text(value, 40)?;
+    match phone {
+        Some(p) if !p.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) => {
+            Err(Invalid::new("invalid_phone", "may hold only digits, spaces and + - ( ) ."))
+        }
+        other => Ok(other),
+    }
+}
+
+fn year(value: Option<i64>) -> Result<Option<i32>, Invalid> {
+    value.map(|y| in_range(y, 1940, 2100).map(|y| y as i32)).transpose()
+}
+
+impl CandidateInput {
+    fn parse(&self) -> AppResult<Candidate> {
+        let mut v = Validator::new();
+        let external_id = v.check("external_id", validation::optional_text(self.external_id.as_deref(), 100));
+        let first_name = v.check("first_name", validation::text(&self.first_name, 1, 100));
+        let last_name = v.check("last_name", validation::text(&self.last_name, 1, 100));
+        let email = v.check("email", email(&self.email));
+        let phone = v.check("phone", phone(self.phone.as_deref()));
+        let headline = v.check("headline", validation::optional_text(self.headline.as_deref(), 200));
+        let summary = v.check("summary", validation::optional_text(self.summary.as_deref(), 5000));
+        // `Some(None)`: not given; `None`: given but invalid.
+        let location = self.location.as_ref().map_or(Some(None), |p| p.parse(&mut v, "location").map(Some));
+        let day_rate = self.day_rate.as_ref().map_or(Some(None), |m| m.parse(&mut v, "day_rate").map(Some));
+        let years_experience = v.check("years_experience", skill::years(self.years_experience));
+
+        let mut languages = Vec::new();
+        if v.check("languages", validation::list_len(&self.languages, rules::MAX_LABELS)).is_some() {
+            for (i, l) in self.languages.iter().enumerate() {
+                if let Some(language) = v.check(format!("languages[{i}].language"), codes::language(&l.language)) {
+                    if languages.iter().any(|known: &LanguageSkill| known.language == language) {
+                        v.fail(
+                            format!("languages[{i}].language"),
+                            "duplicate",
+                            format!("`{language}` is listed twice"),
+                        );
+                    }
+                    languages.push(LanguageSkill { language, proficiency: l.proficiency });
+                }
+            }
+        }
+
+        let a = &self.availability;
+        let max_months = v.check(
+            "availability.max_engagement_months",
+            a.max_engagement_months.map(|m| in_range(m, 1, 60).map(|m| m as i32)).transpose(),
+        );
+        if let (Some(from), Some(until)) = (a.available_from, a.available_until)
+            && until < from
+        {
+            v.fail("availability.available_until", "before_start", "must not be before available_from");
+        }
+
+        let executive_roles =
+            validation::labels(&mut v, "executive_roles", &self.executive_roles, rules::MAX_LABELS, false);
+        let industries = validation::labels(&mut v, "industries", &self.industries, rules::MAX_LABELS, true);
+        let mut crisis_experience = self.crisis_experience.clone();
+        crisis_experience.sort();
+        crisis_experience.dedup();
+
+        let mut skills: Vec<CandidateSkill> = Vec::new();
+        if v.check("skills", validation::list_len(&self.skills, rules::MAX_SKILLS)).is_some() {
+            for (i, s) in self.skills.iter().enumerate() {
+                let key = v.check(format!("skills[{i}].skill"), SkillKey::parse(&s.skill));
+                let level = v.check(format!("skills[{i}].level"), SkillLevel::parse(s.level));
+                let years = v.check(format!("skills[{i}].years"), skill::years(s.years));
+                if let (Some(skill), Some(level), Some(years)) = (key, level, years) {
+                    if skills.iter().any(|known| known.skill == skill) {
+                        v.fail(format!("skills[{i}].skill"), "duplicate", format!("`{skill}` is listed twice"));
+                    }
+                    skills.push(CandidateSkill { skill, level, years });
+                }
+            }
+        }
+
+        let mut background = Vec::new();
+        if v.check("background", validation::list_len(&self.background, rules::MAX_LABELS)).is_some() {
+            for (i, e) in self.background.iter().enumerate() {
+                let degree = v.check(format!("background[{i}].degree"), validation::text(&e.degree, 1, 200));
+                let field =
+                    v.check(format!("background[{i}].field"), validation::optional_text(e.field.as_deref(), 200));
+                let institution = v.check(
+                    format!("background[{i}].institution"),
+                    validation::optional_text(e.institution.as_deref(), 200),
+                );
+                let year = v.check(format!("background[{i}].year"), year(e.year));
+                if let (Some(degree), Some(field), Some(institution), Some(year)) = (degree, field, institution, year) {
+                    background.push(Education { degree, field, institution, year });
+                }
+            }
+        }
+
+        let mut training = Vec::new();
+        if v.check("training", validation::list_len(&self.training, rules::MAX_LABELS)).is_some() {
+            for (i, t) in self.training.iter().enumerate() {
+                let name = v.check(format!("training[{i}].name"), validation::text(&t.name, 1, 200));
+                let issuer =
+                    v.check(format!("training[{i}].issuer"), validation::optional_text(t.issuer.as_deref(), 200));
+                let year = v.check(format!("training[{i}].year"), year(t.year));
+                if let (Some(name), Some(issuer), Some(year)) = (name, issuer, year) {
+                    training.push(Training { name, issuer, year });
+                }
+            }
+        }
+
+        let candidate = (|| {
+            Some(Candidate {
+                external_id: external_id?,
+                first_name: first_name?,
+                last_name: last_name?,
+                email: email?,
+                phone: phone?,
+                headline: headline?,
+                summary: summary?,
+                location: location?,
+                remote_preference: self.remote_preference,
+                willing_to_travel: self.willing_to_travel,
+                languages,
+                day_rate: day_rate?,
+                availability: Availability {
+                    available_from: a.available_from,
+                    available_until: a.available_until,
+                    max_engagement_months: max_months?,
+                },
+                years_experience: years_experience?,
+                executive_roles,
+                industries,
+                crisis_experience,
+                skills,
+                background,
+                training,
+                status: self.status,
+                consent: Consent { given: self.consent.given, retention_until: self.consent.retention_until },
+            })
+        })();
+        v.finish(candidate).map_err(AppError::Validation)
+    }
+}
+
+impl From<&Candidate> for CandidateInput {
+    fn from(c: &Candidate) -> Self {
+        CandidateInput {
+            external_id: c.external_id.clone(),
+            first_name: c.first_name.clone(),
+            last_name: c.last_name.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            headline: c.headline.clone(),
+            summary: c.summary.clone(),
+            location: c.location.clone().map(Place::from),
+            remote_preference: c.remote_preference,
+            willing_to_travel: c.willing_to_travel,
+            languages: c
+                .languages
+                .iter()
+                .map(|l| LanguageEntry { language: l.language.clone(), proficiency: l.proficiency })
+                .collect(),
+            day_rate: c.day_rate.map(Money::from),
+            availability: AvailabilityEntry {
+                available_from: c.availability.available_from,
+                available_until: c.availability.available_until,
+                max_engagement_months: c.availability.max_engagement_months.map(i64::from),
+            },
+            years_experience: c.years_experience.into(),
+            executive_roles: c.executive_roles.clone(),
+            industries: c.industries.clone(),
+            crisis_experience: c.crisis_experience.clone(),
+            skills: c
+                .skills
+                .iter()
+                .map(|s| SkillEntry { skill: s.skill.to_string(), level: s.level.get().into(), years: s.years.into() })
+                .collect(),
+            background: c
+                .background
+                .iter()
+                .map(|e| EducationEntry {
+                    degree: e.degree.clone(),
+                    field: e.field.clone(),
+                    institution: e.institution.clone(),
+                    year: e.year.map(i64::from),
+                })
+                .collect(),
+            training: c
+                .training
+                .iter()
+                .map(|t| TrainingEntry { name: t.name.clone(), issuer: t.issuer.clone(), year: t.year.map(i64::from) })
+                .collect(),
+            status: c.status,
+            consent: ConsentEntry { given: c.consent.given, retention_until: c.consent.retention_until },
+        }
+    }
+}
+
+/// An interim executive.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidateView {
+    #[schema(example = "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c")]
+    pub id: String,
+    #[serde(flatten)]
+    pub fields: CandidateInput,
+    /// When consent was given; absent while it is not.
+    pub consent_recorded_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<StoredCandidate> for CandidateView {
+    fn from(s: StoredCandidate) -> Self {
+        let (candidate, consent_recorded_at) = &s.value;
+        CandidateView {
+            id: s.id.to_string(),
+            fields: CandidateInput::from(candidate),
+            consent_recorded_at: *consent_recorded_at,
+            version: s.version,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CandidateListQuery {
+    /// Case-insensitive text the first name, last name or headline contains.
+    q: Option<String>,
+    status: Option<CandidateStatus>,
+    /// Only candidates with this skill (a skill key) …
+    skill: Option<String>,
+    /// … at this level or higher (1 to 5; default 1).
+    min_level: Option<i64>,
+    /// Only candidates with this industry.
+    industry: Option<String>,
+    /// Only candidates who speak this language (ISO 639-1).
+    language: Option<String>,
+    /// Only candidates living in this country (ISO 3166-1 alpha-2).
+    country: Option<String>,
+    /// Only candidates available on this date.
+    available_by: Option<NaiveDate>,
+    /// Only candidates changed at or after this time (RFC 3339).
+    updated_since: Option<DateTime<Utc>>,
+    /// `created_at` (default), `updated_at` or `last_name`; prefix `-` for descending.
+    sort: Option<String>,
+    /// Page size, 1 to 200 (default 50; larger values are capped).
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
+    cursor: Option<String>,
+    /// Also count every matching candidate.
+    include_total: Option<bool>,
+}
+
+impl CandidateListQuery {
+    fn filter(&self) -> AppResult<CandidateFilter> {
+        let invalid = |name: &str, e: Invalid| AppError::InvalidQuery(format!("`{name}` {}.", e.message));
+        Ok(CandidateFilter {
+            q: self.q.clone(),
+            status: self.status,
+            skill: self.skill.as_deref().map(SkillKey::parse).transpose().map_err(|e| invalid("skill", e))?,
+            min_level: self
+                .min_level
+                .map(|l| SkillLevel::parse(l).map(|l| i32::from(l.get())))
+                .transpose()
+                .map_err(|e| invalid("min_level", e))?,
+            industry: self.industry.clone(),
+            language: self.language.as_deref().map(codes::language).transpose().map_err(|e| invalid("language", e))?,
+            country: self.country.as_deref().map(codes::country).transpose().map_err(|e| invalid("country", e))?,
+            available_by: self.available_by,
+            updated_since: self.updated_since.map(|t| t.naive_utc()),
+        })
+    }
+}
+
+/// List candidates
+#[utoipa::path(tag = "candidates", params(CandidateListQuery), responses((status = 200, body = PageOf<CandidateView>)))]
+#[get("/candidates")]
+async fn list_candidates(
+    state: web::Data<AppState>,
+    query: web::Query<CandidateListQuery>,
+) -> AppResult<web::Json<PageOf<CandidateView>>> {
+    let q = query.into_inner();
+    let paging =
+        Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
+    let (filter, request) = pagination::resolve(paging, q.filter()?, CandidateSort::CreatedAt)?;
+    let (f, r) = (filter.clone(), request.clone());
+    let page = state.db.read(move |conn| store::list(conn, &f, &r)).await?;
+    Ok(web::Json(PageOf::new(page, &filter, &request, CandidateView::from)))
+}
+
+/// Create a candidate
+///
+/// Skills must be in the taxonomy; the e-mail and the external id must be unused (409 otherwise).
+#[utoipa::path(tag = "candidates", request_body = CandidateInput,
+    responses((status = 201, description = "Created; `Location` names the new candidate.", body = CandidateView,
+        headers(("Location" = String, description = "URL of the new candidate"))),
+        (status = 409, response = super::Conflict)))]
+#[post("/candidates")]
+async fn create_candidate(state: web::Data<AppState>, body: JsonBody<CandidateInput>) -> AppResult<HttpResponse> {
+    let candidate = body.0.parse()?;
+    let stored = state.db.write(move |conn| store::insert(conn, &candidate)).await?;
+    Ok(created(format!("/api/v1/candidates/{}", stored.id), CandidateView::from(stored)))
+}
+
+/// Get a candidate
+#[utoipa::path(tag = "candidates", params(("id" = String, Path, description = "Candidate id")),
+    responses((status = 200, body = CandidateView)))]
+#[get("/candidates/{id}")]
+async fn get_candidate(state: web::Data<AppState>, id: web::Path<String>) -> AppResult<web::Json<CandidateView>> {
+    let id: CandidateId = path_id(&id, "candidate")?;
+    let stored = state.db.read(move |conn| store::get(conn, id)).await?;
+    Ok(web::Json(stored.into()))
+}
+
+/// Update a candidate
+///
+/// A JSON Merge Patch (RFC 7396): fields given replace the current ones, `null` clears an optional field,
+/// and a list given replaces the whole list.
+#[utoipa::path(tag = "candidates", params(("id" = String, Path, description = "Candidate id")),
+    request_body(content = CandidateInput, content_type = "application/merge-patch+json",
+        example = json!({"day_rate": {"amount": 1550, "currency": "EUR"}, "availability": {"available_from": "2027-02-01"}})),
+    responses((status = 200, body = CandidateView), (status = 409, response = super::Conflict)))]
+#[patch("/candidates/{id}")]
+async fn update_candidate(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    patch: MergePatch,
+) -> AppResult<web::Json<CandidateView>> {
+    let id: CandidateId = path_id(&id, "candidate")?;
+    let stored = state
+        .db
+        .write(move |conn| {
+            let current = store::get(conn, id)?;
+            let next = merge(&CandidateInput::from(&current.value.0), &patch.0)?.parse()?;
+            store::update(conn, &current, &next)
+        })
+        .await?;
+    Ok(web::Json(stored.into()))
+}
+
+/// Delete a candidate
+///
+/// Deletes the candidate and everything recorded about them.
+#[utoipa::path(tag = "candidates", params(("id" = String, Path, description = "Candidate id")),
+    responses((status = 204, description = "Deleted.")))]
+#[delete("/candidates/{id}")]
+async fn delete_candidate(state: web::Data<AppState>, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let id: CandidateId = path_id(&id, "candidate")?;
+    state.db.write(move |conn| store::delete(conn, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

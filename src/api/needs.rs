@@ -1,0 +1,382 @@
+//! `/api/v1/needs`: an organization's need for an interim executive (a
+//! mandate), with its team charter.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::created;
+use super::extract::{JsonBody, MergePatch, merge, path_id};
+use super::pagination::{self, PageOf, Paging};
+use super::views::{Money, Place};
+use crate::AppState;
+use crate::db::needs::{self as store, NeedFilter, NeedSort, StoredNeed};
+use crate::domain::need::{Charter, Need, NeedReason, NeedStatus, RemotePolicy, SuccessCriterion, Urgency};
+use crate::domain::validation::{self, Invalid, Validator, in_range};
+use crate::domain::{CrisisSignal, NeedId, OrganizationId, SkillsetId};
+use crate::error::{AppError, AppResult};
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_needs).service(create_need).service(get_need).service(update_need).service(delete_need);
+}
+
+/// A success criterion: a metric, where it stands, and where it must get to.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionEntry {
+    /// Unique within the need.
+    #[schema(example = "Net Promoter Score")]
+    pub metric: String,
+    #[serde(default)]
+    #[schema(example = "points")]
+    pub unit: Option<String>,
+    #[schema(example = -12.0)]
+    pub baseline: f64,
+    #[schema(example = 20.0)]
+    pub target: f64,
+    /// How and how often it is measured.
+    #[serde(default)]
+    #[schema(example = "Quarterly relationship survey")]
+    pub measured_by: Option<String>,
+}
+
+/// The team charter of the mandate.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CharterEntry {
+    /// Roles and responsibilities.
+    #[serde(default)]
+    pub responsibilities: Vec<String>,
+    /// What the interim does.
+    #[serde(default)]
+    pub in_scope: Vec<String>,
+    /// What the interim does not do.
+    #[serde(default)]
+    pub out_of_scope: Vec<String>,
+    /// How success is measured.
+    #[serde(default)]
+    pub success_criteria: Vec<CriterionEntry>,
+}
+
+/// The writable fields of a need.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "organization_id": "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c",
+    "title": "Interim Chief Experience Officer",
+    "reason": "crisis",
+    "crisis_signals": ["negative_customer_feedback", "online_reputation_crisis"],
+    "skillset_id": null,
+    "start_by": "2027-01-15",
+    "duration_months": 6,
+    "day_rate_budget": {"amount": 1600, "currency": "EUR"},
+    "location": {"city": "Amsterdam", "country": "NL"},
+    "remote_policy": "hybrid",
+    "urgency": "critical",
+    "status": "open",
+    "charter": {
+        "responsibilities": ["Own the customer service strategy", "Lead the customer care and CX teams"],
+        "in_scope": ["Customer service", "Review and social media response"],
+        "out_of_scope": ["Product pricing"],
+        "success_criteria": [
+            {"metric": "Net Promoter Score", "unit": "points", "baseline": -12, "target": 20, "measured_by": "Quarterly survey"},
+            {"metric": "Average review rating", "unit": "stars", "baseline": 2.1, "target": 4.0}
+        ]
+    }
+}))]
+pub struct NeedInput {
+    /// The organization with the need. Set at creation; it cannot change.
+    pub organization_id: String,
+    /// Role title, such as `Interim Chief Experience Officer`.
+    pub title: String,
+    pub reason: NeedReason,
+    /// Crisis signals observed; at least one when `reason` is `crisis`.
+    #[serde(default)]
+    pub crisis_signals: Vec<CrisisSignal>,
+    /// An ideal skillset: a global template or one of the organization's own.
+    #[serde(default)]
+    pub skillset_id: Option<String>,
+    /// The date the interim must start by.
+    #[serde(default)]
+    pub start_by: Option<NaiveDate>,
+    /// Expected duration, 1 to 60 months.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 60)]
+    pub duration_months: Option<i64>,
+    #[serde(default)]
+    pub day_rate_budget: Option<Money>,
+    #[serde(default)]
+    pub location: Option<Place>,
+    #[serde(default = "default_remote_policy")]
+    pub remote_policy: RemotePolicy,
+    #[serde(default = "default_urgency")]
+    pub urgency: Urgency,
+    /// Created as `draft` (default) or `open`; later moves follow the need's life cycle:
+    /// draft → open | cancelled; open → on_hold | filled | cancelled; on_hold → open | cancelled; filled → open.
+    #[serde(default = "default_status")]
+    pub status: NeedStatus,
+    #[serde(default)]
+    pub charter: CharterEntry,
+}
+
+fn default_remote_policy() -> RemotePolicy {
+    RemotePolicy::Hybrid
+}
+
+fn default_urgency() -> Urgency {
+    Urgency::Normal
+}
+
+fn default_status() -> NeedStatus {
+    NeedStatus::Draft
+}
+
+const MAX_CHARTER_ITEMS: usize = 30;
+
+impl NeedInput {
+    fn parse(&self) -> AppResult<Need> {
+        let mut v = Validator::new();
+        let organization_id = v.check("organization_id", self.organization_id.parse::<OrganizationId>());
+        let title = v.check("title", validation::text(&self.title, 1, 200));
+        let mut crisis_signals = self.crisis_signals.clone();
+        crisis_signals.sort();
+        crisis_signals.dedup();
+        if self.reason == NeedReason::Crisis && crisis_signals.is_empty() {
+            v.fail("crisis_signals", "required", "a need in crisis names at least one crisis signal");
+        }
+        let skillset_id = v.check("skillset_id", self.skillset_id.as_deref().map(str::parse::<SkillsetId>).transpose());
+        let duration =
+            v.check("duration_months", self.duration_months.map(|m| in_range(m, 1, 60).map(|m| m as i32)).transpose());
+        let budget = self.day_rate_budget.as_ref().map_or(Some(None), |m| m.parse(&mut v, "day_rate_budget").map(Some));
+        let location = self.location.as_ref().map_or(Some(None), |p| p.parse(&mut v, "location").map(Some));
+
+        let c = &self.charter;
+        let responsibilities =
+            validation::labels(&mut v, "charter.responsibilities", &c.responsibilities, MAX_CHARTER_ITEMS, false);
+        let in_scope = validation::labels(&mut v, "charter.in_scope", &c.in_scope, MAX_CHARTER_ITEMS, false);
+        let out_of_scope =
+            validation::labels(&mut v, "charter.out_of_scope", &c.out_of_scope, MAX_CHARTER_ITEMS, false);
+        let mut success_criteria: Vec<SuccessCriterion> = Vec::new();
+        if v.check("charter.success_criteria", validation::list_len(&c.success_criteria, MAX_CHARTER_ITEMS)).is_some() {
+            for (i, entry) in c.success_criteria.iter().enumerate() {
+                let field = |name: &str| format!("charter.success_criteria[{i}].{name}");
+                let metric = v.check(field("metric"), validation::text(&entry.metric, 1, 200));
+                let unit = v.check(field("unit"), validation::optional_text(entry.unit.as_deref(), 50));
+                let measured_by =
+                    v.check(field("measured_by"), validation::optional_text(entry.measured_by.as_deref(), 500));
+                if let (Some(metric), Some(unit), Some(measured_by)) = (metric, unit, measured_by) {
+                    if success_criteria.iter().any(|known| known.metric.eq_ignore_ascii_case(&metric)) {
+                        v.fail(field("metric"), "duplicate", format!("`{metric}` is listed twice"));
+                    }
+                    let criterion =
+                        SuccessCriterion { metric, unit, baseline: entry.baseline, target: entry.target, measured_by };
+                    if v.check(field("target"), criterion.check()).is_some() {
+                        success_criteria.push(criterion);
+                    }
+                }
+            }
+        }
+        let need = (|| {
+            Some(Need {
+                organization_id: organization_id?,
+                title: title?,
+                reason: self.reason,
+                crisis_signals,
+                skillset_id: skillset_id?,
+                start_by: self.start_by,
+                duration_months: duration?,
+                day_rate_budget: budget?,
+                location: location?,
+                remote_policy: self.remote_policy,
+                urgency: self.urgency,
+                status: self.status,
+                charter: Charter { responsibilities, in_scope, out_of_scope, success_criteria },
+            })
+        })();
+        v.finish(need).map_err(AppError::Validation)
+    }
+}
+
+impl From<&Need> for NeedInput {
+    fn from(n: &Need) -> Self {
+        NeedInput {
+            organization_id: n.organization_id.to_string(),
+            title: n.title.clone(),
+            reason: n.reason,
+            crisis_signals: n.crisis_signals.clone(),
+            skillset_id: n.skillset_id.map(|s| s.to_string()),
+            start_by: n.start_by,
+            duration_months: n.duration_months.map(i64::from),
+            day_rate_budget: n.day_rate_budget.map(Money::from),
+            location: n.location.clone().map(Place::from),
+            remote_policy: n.remote_policy,
+            urgency: n.urgency,
+            status: n.status,
+            charter: CharterEntry {
+                responsibilities: n.charter.responsibilities.clone(),
+                in_scope: n.charter.in_scope.clone(),
+                out_of_scope: n.charter.out_of_scope.clone(),
+                success_criteria: n
+                    .charter
+                    .success_criteria
+                    .iter()
+                    .map(|c| CriterionEntry {
+                        metric: c.metric.clone(),
+                        unit: c.unit.clone(),
+                        baseline: c.baseline,
+                        target: c.target,
+                        measured_by: c.measured_by.clone(),
+                    })
+                    .collect(),
+            },
+        }
+    }
+}
+
+/// A need for an interim executive.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NeedView {
+    #[schema(example = "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c")]
+    pub id: String,
+    #[serde(flatten)]
+    pub fields: NeedInput,
+    /// When the need was first opened.
+    pub opened_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<StoredNeed> for NeedView {
+    fn from(s: StoredNeed) -> Self {
+        let (need, opened_at) = &s.value;
+        NeedView {
+            id: s.id.to_string(),
+            fields: NeedInput::from(need),
+            opened_at: *opened_at,
+            version: s.version,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NeedListQuery {
+    /// Case-insensitive text the title contains.
+    q: Option<String>,
+    organization_id: Option<String>,
+    status: Option<NeedStatus>,
+    reason: Option<NeedReason>,
+    urgency: Option<Urgency>,
+    /// Only needs with this crisis signal.
+    crisis_signal: Option<CrisisSignal>,
+    skillset_id: Option<String>,
+    /// Only needs changed at or after this time (RFC 3339).
+    updated_since: Option<DateTime<Utc>>,
+    /// `created_at` (default), `updated_at` or `title`; prefix `-` for descending.
+    sort: Option<String>,
+    /// Page size, 1 to 200 (default 50; larger values are capped).
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
+    cursor: Option<String>,
+    /// Also count every matching need.
+    include_total: Option<bool>,
+}
+
+/// List needs
+#[utoipa::path(tag = "needs", params(NeedListQuery), responses((status = 200, body = PageOf<NeedView>)))]
+#[get("/needs")]
+async fn list_needs(
+    state: web::Data<AppState>,
+    query: web::Query<NeedListQuery>,
+) -> AppResult<web::Json<PageOf<NeedView>>> {
+    let q = query.into_inner();
+    let invalid = |name: &str, e: Invalid| AppError::InvalidQuery(format!("`{name}` {}.", e.message));
+    let filter = NeedFilter {
+        q: q.q,
+        organization_id: q
+            .organization_id
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| invalid("organization_id", e))?,
+        status: q.status,
+        reason: q.reason,
+        urgency: q.urgency,
+        crisis_signal: q.crisis_signal,
+        skillset_id: q.skillset_id.as_deref().map(str::parse).transpose().map_err(|e| invalid("skillset_id", e))?,
+        updated_since: q.updated_since.map(|t| t.naive_utc()),
+    };
+    let paging =
+        Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
+    let (filter, request) = pagination::resolve(paging, filter, NeedSort::CreatedAt)?;
+    let (f, r) = (filter.clone(), request.clone());
+    let page = state.db.read(move |conn| store::list(conn, &f, &r)).await?;
+    Ok(web::Json(PageOf::new(page, &filter, &request, NeedView::from)))
+}
+
+/// Create a need
+///
+/// The organization must exist, and the skillset must be a global template or the organization's own.
+#[utoipa::path(tag = "needs", request_body = NeedInput,
+    responses((status = 201, description = "Created; `Location` names the new need.", body = NeedView,
+        headers(("Location" = String, description = "URL of the new need")))))]
+#[post("/needs")]
+async fn create_need(state: web::Data<AppState>, body: JsonBody<NeedInput>) -> AppResult<HttpResponse> {
+    let need = body.0.parse()?;
+    if !need.status.is_initial() {
+        return Err(AppError::field("status", "invalid_initial_status", "a need is created as `draft` or `open`"));
+    }
+    let stored = state.db.write(move |conn| store::insert(conn, &need)).await?;
+    Ok(created(format!("/api/v1/needs/{}", stored.id), NeedView::from(stored)))
+}
+
+/// Get a need
+#[utoipa::path(tag = "needs", params(("id" = String, Path, description = "Need id")),
+    responses((status = 200, body = NeedView)))]
+#[get("/needs/{id}")]
+async fn get_need(state: web::Data<AppState>, id: web::Path<String>) -> AppResult<web::Json<NeedView>> {
+    let id: NeedId = path_id(&id, "need")?;
+    let stored = state.db.read(move |conn| store::get(conn, id)).await?;
+    Ok(web::Json(stored.into()))
+}
+
+/// Update a need
+///
+/// A JSON Merge Patch (RFC 7396); a list given replaces the whole list. A status move outside the
+/// need's life cycle answers 409 naming the allowed moves.
+#[utoipa::path(tag = "needs", params(("id" = String, Path, description = "Need id")),
+    request_body(content = NeedInput, content_type = "application/merge-patch+json",
+        example = json!({"status": "on_hold", "urgency": "high"})),
+    responses((status = 200, body = NeedView), (status = 409, response = super::Conflict)))]
+#[patch("/needs/{id}")]
+async fn update_need(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    patch: MergePatch,
+) -> AppResult<web::Json<NeedView>> {
+    let id: NeedId = path_id(&id, "need")?;
+    let stored = state
+        .db
+        .write(move |conn| {
+            let current = store::get(conn, id)?;
+            let next = merge(&NeedInput::from(&current.value.0), &patch.0)?.parse()?;
+            store::update(conn, &current, &next)
+        })
+        .await?;
+    Ok(web::Json(stored.into()))
+}
+
+/// Delete a need
+#[utoipa::path(tag = "needs", params(("id" = String, Path, description = "Need id")),
+    responses((status = 204, description = "Deleted.")))]
+#[delete("/needs/{id}")]
+async fn delete_need(state: web::Data<AppState>, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let id: NeedId = path_id(&id, "need")?;
+    state.db.write(move |conn| store::delete(conn, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

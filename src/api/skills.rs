@@ -1,0 +1,184 @@
+//! `/api/v1/skills`: the skill taxonomy.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::created;
+use super::extract::{JsonBody, MergePatch, merge};
+use super::pagination::{self, PageOf, Paging};
+use crate::AppState;
+use crate::db::skills::{self as store, SkillFilter, SkillSort, StoredSkill};
+use crate::domain::SkillKey;
+use crate::domain::skill::{Skill, SkillCategory};
+use crate::domain::validation::{self, Validator};
+use crate::error::{AppError, AppResult};
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_skills).service(create_skill).service(get_skill).service(update_skill).service(delete_skill);
+}
+
+/// The writable fields of a skill.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"key": "net-promoter-programmes", "name": "Net Promoter programmes", "category": "customer_experience", "description": "Running NPS programmes end to end."}))]
+pub struct SkillInput {
+    /// Stable slug naming the skill: lowercase letters and digits separated by hyphens.
+    /// Set at creation; it cannot change.
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 60)]
+    pub key: String,
+    pub name: String,
+    pub category: SkillCategory,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+impl SkillInput {
+    fn parse(&self) -> AppResult<Skill> {
+        let mut v = Validator::new();
+        let key = v.check("key", SkillKey::parse(&self.key));
+        let name = v.check("name", validation::text(&self.name, 1, 100));
+        let description = v.check("description", validation::optional_text(self.description.as_deref(), 1000));
+        let skill = (|| Some(Skill { key: key?, name: name?, category: self.category, description: description? }))();
+        v.finish(skill).map_err(AppError::Validation)
+    }
+}
+
+impl From<&Skill> for SkillInput {
+    fn from(s: &Skill) -> Self {
+        SkillInput {
+            key: s.key.to_string(),
+            name: s.name.clone(),
+            category: s.category,
+            description: s.description.clone(),
+        }
+    }
+}
+
+/// A skill of the taxonomy.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkillView {
+    #[serde(flatten)]
+    pub fields: SkillInput,
+    /// Shipped with the service: cannot be deleted.
+    pub builtin: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<StoredSkill> for SkillView {
+    fn from(s: StoredSkill) -> Self {
+        let (skill, builtin) = &s.value;
+        SkillView {
+            fields: SkillInput::from(skill),
+            builtin: *builtin,
+            version: s.version,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SkillListQuery {
+    /// Case-insensitive text the key or name contains.
+    q: Option<String>,
+    category: Option<SkillCategory>,
+    /// `true` for shipped skills only, `false` for added ones only.
+    builtin: Option<bool>,
+    /// `key` (default) or `name`; prefix `-` for descending.
+    sort: Option<String>,
+    /// Page size, 1 to 200 (default 50; larger values are capped).
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
+    cursor: Option<String>,
+    /// Also count every matching skill.
+    include_total: Option<bool>,
+}
+
+fn key_of(raw: &str) -> AppResult<SkillKey> {
+    SkillKey::parse(raw).map_err(|_| AppError::NotFound("skill"))
+}
+
+/// List skills
+#[utoipa::path(tag = "skills", params(SkillListQuery), responses((status = 200, body = PageOf<SkillView>)))]
+#[get("/skills")]
+async fn list_skills(
+    state: web::Data<AppState>,
+    query: web::Query<SkillListQuery>,
+) -> AppResult<web::Json<PageOf<SkillView>>> {
+    let q = query.into_inner();
+    let filter = SkillFilter { q: q.q, category: q.category, builtin: q.builtin };
+    let paging =
+        Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
+    let (filter, request) = pagination::resolve(paging, filter, SkillSort::Key)?;
+    let (f, r) = (filter.clone(), request.clone());
+    let page = state.db.read(move |conn| store::list(conn, &f, &r)).await?;
+    Ok(web::Json(PageOf::new(page, &filter, &request, SkillView::from)))
+}
+
+/// Add a skill to the taxonomy
+#[utoipa::path(tag = "skills", request_body = SkillInput,
+    responses((status = 201, description = "Created; `Location` names the new skill.", body = SkillView,
+        headers(("Location" = String, description = "URL of the new skill"))),
+        (status = 409, response = super::Conflict)))]
+#[post("/skills")]
+async fn create_skill(state: web::Data<AppState>, body: JsonBody<SkillInput>) -> AppResult<HttpResponse> {
+    let skill = body.0.parse()?;
+    let stored = state.db.write(move |conn| store::insert(conn, &skill, false)).await?;
+    Ok(created(format!("/api/v1/skills/{}", stored.id), SkillView::from(stored)))
+}
+
+/// Get a skill
+#[utoipa::path(tag = "skills", params(("key" = String, Path, description = "Skill key")),
+    responses((status = 200, body = SkillView)))]
+#[get("/skills/{key}")]
+async fn get_skill(state: web::Data<AppState>, key: web::Path<String>) -> AppResult<web::Json<SkillView>> {
+    let key = key_of(&key)?;
+    let stored = state.db.read(move |conn| store::get(conn, &key)).await?;
+    Ok(web::Json(stored.into()))
+}
+
+/// Update a skill
+///
+/// A JSON Merge Patch (RFC 7396). The key cannot change.
+#[utoipa::path(tag = "skills", params(("key" = String, Path, description = "Skill key")),
+    request_body(content = SkillInput, content_type = "application/merge-patch+json",
+        example = json!({"description": "Running NPS and CSAT programmes end to end."})),
+    responses((status = 200, body = SkillView)))]
+#[patch("/skills/{key}")]
+async fn update_skill(
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    patch: MergePatch,
+) -> AppResult<web::Json<SkillView>> {
+    let key = key_of(&key)?;
+    let stored = state
+        .db
+        .write(move |conn| {
+            let current = store::get(conn, &key)?;
+            let next = merge(&SkillInput::from(&current.value.0), &patch.0)?.parse()?;
+            if next.key != key {
+                return Err(AppError::field("key", "immutable", "the key of a skill cannot change"));
+            }
+            store::update(conn, &current, &next)
+        })
+        .await?;
+    Ok(web::Json(stored.into()))
+}
+
+/// Delete a skill
+///
+/// Only skills added through the API, and only while no candidate or skillset uses them (409 otherwise).
+#[utoipa::path(tag = "skills", params(("key" = String, Path, description = "Skill key")),
+    responses((status = 204, description = "Deleted."), (status = 409, response = super::Conflict)))]
+#[delete("/skills/{key}")]
+async fn delete_skill(state: web::Data<AppState>, key: web::Path<String>) -> AppResult<HttpResponse> {
+    let key = key_of(&key)?;
+    state.db.write(move |conn| store::delete(conn, &key)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,18 @@
+//! Integration tests over HTTP against the real application, each on a fresh
+//! database, on SQLite and (with `TEST_DATABASE_URL`) on PostgreSQL. One test
+//! binary keeps link time down.
+
+// A failed unwrap in a test is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod bad_input;
+mod candidates;
+mod migrations;
+mod needs;
+mod openapi;
+mod operations;
+mod organizations;
+mod skills;
+mod skillsets;

@@ -1,0 +1,42 @@
+use crate::helpers::{TestApp, backend_tests, json_of, problem};
+
+async fn health_and_readiness(app: TestApp) {
+    let health = json_of(app.get("/health").await, 200).await;
+    assert_eq!(health["status"], "ok");
+    let ready = json_of(app.get("/ready").await, 200).await;
+    let backend = if app.database_url.starts_with("postgres") { "postgresql" } else { "sqlite" };
+    assert_eq!(ready["database"], backend);
+}
+
+async fn request_ids_are_echoed_or_made(app: TestApp) {
+    let given = app.client.get(app.url("/health")).header("x-request-id", "trace-42").send().await.unwrap();
+    assert_eq!(given.headers()["x-request-id"], "trace-42");
+    let made = app.get("/health").await;
+    let id = made.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "a generated UUID: {id}");
+    // A header that could inject into logs is replaced.
+    let hostile = app.client.get(app.url("/health")).header("x-request-id", "a b\tc").send().await.unwrap();
+    assert_ne!(hostile.headers()["x-request-id"], "a b\tc");
+}
+
+async fn unknown_routes_are_problems(app: TestApp) {
+    problem(app.get("/api/v1/nothing-here").await, 404, "not-found").await;
+    problem(app.get("/nope").await, 404, "not-found").await;
+}
+
+async fn swagger_ui_and_spec_are_served(app: TestApp) {
+    let docs = app.get("/docs/").await;
+    assert_eq!(docs.status(), 200);
+    let html = docs.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    let spec = json_of(app.get("/openapi.json").await, 200).await;
+    assert_eq!(spec["openapi"], "3.1.0");
+    assert!(spec["paths"]["/api/v1/candidates"].is_object());
+}
+
+backend_tests!(
+    health_and_readiness,
+    request_ids_are_echoed_or_made,
+    unknown_routes_are_problems,
+    swagger_ui_and_spec_are_served
+);
