@@ -91,6 +91,12 @@ pub fn exists(conn: &mut DbConnection, id: OrganizationId) -> AppResult<bool> {
     Ok(found > 0)
 }
 
+/// Whether an organization has exactly this name.
+pub fn exists_named(conn: &mut DbConnection, name: &str) -> AppResult<bool> {
+    let found = organizations::table.filter(organizations::name.eq(name)).count().get_result::<i64>(conn)?;
+    Ok(found > 0)
+}
+
 pub fn update(
     conn: &mut DbConnection,
     current: &StoredOrganization,

@@ -1,4 +1,4 @@
-use crate::helpers::{TestApp, backend_tests, json_of, problem};
+use crate::helpers::{TestApp, backend_tests, json_of, problem, test_config};
 
 async fn health_and_readiness(app: TestApp) {
     let health = json_of(app.get("/health").await, 200).await;
@@ -34,7 +34,26 @@ async fn swagger_ui_and_spec_are_served(app: TestApp) {
     assert!(spec["paths"]["/api/v1/candidates"].is_object());
 }
 
+async fn demo_data_loads_once(app: TestApp) {
+    let db = interim_tracker::prepare_database(&test_config(&app.database_url)).unwrap();
+    let summary = interim_tracker::demo::load(&db).unwrap();
+    assert!(summary.contains("200 candidates"), "{summary}");
+    assert_eq!(interim_tracker::demo::load(&db).unwrap(), "The demo data is loaded already.");
+    let total = |path: &'static str| {
+        let app = &app;
+        async move {
+            json_of(app.get(&format!("{path}?include_total=true&limit=1")).await, 200).await["total"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(total("/api/v1/candidates").await, 200);
+    assert_eq!(total("/api/v1/organizations").await, 5);
+    assert_eq!(total("/api/v1/needs").await, 5);
+    let crisis = json_of(app.get("/api/v1/needs?reason=crisis&include_total=true").await, 200).await;
+    assert_eq!(crisis["total"], 3);
+}
+
 backend_tests!(
+    demo_data_loads_once,
     health_and_readiness,
     request_ids_are_echoed_or_made,
     unknown_routes_are_problems,
