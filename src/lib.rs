@@ -56,10 +56,15 @@ impl Application {
         let db = prepare_database(config)?;
         let listener = TcpListener::bind(config.bind_addr).with_context(|| format!("binding {}", config.bind_addr))?;
         let port = listener.local_addr()?.port();
+        // Database calls are the only blocking work: give the workers together
+        // about one blocking thread per connection, so excess calls queue for a
+        // thread instead of holding one while they wait for a connection.
+        let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let blocking_threads = (db.max_connections() as usize).div_ceil(workers).max(2);
         let state = AppState { db };
         let spec = api::openapi();
         let body_limit = usize::try_from(config.max_body_bytes).unwrap_or(extract::DEFAULT_BODY_LIMIT);
-        let mut server = HttpServer::new(move || {
+        let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(state.clone()))
                 .app_data(BodyLimit(body_limit))
@@ -70,12 +75,11 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
                 .default_service(web::to(not_found))
         })
+        .workers(workers)
+        .worker_max_blocking_threads(blocking_threads)
         .shutdown_timeout(config.shutdown_timeout_secs)
         .client_request_timeout(Duration::from_secs(10))
         .listen(listener)?;
-        if let Some(workers) = config.workers {
-            server = server.workers(workers);
-        }
         Ok(Self { server: server.run(), port })
     }
 

@@ -149,6 +149,14 @@ impl Database {
         }
     }
 
+    /// The most connections the pools open at once.
+    pub fn max_connections(&self) -> u32 {
+        match self.url {
+            DatabaseUrl::Sqlite(_) => self.reader.max_size() + self.writer.max_size(),
+            DatabaseUrl::Postgres(_) => self.reader.max_size(),
+        }
+    }
+
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
     }
