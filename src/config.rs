@@ -28,6 +28,68 @@ pub enum Command {
     Openapi,
     /// Load a realistic demo data set: organizations, needs, about 200 candidates.
     DemoData,
+    /// Create a user; prints a generated password when none is given.
+    CreateUser(CreateUser),
+    /// Manage API keys.
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUser {
+    #[arg(long)]
+    pub email: String,
+    /// admin, recruiter or org_member.
+    #[arg(long, default_value = "recruiter")]
+    pub role: String,
+    /// The organization of an org_member.
+    #[arg(long)]
+    pub organization: Option<String>,
+    /// Read from the environment so it stays out of shell history; generated when unset.
+    #[arg(long, env = "NEW_USER_PASSWORD", hide_env_values = true)]
+    pub password: Option<Sensitive>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create an API key; prints its client id and secret once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// A scope such as candidates:read; repeat for several.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Bind the key to one organization.
+        #[arg(long)]
+        organization: Option<String>,
+        /// Days until the key expires; never when unset.
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+}
+
+/// A secret read from configuration: its `Debug` never shows the value.
+#[derive(Clone)]
+pub struct Sensitive(String);
+
+impl Sensitive {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Sensitive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl std::str::FromStr for Sensitive {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Sensitive(s.to_owned()))
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -56,4 +118,57 @@ pub struct Config {
     /// Log format: `text` for people, `json` for log collectors.
     #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
     pub log_format: String,
+    #[command(flatten)]
+    pub auth: AuthConfig,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AuthConfig {
+    /// Signs the service's access tokens (HS256); at least 32 bytes. Unset: a
+    /// random one per start, and tokens do not survive a restart.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<Sensitive>,
+    /// The secret before the last rotation: its tokens stay valid until they expire.
+    #[arg(long, env = "JWT_PREVIOUS_SECRET", hide_env_values = true, global = true)]
+    pub jwt_previous_secret: Option<Sensitive>,
+    /// `iss` of every access token, issued or accepted.
+    #[arg(long, env = "JWT_ISSUER", default_value = "interim-tracker", global = true)]
+    pub jwt_issuer: String,
+    /// `aud` of every access token, issued or accepted.
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "interim-tracker-api", global = true)]
+    pub jwt_audience: String,
+    /// Lifetime of the access tokens the service issues, in seconds.
+    #[arg(long, env = "TOKEN_TTL_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(60..=86_400), global = true)]
+    pub token_ttl_secs: u64,
+    /// An external identity provider's public key (PEM text or a file path).
+    #[arg(long, env = "JWT_PUBLIC_KEY_PEM", global = true)]
+    pub jwt_public_key_pem: Option<String>,
+    /// The `kid` of that key.
+    #[arg(long, env = "JWT_PUBLIC_KEY_KID", global = true)]
+    pub jwt_public_key_kid: Option<String>,
+    /// The provider's next key during a rotation (PEM text or a file path).
+    #[arg(long, env = "JWT_NEXT_PUBLIC_KEY_PEM", global = true)]
+    pub jwt_next_public_key_pem: Option<String>,
+    #[arg(long, env = "JWT_NEXT_PUBLIC_KEY_KID", global = true)]
+    pub jwt_next_public_key_kid: Option<String>,
+    /// RS256, ES256 or EdDSA.
+    #[arg(long, env = "JWT_PUBLIC_KEY_ALGORITHM", default_value = "RS256", value_parser = ["RS256", "ES256", "EdDSA"], global = true)]
+    pub jwt_public_key_algorithm: String,
+    /// The claim of the provider's tokens that holds the role.
+    #[arg(long, env = "JWT_ROLE_CLAIM", default_value = "role", global = true)]
+    pub jwt_role_claim: String,
+    /// The claim of the provider's tokens that holds the organization id.
+    #[arg(long, env = "JWT_ORG_CLAIM", default_value = "org", global = true)]
+    pub jwt_org_claim: String,
+    /// The first admin, created when no user exists.
+    #[arg(long, env = "BOOTSTRAP_ADMIN_EMAIL", global = true)]
+    pub bootstrap_admin_email: Option<String>,
+    #[arg(long, env = "BOOTSTRAP_ADMIN_PASSWORD", hide_env_values = true, global = true)]
+    pub bootstrap_admin_password: Option<Sensitive>,
+    /// Requests each caller may make per minute.
+    #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 1200, global = true)]
+    pub rate_limit_per_minute: u32,
+    /// Token requests per minute from one address, and for one account.
+    #[arg(long, env = "TOKEN_RATE_LIMIT_PER_MINUTE", default_value_t = 10, global = true)]
+    pub token_rate_limit_per_minute: u32,
 }

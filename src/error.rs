@@ -17,6 +17,14 @@ pub const PROBLEM_TYPE_PREFIX: &str = "urn:interim-tracker:problem:";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// No valid bearer token; the reason, when there was a token.
+    #[error("unauthenticated")]
+    Unauthenticated(Option<&'static str>),
+    /// Authenticated, but the caller lacks the permission named by `scope`.
+    #[error("forbidden: {scope}")]
+    Forbidden { scope: &'static str },
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("validation failed")]
@@ -48,6 +56,9 @@ impl AppError {
     /// The stable kind (suffix of `type`) and title of this error.
     fn kind(&self) -> (&'static str, &'static str) {
         match self {
+            AppError::Unauthenticated(_) => ("unauthenticated", "Authentication required"),
+            AppError::Forbidden { .. } => ("forbidden", "Not allowed"),
+            AppError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
             AppError::NotFound(_) => ("not-found", "Resource not found"),
             AppError::Validation(_) => ("validation-failed", "The request body is invalid"),
             AppError::MalformedBody(_) => ("malformed-body", "The request body could not be read"),
@@ -63,6 +74,12 @@ impl AppError {
 
     fn detail(&self) -> String {
         match self {
+            AppError::Unauthenticated(None) => {
+                "Send an access token: `Authorization: Bearer <token>` (see POST /api/v1/auth/token).".into()
+            }
+            AppError::Unauthenticated(Some(reason)) => format!("The access token was refused: {reason}."),
+            AppError::Forbidden { scope } => format!("Your role or scopes do not allow this ({scope})."),
+            AppError::TooManyRequests { retry_after_secs } => format!("Retry in {retry_after_secs} s."),
             AppError::NotFound(what) => format!("No {what} exists with this id."),
             AppError::Validation(errors) => {
                 format!("{} field(s) are invalid; see `errors`.", errors.len())
@@ -113,6 +130,9 @@ pub struct ProblemFieldError {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
+            AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::MalformedBody(_) | AppError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
@@ -145,8 +165,28 @@ impl ResponseError for AppError {
         };
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+        match self {
+            AppError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+            }
+            AppError::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            // RFC 6750 §3: no error code when no token was sent.
+            AppError::Unauthenticated(None) => {
+                response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer realm="interim-tracker""#));
+            }
+            AppError::Unauthenticated(Some(reason)) => {
+                let challenge =
+                    format!(r#"Bearer realm="interim-tracker", error="invalid_token", error_description="{reason}""#);
+                response.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
+            AppError::Forbidden { scope } if scope.contains(':') => {
+                let challenge =
+                    format!(r#"Bearer realm="interim-tracker", error="insufficient_scope", scope="{scope}""#);
+                response.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
+            _ => {}
         }
         response.json(problem)
     }

@@ -6,6 +6,8 @@
 //! the catalog and binds; [`Application::run`] serves until SIGTERM or Ctrl-C.
 
 pub mod api;
+pub mod auth;
+pub mod commands;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -31,6 +33,7 @@ use crate::error::AppError;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Database,
+    pub auth: std::sync::Arc<auth::Auth>,
 }
 
 /// Opens the database, applies pending migrations and ships the catalog.
@@ -54,6 +57,8 @@ impl Application {
     /// Prepares the database and binds `config.bind_addr` (port 0 picks a free port).
     pub fn build(config: &Config) -> anyhow::Result<Self> {
         let db = prepare_database(config)?;
+        let auth = std::sync::Arc::new(auth::Auth::from_config(&config.auth)?);
+        auth::bootstrap_admin(&db, &config.auth)?;
         let listener = TcpListener::bind(config.bind_addr).with_context(|| format!("binding {}", config.bind_addr))?;
         let port = listener.local_addr()?.port();
         // Database calls are the only blocking work: give the workers together
@@ -61,7 +66,7 @@ impl Application {
         // thread instead of holding one while they wait for a connection.
         let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let blocking_threads = (db.max_connections() as usize).div_ceil(workers).max(2);
-        let state = AppState { db };
+        let state = AppState { db, auth };
         let spec = api::openapi();
         let body_limit = usize::try_from(config.max_body_bytes).unwrap_or(extract::DEFAULT_BODY_LIMIT);
         let server = HttpServer::new(move || {
@@ -70,6 +75,7 @@ impl Application {
                 .app_data(BodyLimit(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(extract::query_config())
+                .wrap(from_fn(api::audit::record))
                 .wrap(from_fn(telemetry::request_id))
                 .configure(|cfg| api::configure(&mut utoipa_actix_web::service_config::ServiceConfig::new(cfg)))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))

@@ -5,7 +5,7 @@
 
 use clap::Parser;
 use interim_tracker::config::{Cli, Command};
-use interim_tracker::{Application, api, demo, prepare_database, telemetry};
+use interim_tracker::{Application, api, commands, demo, prepare_database, telemetry};
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
@@ -27,6 +27,14 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Openapi => {
             println!("{}", api::openapi().to_pretty_json()?);
+        }
+        Command::CreateUser(args) => {
+            let db = prepare_database(&config)?;
+            println!("{}", actix_web::web::block(move || commands::create_user(&db, &args)).await??);
+        }
+        Command::ApiKey(command) => {
+            let db = prepare_database(&config)?;
+            println!("{}", actix_web::web::block(move || commands::api_key(&db, &command)).await??);
         }
         Command::DemoData => {
             let db = prepare_database(&config)?;

@@ -11,6 +11,10 @@ use tracing_subscriber::EnvFilter;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The request's id, in the request's extensions for whoever needs it.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 /// Installs the global subscriber; a second call (tests) is a no-op.
 pub fn init(filter: &str, format: &str) {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
@@ -33,6 +37,7 @@ pub async fn request_id(
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
     let started = std::time::Instant::now();
+    actix_web::HttpMessage::extensions_mut(&req).insert(RequestId(id.clone()));
     async move {
         let mut response = next.call(req).await?;
         let status = response.status().as_u16();

@@ -11,7 +11,9 @@ use super::extract::{JsonBody, MergePatch, merge, path_id};
 use super::pagination::{self, PageOf, Paging};
 use super::views::{Money, Place};
 use crate::AppState;
+use crate::auth::Allowed;
 use crate::db::candidates::{self as store, CandidateFilter, CandidateSort, StoredCandidate};
+use crate::domain::access::required;
 use crate::domain::candidate::{
     self as rules, Availability, Candidate, CandidateSkill, CandidateStatus, Consent, Education, LanguageProficiency,
     LanguageSkill, RemotePreference, Training,
@@ -199,7 +201,7 @@ fn default_status() -> CandidateStatus {
     CandidateStatus::Active
 }
 
-fn email(value: &str) -> Result<String, Invalid> {
+pub(crate) fn email(value: &str) -> Result<String, Invalid> {
     let value = value.trim().to_lowercase();
     if value.len() <= 254 && email_address::EmailAddress::is_valid(&value) && value.contains('.') {
         Ok(value)
@@ -484,10 +486,11 @@ impl CandidateListQuery {
 }
 
 /// List candidates
-#[utoipa::path(tag = "candidates", params(CandidateListQuery), responses((status = 200, body = PageOf<CandidateView>)))]
+#[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "candidates", params(CandidateListQuery), responses((status = 200, body = PageOf<CandidateView>)))]
 #[get("/candidates")]
 async fn list_candidates(
     state: web::Data<AppState>,
+    _: Allowed<required::CandidatesRead>,
     query: web::Query<CandidateListQuery>,
 ) -> AppResult<web::Json<PageOf<CandidateView>>> {
     let q = query.into_inner();
@@ -502,22 +505,30 @@ async fn list_candidates(
 /// Create a candidate
 ///
 /// Skills must be in the taxonomy; the e-mail and the external id must be unused (409 otherwise).
-#[utoipa::path(tag = "candidates", request_body = CandidateInput,
+#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "candidates", request_body = CandidateInput,
     responses((status = 201, description = "Created; `Location` names the new candidate.", body = CandidateView,
         headers(("Location" = String, description = "URL of the new candidate"))),
         (status = 409, response = super::Conflict)))]
 #[post("/candidates")]
-async fn create_candidate(state: web::Data<AppState>, body: JsonBody<CandidateInput>) -> AppResult<HttpResponse> {
+async fn create_candidate(
+    state: web::Data<AppState>,
+    _: Allowed<required::CandidatesWrite>,
+    body: JsonBody<CandidateInput>,
+) -> AppResult<HttpResponse> {
     let candidate = body.0.parse()?;
     let stored = state.db.write(move |conn| store::insert(conn, &candidate)).await?;
     Ok(created(format!("/api/v1/candidates/{}", stored.id), CandidateView::from(stored)))
 }
 
 /// Get a candidate
-#[utoipa::path(tag = "candidates", params(("id" = String, Path, description = "Candidate id")),
+#[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "candidates", params(("id" = String, Path, description = "Candidate id")),
     responses((status = 200, body = CandidateView)))]
 #[get("/candidates/{id}")]
-async fn get_candidate(state: web::Data<AppState>, id: web::Path<String>) -> AppResult<web::Json<CandidateView>> {
+async fn get_candidate(
+    state: web::Data<AppState>,
+    _: Allowed<required::CandidatesRead>,
+    id: web::Path<String>,
+) -> AppResult<web::Json<CandidateView>> {
     let id: CandidateId = path_id(&id, "candidate")?;
     let stored = state.db.read(move |conn| store::get(conn, id)).await?;
     Ok(web::Json(stored.into()))
@@ -527,13 +538,14 @@ async fn get_candidate(state: web::Data<AppState>, id: web::Path<String>) -> App
 ///
 /// A JSON Merge Patch (RFC 7396): fields given replace the current ones, `null` clears an optional field,
 /// and a list given replaces the whole list.
-#[utoipa::path(tag = "candidates", params(("id" = String, Path, description = "Candidate id")),
+#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "candidates", params(("id" = String, Path, description = "Candidate id")),
     request_body(content = CandidateInput, content_type = "application/merge-patch+json",
         example = json!({"day_rate": {"amount": 1550, "currency": "EUR"}, "availability": {"available_from": "2027-02-01"}})),
     responses((status = 200, body = CandidateView), (status = 409, response = super::Conflict)))]
 #[patch("/candidates/{id}")]
 async fn update_candidate(
     state: web::Data<AppState>,
+    _: Allowed<required::CandidatesWrite>,
     id: web::Path<String>,
     patch: MergePatch,
 ) -> AppResult<web::Json<CandidateView>> {
@@ -552,10 +564,14 @@ async fn update_candidate(
 /// Delete a candidate
 ///
 /// Deletes the candidate and everything recorded about them.
-#[utoipa::path(tag = "candidates", params(("id" = String, Path, description = "Candidate id")),
+#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "candidates", params(("id" = String, Path, description = "Candidate id")),
     responses((status = 204, description = "Deleted.")))]
 #[delete("/candidates/{id}")]
-async fn delete_candidate(state: web::Data<AppState>, id: web::Path<String>) -> AppResult<HttpResponse> {
+async fn delete_candidate(
+    state: web::Data<AppState>,
+    _: Allowed<required::CandidatesWrite>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let id: CandidateId = path_id(&id, "candidate")?;
     state.db.write(move |conn| store::delete(conn, id)).await?;
     Ok(HttpResponse::NoContent().finish())

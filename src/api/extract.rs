@@ -151,6 +151,11 @@ pub fn path_id<I: FromStr<Err = Invalid>>(raw: &str, what: &'static str) -> Resu
     raw.parse().map_err(|_| AppError::NotFound(what))
 }
 
+/// Parses a UUID from the path; anything else answers 404.
+pub fn path_id_uuid(raw: &str, what: &'static str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| AppError::NotFound(what))
+}
+
 /// Query strings that do not parse answer 400 with what was wrong.
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _req| AppError::InvalidQuery(format!("{err}.")).into())

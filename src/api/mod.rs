@@ -3,6 +3,9 @@
 //! [`configure`], and the OpenAPI document is collected from that same
 //! registration, so the two cannot drift.
 
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
 pub mod candidates;
 pub mod extract;
 pub mod health;
@@ -11,6 +14,7 @@ pub mod organizations;
 pub mod pagination;
 pub mod skills;
 pub mod skillsets;
+pub mod users;
 mod views;
 
 use actix_web::{App, HttpResponse};
@@ -25,11 +29,15 @@ use crate::error::Problem;
 /// Every route of the service, with its documentation.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::health).service(health::ready).service(scope::scope("/api/v1").configure(|v1| {
+        auth::routes(v1);
         organizations::routes(v1);
         skills::routes(v1);
         candidates::routes(v1);
         skillsets::routes(v1);
         needs::routes(v1);
+        users::routes(v1);
+        api_keys::routes(v1);
+        audit::routes(v1);
     }));
 }
 
@@ -57,11 +65,16 @@ pub fn openapi() -> OpenApiDoc {
         (name = "candidates", description = "Interim executives and their profiles."),
         (name = "skillsets", description = "Ideal skillsets: global templates and organization-owned profiles."),
         (name = "needs", description = "An organization's need for an interim executive, with its charter."),
+        (name = "auth", description = "Tokens (the OAuth2 token endpoint) and the caller's identity."),
+        (name = "users", description = "People who log in; admins only."),
+        (name = "api-keys", description = "API keys for integration scripts; admins only."),
+        (name = "audit", description = "The audit log of writes and refused attempts; admins only."),
         (name = "operations", description = "Liveness and readiness."),
     ),
     components(
         schemas(Problem),
-        responses(BadRequest, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable, InternalError)
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unprocessable,
+            TooManyRequests, Unavailable, InternalError)
     )
 )]
 struct ApiDoc;
@@ -86,7 +99,10 @@ macro_rules! problem_responses {
 
 problem_responses! {
     BadRequest => "The request is malformed: a query parameter, cursor or body that cannot be read (`malformed-body`, `invalid-query`).",
-    NotFound => "No such resource (`not-found`).",
+    Unauthorized => "No valid access token (`unauthenticated`); `WWW-Authenticate` says why.",
+    Forbidden => "The caller's role or scopes do not allow this (`forbidden`).",
+    NotFound => "No such resource, or one of another organization (`not-found`).",
+    TooManyRequests => "Rate limit reached; retry after `Retry-After` seconds (`rate-limited`).",
     Conflict => "The request conflicts with the current state, such as a duplicate or a record still in use (`conflict`).",
     PayloadTooLarge => "The body exceeds the size limit (`payload-too-large`).",
     UnsupportedMediaType => "The body is not sent as JSON (`unsupported-media-type`).",
@@ -96,11 +112,61 @@ problem_responses! {
 }
 
 /// Adds the errors every operation of a kind can answer, so each handler
-/// documents only what is particular to it.
+/// documents only what is particular to it; declares the security schemes,
+/// and says under each secured operation who may call it, from the scope it
+/// requires and the roles that grant it.
 struct StandardErrors;
+
+const OAUTH2: &str = "oauth2";
+const BEARER: &str = "bearer";
+
+fn who_may_call(scope: Option<&str>) -> String {
+    use crate::domain::access::{Permission, Role};
+    match scope.and_then(|s| s.parse::<Permission>().ok()) {
+        None => "**Who may call:** any authenticated caller.".to_owned(),
+        Some(p) => {
+            let roles: Vec<&str> = Role::ALL.iter().filter(|r| r.grants(p)).map(Role::as_str).collect();
+            let members = if Role::OrgMember.grants(p) {
+                " (organization members: their own organization's objects only)"
+            } else {
+                ""
+            };
+            format!("**Who may call:** {}{members}; API keys with scope `{}`.", roles.join(", "), p.scope())
+        }
+    }
+}
+
+fn security_schemes(openapi: &mut OpenApiDoc) {
+    use crate::domain::access::Permission;
+    use utoipa::openapi::security::{Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme};
+    let scopes = Scopes::from_iter(Permission::ALL.iter().map(|p| (p.scope().to_owned(), format!("{p}"))));
+    let components = openapi.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        OAUTH2,
+        SecurityScheme::OAuth2(OAuth2::with_description(
+            [Flow::Password(Password::new("/api/v1/auth/token", scopes))],
+            "Log in with your e-mail and password (Swagger UI: Authorize). Scopes are ignored for people: a \
+             token carries the caller's role.",
+        )),
+    );
+    components.add_security_scheme(
+        BEARER,
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some(
+                    "An access token from POST /api/v1/auth/token, or from the configured identity provider.",
+                ))
+                .build(),
+        ),
+    );
+}
 
 impl Modify for StandardErrors {
     fn modify(&self, openapi: &mut OpenApiDoc) {
+        use utoipa::openapi::security::SecurityRequirement;
+        security_schemes(openapi);
         for (path, item) in openapi.paths.paths.iter_mut() {
             let versioned = path.starts_with("/api/");
             let has_path_id = path.contains('{');
@@ -108,6 +174,24 @@ impl Modify for StandardErrors {
                 [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete].into_iter().flatten()
             {
                 let has_body = operation.request_body.is_some();
+                // A handler declares `oauth2` with the scope it requires; a plain bearer token works the same.
+                let scope = operation.security.as_ref().and_then(|requirements| {
+                    let value = serde_json::to_value(requirements).ok()?;
+                    let scopes = value.get(0)?.get(OAUTH2)?.as_array()?.clone();
+                    Some(scopes.first().and_then(|s| s.as_str()).map(str::to_owned))
+                });
+                if let Some(scope) = &scope {
+                    let scopes: Vec<String> = scope.iter().cloned().collect();
+                    operation.security = Some(vec![
+                        SecurityRequirement::new(OAUTH2, scopes.clone()),
+                        SecurityRequirement::new(BEARER, scopes),
+                    ]);
+                    let who = who_may_call(scope.as_deref());
+                    operation.description = Some(match operation.description.take() {
+                        Some(d) if !d.is_empty() => format!("{d}\n\n{who}"),
+                        _ => who,
+                    });
+                }
                 let add = |responses: &mut Responses, status: &str, name: &str| {
                     responses
                         .responses
@@ -115,6 +199,11 @@ impl Modify for StandardErrors {
                         .or_insert_with(|| Ref::from_response_name(name).into());
                 };
                 let responses = &mut operation.responses;
+                if scope.is_some() {
+                    add(responses, "401", "Unauthorized");
+                    add(responses, "403", "Forbidden");
+                    add(responses, "429", "TooManyRequests");
+                }
                 if versioned {
                     add(responses, "400", "BadRequest");
                     if has_path_id {

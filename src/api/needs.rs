@@ -12,7 +12,9 @@ use super::extract::{JsonBody, MergePatch, merge, path_id};
 use super::pagination::{self, PageOf, Paging};
 use super::views::{Money, Place};
 use crate::AppState;
+use crate::auth::Allowed;
 use crate::db::needs::{self as store, NeedFilter, NeedSort, StoredNeed};
+use crate::domain::access::required;
 use crate::domain::need::{Charter, Need, NeedReason, NeedStatus, RemotePolicy, SuccessCriterion, Urgency};
 use crate::domain::validation::{self, Invalid, Validator, in_range};
 use crate::domain::{CrisisSignal, NeedId, OrganizationId, SkillsetId};
@@ -87,8 +89,10 @@ pub struct CharterEntry {
     }
 }))]
 pub struct NeedInput {
-    /// The organization with the need. Set at creation; it cannot change.
-    pub organization_id: String,
+    /// The organization with the need. Set at creation; it cannot change. Organization members
+    /// may leave it out: their own organization is used.
+    #[serde(default)]
+    pub organization_id: Option<String>,
     /// Role title, such as `Interim Chief Experience Officer`.
     pub title: String,
     pub reason: NeedReason,
@@ -138,7 +142,13 @@ const MAX_CHARTER_ITEMS: usize = 30;
 impl NeedInput {
     fn parse(&self) -> AppResult<Need> {
         let mut v = Validator::new();
-        let organization_id = v.check("organization_id", self.organization_id.parse::<OrganizationId>());
+        let organization_id = match &self.organization_id {
+            Some(id) => v.check("organization_id", id.parse::<OrganizationId>()),
+            None => {
+                v.fail("organization_id", "required", "name the organization with the need");
+                None
+            }
+        };
         let title = v.check("title", validation::text(&self.title, 1, 200));
         let mut crisis_signals = self.crisis_signals.clone();
         crisis_signals.sort();
@@ -202,7 +212,7 @@ impl NeedInput {
 impl From<&Need> for NeedInput {
     fn from(n: &Need) -> Self {
         NeedInput {
-            organization_id: n.organization_id.to_string(),
+            organization_id: Some(n.organization_id.to_string()),
             title: n.title.clone(),
             reason: n.reason,
             crisis_signals: n.crisis_signals.clone(),
@@ -288,10 +298,11 @@ pub struct NeedListQuery {
 }
 
 /// List needs
-#[utoipa::path(tag = "needs", params(NeedListQuery), responses((status = 200, body = PageOf<NeedView>)))]
+#[utoipa::path(security(("oauth2" = ["needs:read"])), tag = "needs", params(NeedListQuery), responses((status = 200, body = PageOf<NeedView>)))]
 #[get("/needs")]
 async fn list_needs(
     state: web::Data<AppState>,
+    principal: Allowed<required::NeedsRead>,
     query: web::Query<NeedListQuery>,
 ) -> AppResult<web::Json<PageOf<NeedView>>> {
     let q = query.into_inner();
@@ -313,7 +324,11 @@ async fn list_needs(
     };
     let paging =
         Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
-    let (filter, request) = pagination::resolve(paging, filter, NeedSort::CreatedAt)?;
+    let (mut filter, request) = pagination::resolve(paging, filter, NeedSort::CreatedAt)?;
+    // Applied after the cursor is read, so no cursor can widen it.
+    if let Some(tenant) = principal.tenant() {
+        filter.organization_id = Some(tenant);
+    }
     let (f, r) = (filter.clone(), request.clone());
     let page = state.db.read(move |conn| store::list(conn, &f, &r)).await?;
     Ok(web::Json(PageOf::new(page, &filter, &request, NeedView::from)))
@@ -322,12 +337,22 @@ async fn list_needs(
 /// Create a need
 ///
 /// The organization must exist, and the skillset must be a global template or the organization's own.
-#[utoipa::path(tag = "needs", request_body = NeedInput,
+#[utoipa::path(security(("oauth2" = ["needs:write"])), tag = "needs", request_body = NeedInput,
     responses((status = 201, description = "Created; `Location` names the new need.", body = NeedView,
         headers(("Location" = String, description = "URL of the new need")))))]
 #[post("/needs")]
-async fn create_need(state: web::Data<AppState>, body: JsonBody<NeedInput>) -> AppResult<HttpResponse> {
-    let need = body.0.parse()?;
+async fn create_need(
+    state: web::Data<AppState>,
+    principal: Allowed<required::NeedsWrite>,
+    body: JsonBody<NeedInput>,
+) -> AppResult<HttpResponse> {
+    let mut input = body.0;
+    let requested = match &input.organization_id {
+        Some(id) => Some(id.parse().map_err(|e: Invalid| AppError::field("organization_id", e.code, e.message))?),
+        None => None,
+    };
+    input.organization_id = principal.owner_for_new(requested)?.map(|o| o.to_string());
+    let need = input.parse()?;
     if !need.status.is_initial() {
         return Err(AppError::field("status", "invalid_initial_status", "a need is created as `draft` or `open`"));
     }
@@ -336,12 +361,17 @@ async fn create_need(state: web::Data<AppState>, body: JsonBody<NeedInput>) -> A
 }
 
 /// Get a need
-#[utoipa::path(tag = "needs", params(("id" = String, Path, description = "Need id")),
+#[utoipa::path(security(("oauth2" = ["needs:read"])), tag = "needs", params(("id" = String, Path, description = "Need id")),
     responses((status = 200, body = NeedView)))]
 #[get("/needs/{id}")]
-async fn get_need(state: web::Data<AppState>, id: web::Path<String>) -> AppResult<web::Json<NeedView>> {
+async fn get_need(
+    state: web::Data<AppState>,
+    principal: Allowed<required::NeedsRead>,
+    id: web::Path<String>,
+) -> AppResult<web::Json<NeedView>> {
     let id: NeedId = path_id(&id, "need")?;
     let stored = state.db.read(move |conn| store::get(conn, id)).await?;
+    principal.check_sees(Some(stored.value.0.organization_id), "need")?;
     Ok(web::Json(stored.into()))
 }
 
@@ -349,13 +379,14 @@ async fn get_need(state: web::Data<AppState>, id: web::Path<String>) -> AppResul
 ///
 /// A JSON Merge Patch (RFC 7396); a list given replaces the whole list. A status move outside the
 /// need's life cycle answers 409 naming the allowed moves.
-#[utoipa::path(tag = "needs", params(("id" = String, Path, description = "Need id")),
+#[utoipa::path(security(("oauth2" = ["needs:write"])), tag = "needs", params(("id" = String, Path, description = "Need id")),
     request_body(content = NeedInput, content_type = "application/merge-patch+json",
         example = json!({"status": "on_hold", "urgency": "high"})),
     responses((status = 200, body = NeedView), (status = 409, response = super::Conflict)))]
 #[patch("/needs/{id}")]
 async fn update_need(
     state: web::Data<AppState>,
+    principal: Allowed<required::NeedsWrite>,
     id: web::Path<String>,
     patch: MergePatch,
 ) -> AppResult<web::Json<NeedView>> {
@@ -364,6 +395,7 @@ async fn update_need(
         .db
         .write(move |conn| {
             let current = store::get(conn, id)?;
+            principal.check_sees(Some(current.value.0.organization_id), "need")?;
             let next = merge(&NeedInput::from(&current.value.0), &patch.0)?.parse()?;
             store::update(conn, &current, &next)
         })
@@ -372,11 +404,21 @@ async fn update_need(
 }
 
 /// Delete a need
-#[utoipa::path(tag = "needs", params(("id" = String, Path, description = "Need id")),
+#[utoipa::path(security(("oauth2" = ["needs:write"])), tag = "needs", params(("id" = String, Path, description = "Need id")),
     responses((status = 204, description = "Deleted.")))]
 #[delete("/needs/{id}")]
-async fn delete_need(state: web::Data<AppState>, id: web::Path<String>) -> AppResult<HttpResponse> {
+async fn delete_need(
+    state: web::Data<AppState>,
+    principal: Allowed<required::NeedsWrite>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let id: NeedId = path_id(&id, "need")?;
-    state.db.write(move |conn| store::delete(conn, id)).await?;
+    state
+        .db
+        .write(move |conn| {
+            principal.check_sees(Some(store::get(conn, id)?.value.0.organization_id), "need")?;
+            store::delete(conn, id)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

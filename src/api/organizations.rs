@@ -10,7 +10,9 @@ use super::created;
 use super::extract::{JsonBody, MergePatch, merge, path_id};
 use super::pagination::{self, PageOf, Paging};
 use crate::AppState;
+use crate::auth::Allowed;
 use crate::db::organizations::{self as store, OrganizationFilter, OrganizationSort, StoredOrganization};
+use crate::domain::access::required;
 use crate::domain::codes;
 use crate::domain::organization::{Organization, OrganizationSize};
 use crate::domain::validation::{self, Validator};
@@ -124,14 +126,16 @@ pub struct OrganizationListQuery {
 }
 
 /// List organizations
-#[utoipa::path(tag = "organizations", params(OrganizationListQuery), responses((status = 200, body = PageOf<OrganizationView>)))]
+#[utoipa::path(security(("oauth2" = ["organizations:read"])), tag = "organizations", params(OrganizationListQuery), responses((status = 200, body = PageOf<OrganizationView>)))]
 #[get("/organizations")]
 async fn list_organizations(
     state: web::Data<AppState>,
+    principal: Allowed<required::OrganizationsRead>,
     query: web::Query<OrganizationListQuery>,
 ) -> AppResult<web::Json<PageOf<OrganizationView>>> {
     let q = query.into_inner();
     let filter = OrganizationFilter {
+        only: None,
         q: q.q,
         industry: q.industry,
         size: q.size,
@@ -140,29 +144,40 @@ async fn list_organizations(
     };
     let paging =
         Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
-    let (filter, request) = pagination::resolve(paging, filter, OrganizationSort::CreatedAt)?;
+    let (mut filter, request) = pagination::resolve(paging, filter, OrganizationSort::CreatedAt)?;
+    // Applied after the cursor is read, so no cursor can widen it.
+    filter.only = principal.tenant();
     let (f, r) = (filter.clone(), request.clone());
     let page = state.db.read(move |conn| store::list(conn, &f, &r)).await?;
     Ok(web::Json(PageOf::new(page, &filter, &request, OrganizationView::from)))
 }
 
 /// Create an organization
-#[utoipa::path(tag = "organizations", request_body = OrganizationInput,
+#[utoipa::path(security(("oauth2" = ["organizations:manage"])), tag = "organizations", request_body = OrganizationInput,
     responses((status = 201, description = "Created; `Location` names the new organization.", body = OrganizationView,
         headers(("Location" = String, description = "URL of the new organization")))))]
 #[post("/organizations")]
-async fn create_organization(state: web::Data<AppState>, body: JsonBody<OrganizationInput>) -> AppResult<HttpResponse> {
+async fn create_organization(
+    state: web::Data<AppState>,
+    _: Allowed<required::OrganizationsManage>,
+    body: JsonBody<OrganizationInput>,
+) -> AppResult<HttpResponse> {
     let org = body.0.parse()?;
     let stored = state.db.write(move |conn| store::insert(conn, &org)).await?;
     Ok(created(format!("/api/v1/organizations/{}", stored.id), OrganizationView::from(stored)))
 }
 
 /// Get an organization
-#[utoipa::path(tag = "organizations", params(("id" = String, Path, description = "Organization id")),
+#[utoipa::path(security(("oauth2" = ["organizations:read"])), tag = "organizations", params(("id" = String, Path, description = "Organization id")),
     responses((status = 200, body = OrganizationView)))]
 #[get("/organizations/{id}")]
-async fn get_organization(state: web::Data<AppState>, id: web::Path<String>) -> AppResult<web::Json<OrganizationView>> {
+async fn get_organization(
+    state: web::Data<AppState>,
+    principal: Allowed<required::OrganizationsRead>,
+    id: web::Path<String>,
+) -> AppResult<web::Json<OrganizationView>> {
     let id: OrganizationId = path_id(&id, "organization")?;
+    principal.check_sees(Some(id), "organization")?;
     let stored = state.db.read(move |conn| store::get(conn, id)).await?;
     Ok(web::Json(stored.into()))
 }
@@ -170,17 +185,19 @@ async fn get_organization(state: web::Data<AppState>, id: web::Path<String>) -> 
 /// Update an organization
 ///
 /// A JSON Merge Patch (RFC 7396): fields given replace the current ones, `null` clears an optional field.
-#[utoipa::path(tag = "organizations", params(("id" = String, Path, description = "Organization id")),
+#[utoipa::path(security(("oauth2" = ["organizations:write"])), tag = "organizations", params(("id" = String, Path, description = "Organization id")),
     request_body(content = OrganizationInput, content_type = "application/merge-patch+json",
         example = json!({"region": "EMEA", "size": "enterprise"})),
     responses((status = 200, body = OrganizationView)))]
 #[patch("/organizations/{id}")]
 async fn update_organization(
     state: web::Data<AppState>,
+    principal: Allowed<required::OrganizationsWrite>,
     id: web::Path<String>,
     patch: MergePatch,
 ) -> AppResult<web::Json<OrganizationView>> {
     let id: OrganizationId = path_id(&id, "organization")?;
+    principal.check_sees(Some(id), "organization")?;
     let stored = state
         .db
         .write(move |conn| {
@@ -195,10 +212,14 @@ async fn update_organization(
 /// Delete an organization
 ///
 /// Refused with 409 while the organization still has needs or skillsets.
-#[utoipa::path(tag = "organizations", params(("id" = String, Path, description = "Organization id")),
+#[utoipa::path(security(("oauth2" = ["organizations:manage"])), tag = "organizations", params(("id" = String, Path, description = "Organization id")),
     responses((status = 204, description = "Deleted."), (status = 409, response = super::Conflict)))]
 #[delete("/organizations/{id}")]
-async fn delete_organization(state: web::Data<AppState>, id: web::Path<String>) -> AppResult<HttpResponse> {
+async fn delete_organization(
+    state: web::Data<AppState>,
+    _: Allowed<required::OrganizationsManage>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let id: OrganizationId = path_id(&id, "organization")?;
     state.db.write(move |conn| store::delete(conn, id)).await?;
     Ok(HttpResponse::NoContent().finish())

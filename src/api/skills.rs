@@ -10,8 +10,10 @@ use super::created;
 use super::extract::{JsonBody, MergePatch, merge};
 use super::pagination::{self, PageOf, Paging};
 use crate::AppState;
+use crate::auth::Allowed;
 use crate::db::skills::{self as store, SkillFilter, SkillSort, StoredSkill};
 use crate::domain::SkillKey;
+use crate::domain::access::required;
 use crate::domain::skill::{Skill, SkillCategory};
 use crate::domain::validation::{self, Validator};
 use crate::error::{AppError, AppResult};
@@ -105,10 +107,11 @@ fn key_of(raw: &str) -> AppResult<SkillKey> {
 }
 
 /// List skills
-#[utoipa::path(tag = "skills", params(SkillListQuery), responses((status = 200, body = PageOf<SkillView>)))]
+#[utoipa::path(security(("oauth2" = ["skills:read"])), tag = "skills", params(SkillListQuery), responses((status = 200, body = PageOf<SkillView>)))]
 #[get("/skills")]
 async fn list_skills(
     state: web::Data<AppState>,
+    _: Allowed<required::SkillsRead>,
     query: web::Query<SkillListQuery>,
 ) -> AppResult<web::Json<PageOf<SkillView>>> {
     let q = query.into_inner();
@@ -122,22 +125,30 @@ async fn list_skills(
 }
 
 /// Add a skill to the taxonomy
-#[utoipa::path(tag = "skills", request_body = SkillInput,
+#[utoipa::path(security(("oauth2" = ["skills:write"])), tag = "skills", request_body = SkillInput,
     responses((status = 201, description = "Created; `Location` names the new skill.", body = SkillView,
         headers(("Location" = String, description = "URL of the new skill"))),
         (status = 409, response = super::Conflict)))]
 #[post("/skills")]
-async fn create_skill(state: web::Data<AppState>, body: JsonBody<SkillInput>) -> AppResult<HttpResponse> {
+async fn create_skill(
+    state: web::Data<AppState>,
+    _: Allowed<required::SkillsWrite>,
+    body: JsonBody<SkillInput>,
+) -> AppResult<HttpResponse> {
     let skill = body.0.parse()?;
     let stored = state.db.write(move |conn| store::insert(conn, &skill, false)).await?;
     Ok(created(format!("/api/v1/skills/{}", stored.id), SkillView::from(stored)))
 }
 
 /// Get a skill
-#[utoipa::path(tag = "skills", params(("key" = String, Path, description = "Skill key")),
+#[utoipa::path(security(("oauth2" = ["skills:read"])), tag = "skills", params(("key" = String, Path, description = "Skill key")),
     responses((status = 200, body = SkillView)))]
 #[get("/skills/{key}")]
-async fn get_skill(state: web::Data<AppState>, key: web::Path<String>) -> AppResult<web::Json<SkillView>> {
+async fn get_skill(
+    state: web::Data<AppState>,
+    _: Allowed<required::SkillsRead>,
+    key: web::Path<String>,
+) -> AppResult<web::Json<SkillView>> {
     let key = key_of(&key)?;
     let stored = state.db.read(move |conn| store::get(conn, &key)).await?;
     Ok(web::Json(stored.into()))
@@ -146,13 +157,14 @@ async fn get_skill(state: web::Data<AppState>, key: web::Path<String>) -> AppRes
 /// Update a skill
 ///
 /// A JSON Merge Patch (RFC 7396). The key cannot change.
-#[utoipa::path(tag = "skills", params(("key" = String, Path, description = "Skill key")),
+#[utoipa::path(security(("oauth2" = ["skills:write"])), tag = "skills", params(("key" = String, Path, description = "Skill key")),
     request_body(content = SkillInput, content_type = "application/merge-patch+json",
         example = json!({"description": "Running NPS and CSAT programmes end to end."})),
     responses((status = 200, body = SkillView)))]
 #[patch("/skills/{key}")]
 async fn update_skill(
     state: web::Data<AppState>,
+    _: Allowed<required::SkillsWrite>,
     key: web::Path<String>,
     patch: MergePatch,
 ) -> AppResult<web::Json<SkillView>> {
@@ -174,10 +186,14 @@ async fn update_skill(
 /// Delete a skill
 ///
 /// Only skills added through the API, and only while no candidate or skillset uses them (409 otherwise).
-#[utoipa::path(tag = "skills", params(("key" = String, Path, description = "Skill key")),
+#[utoipa::path(security(("oauth2" = ["skills:write"])), tag = "skills", params(("key" = String, Path, description = "Skill key")),
     responses((status = 204, description = "Deleted."), (status = 409, response = super::Conflict)))]
 #[delete("/skills/{key}")]
-async fn delete_skill(state: web::Data<AppState>, key: web::Path<String>) -> AppResult<HttpResponse> {
+async fn delete_skill(
+    state: web::Data<AppState>,
+    _: Allowed<required::SkillsWrite>,
+    key: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let key = key_of(&key)?;
     state.db.write(move |conn| store::delete(conn, &key)).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -11,7 +11,9 @@ use super::created;
 use super::extract::{JsonBody, MergePatch, merge, path_id};
 use super::pagination::{self, PageOf, Paging};
 use crate::AppState;
+use crate::auth::Allowed;
 use crate::db::skillsets::{self as store, SkillsetFilter, SkillsetSort, StoredSkillset};
+use crate::domain::access::required;
 use crate::domain::skill::{self, SkillLevel};
 use crate::domain::skillset::{self as rules, IdealSkillset, SkillRequirement, SkillsetScope};
 use crate::domain::validation::{self, Invalid, Validator};
@@ -262,15 +264,17 @@ pub struct SkillsetListQuery {
 }
 
 /// List ideal skillsets
-#[utoipa::path(tag = "skillsets", params(SkillsetListQuery), responses((status = 200, body = PageOf<SkillsetView>)))]
+#[utoipa::path(security(("oauth2" = ["skillsets:read"])), tag = "skillsets", params(SkillsetListQuery), responses((status = 200, body = PageOf<SkillsetView>)))]
 #[get("/skillsets")]
 async fn list_skillsets(
     state: web::Data<AppState>,
+    principal: Allowed<required::SkillsetsRead>,
     query: web::Query<SkillsetListQuery>,
 ) -> AppResult<web::Json<PageOf<SkillsetView>>> {
     let q = query.into_inner();
     let invalid = |name: &str, e: Invalid| AppError::InvalidQuery(format!("`{name}` {}.", e.message));
     let filter = SkillsetFilter {
+        visible_to: None,
         q: q.q,
         organization_id: q
             .organization_id
@@ -284,7 +288,9 @@ async fn list_skillsets(
     };
     let paging =
         Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
-    let (filter, request) = pagination::resolve(paging, filter, SkillsetSort::CreatedAt)?;
+    let (mut filter, request) = pagination::resolve(paging, filter, SkillsetSort::CreatedAt)?;
+    // Applied after the cursor is read, so no cursor can widen it.
+    filter.visible_to = principal.tenant();
     let (f, r) = (filter.clone(), request.clone());
     let page = state.db.read(move |conn| store::list(conn, &f, &r)).await?;
     Ok(web::Json(PageOf::new(page, &filter, &request, SkillsetView::from)))
@@ -293,36 +299,47 @@ async fn list_skillsets(
 /// Create an ideal skillset
 ///
 /// With `organization_id` the skillset belongs to that organization; without it, it is a global template.
-#[utoipa::path(tag = "skillsets", request_body = SkillsetInput,
+#[utoipa::path(security(("oauth2" = ["skillsets:write"])), tag = "skillsets", request_body = SkillsetInput,
     responses((status = 201, description = "Created; `Location` names the new skillset.", body = SkillsetView,
         headers(("Location" = String, description = "URL of the new skillset")))))]
 #[post("/skillsets")]
-async fn create_skillset(state: web::Data<AppState>, body: JsonBody<SkillsetInput>) -> AppResult<HttpResponse> {
-    let skillset = body.0.parse()?;
+async fn create_skillset(
+    state: web::Data<AppState>,
+    principal: Allowed<required::SkillsetsWrite>,
+    body: JsonBody<SkillsetInput>,
+) -> AppResult<HttpResponse> {
+    let mut skillset = body.0.parse()?;
+    skillset.organization_id = principal.owner_for_new(skillset.organization_id)?;
     let stored = state.db.write(move |conn| store::insert(conn, &skillset, false)).await?;
     Ok(created(format!("/api/v1/skillsets/{}", stored.id), SkillsetView::from(stored)))
 }
 
 /// Get an ideal skillset
-#[utoipa::path(tag = "skillsets", params(("id" = String, Path, description = "Skillset id")),
+#[utoipa::path(security(("oauth2" = ["skillsets:read"])), tag = "skillsets", params(("id" = String, Path, description = "Skillset id")),
     responses((status = 200, body = SkillsetView)))]
 #[get("/skillsets/{id}")]
-async fn get_skillset(state: web::Data<AppState>, id: web::Path<String>) -> AppResult<web::Json<SkillsetView>> {
+async fn get_skillset(
+    state: web::Data<AppState>,
+    principal: Allowed<required::SkillsetsRead>,
+    id: web::Path<String>,
+) -> AppResult<web::Json<SkillsetView>> {
     let id: SkillsetId = path_id(&id, "skillset")?;
     let stored = state.db.read(move |conn| store::get(conn, id)).await?;
+    principal.check_sees(stored.value.0.organization_id, "skillset")?;
     Ok(web::Json(stored.into()))
 }
 
 /// Update an ideal skillset
 ///
 /// A JSON Merge Patch (RFC 7396); a list given replaces the whole list. The owner cannot change.
-#[utoipa::path(tag = "skillsets", params(("id" = String, Path, description = "Skillset id")),
+#[utoipa::path(security(("oauth2" = ["skillsets:write"])), tag = "skillsets", params(("id" = String, Path, description = "Skillset id")),
     request_body(content = SkillsetInput, content_type = "application/merge-patch+json",
         example = json!({"min_years_experience": 12, "languages": ["en", "nl"]})),
     responses((status = 200, body = SkillsetView)))]
 #[patch("/skillsets/{id}")]
 async fn update_skillset(
     state: web::Data<AppState>,
+    principal: Allowed<required::SkillsetsWrite>,
     id: web::Path<String>,
     patch: MergePatch,
 ) -> AppResult<web::Json<SkillsetView>> {
@@ -331,6 +348,8 @@ async fn update_skillset(
         .db
         .write(move |conn| {
             let current = store::get(conn, id)?;
+            principal.check_sees(current.value.0.organization_id, "skillset")?;
+            principal.check_changes_global(current.value.0.organization_id)?;
             let next = merge(&SkillsetInput::from(&current.value.0), &patch.0)?.parse()?;
             if next.organization_id != current.value.0.organization_id {
                 return Err(AppError::field("organization_id", "immutable", "the owner of a skillset cannot change"));
@@ -344,11 +363,23 @@ async fn update_skillset(
 /// Delete an ideal skillset
 ///
 /// Refused with 409 for shipped templates and while a need uses the skillset.
-#[utoipa::path(tag = "skillsets", params(("id" = String, Path, description = "Skillset id")),
+#[utoipa::path(security(("oauth2" = ["skillsets:write"])), tag = "skillsets", params(("id" = String, Path, description = "Skillset id")),
     responses((status = 204, description = "Deleted."), (status = 409, response = super::Conflict)))]
 #[delete("/skillsets/{id}")]
-async fn delete_skillset(state: web::Data<AppState>, id: web::Path<String>) -> AppResult<HttpResponse> {
+async fn delete_skillset(
+    state: web::Data<AppState>,
+    principal: Allowed<required::SkillsetsWrite>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let id: SkillsetId = path_id(&id, "skillset")?;
-    state.db.write(move |conn| store::delete(conn, id)).await?;
+    state
+        .db
+        .write(move |conn| {
+            let owner = store::get(conn, id)?.value.0.organization_id;
+            principal.check_sees(owner, "skillset")?;
+            principal.check_changes_global(owner)?;
+            store::delete(conn, id)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

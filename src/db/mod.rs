@@ -2,6 +2,8 @@
 //! chosen by `DATABASE_URL`. Diesel is blocking, so every query runs on the
 //! blocking thread pool through [`Database::read`] and [`Database::write`].
 
+pub mod api_keys;
+pub mod audit;
 pub mod candidates;
 mod json;
 pub mod needs;
@@ -11,6 +13,7 @@ mod schema;
 pub mod seed;
 pub mod skills;
 pub mod skillsets;
+pub mod users;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -123,12 +123,11 @@ fn ensure_references(conn: &mut DbConnection, n: &Need) -> AppResult<()> {
                 code: "unknown_skillset",
                 message: "no ideal skillset has this id".into(),
             }),
+            // Another organization's skillset looks unknown, so its existence does not leak.
             Some(Some(owner)) if owner != n.organization_id.to_string() => errors.push(FieldError {
                 field: "skillset_id".into(),
-                code: "foreign_skillset",
-                message:
-                    "the skillset belongs to another organization; use a global template or one of this organization's"
-                        .into(),
+                code: "unknown_skillset",
+                message: "no global template or skillset of this organization has this id".into(),
             }),
             Some(_) => {}
         }

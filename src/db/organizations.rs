@@ -132,6 +132,9 @@ pub enum OrganizationSort {
 
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationFilter {
+    /// Only this organization (an organization member's view).
+    #[serde(skip)]
+    pub only: Option<OrganizationId>,
     pub q: Option<String>,
     pub industry: Option<String>,
     pub size: Option<OrganizationSize>,
@@ -146,6 +149,9 @@ pub fn list(
 ) -> AppResult<Page<StoredOrganization>> {
     let filtered = || {
         let mut query = organizations::table.into_boxed();
+        if let Some(only) = filter.only {
+            query = query.filter(organizations::id.eq(only.to_string()));
+        }
         if let Some(q) = &filter.q {
             query = query.filter(lower(organizations::name).like(page::contains_pattern(q)).escape('\\'));
         }

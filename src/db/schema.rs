@@ -163,3 +163,54 @@ diesel::allow_tables_to_appear_in_same_query!(
     skillset_skills,
     needs,
 );
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        display_name -> Nullable<Text>,
+        password_hash -> Text,
+        role -> Text,
+        organization_id -> Nullable<Text>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        name -> Text,
+        secret_hash -> Text,
+        scopes -> Text,
+        organization_id -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> Timestamp,
+        actor -> Text,
+        actor_kind -> Text,
+        role -> Nullable<Text>,
+        organization_id -> Nullable<Text>,
+        action -> Text,
+        object_type -> Nullable<Text>,
+        object_id -> Nullable<Text>,
+        outcome -> Text,
+        status -> Integer,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(api_keys -> organizations (organization_id));
+diesel::allow_tables_to_appear_in_same_query!(users, api_keys, audit_events, organizations);

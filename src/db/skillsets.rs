@@ -239,6 +239,9 @@ pub enum SkillsetSort {
 
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SkillsetFilter {
+    /// Only global templates and this organization's own (an organization member's view).
+    #[serde(skip)]
+    pub visible_to: Option<OrganizationId>,
     pub q: Option<String>,
     pub organization_id: Option<OrganizationId>,
     pub scope: Option<SkillsetScope>,
@@ -253,6 +256,10 @@ pub fn list(
 ) -> AppResult<Page<StoredSkillset>> {
     let filtered = || {
         let mut query = skillsets::table.into_boxed();
+        if let Some(org) = filter.visible_to {
+            query =
+                query.filter(skillsets::organization_id.is_null().or(skillsets::organization_id.eq(org.to_string())));
+        }
         if let Some(q) = &filter.q {
             query = query.filter(lower(skillsets::name).like(page::contains_pattern(q)).escape('\\'));
         }

@@ -41,6 +41,7 @@ macro_rules! text_enum {
     };
 }
 
+pub mod access;
 pub mod candidate;
 pub mod catalog;
 pub mod codes;

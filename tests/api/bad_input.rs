@@ -10,7 +10,14 @@ async fn count(app: &TestApp, path: &str) -> i64 {
 }
 
 async fn raw_post(app: &TestApp, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
-    app.client.post(app.url(path)).header("content-type", content_type).body(body).send().await.unwrap()
+    app.client
+        .post(app.url(path))
+        .bearer_auth(&app.token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn malformed_and_mistyped_bodies(app: TestApp) {
@@ -25,6 +32,7 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
     let patch = app
         .client
         .patch(app.url(&format!("{path}/{org}")))
+        .bearer_auth(&app.token)
         .header("content-type", "application/merge-patch+json")
         .body(format!("{{\"region\": {deep}}}"))
         .send()
@@ -41,7 +49,8 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
     assert_eq!(not_object["errors"][0]["code"], "invalid_type");
 
     problem(raw_post(&app, path, "text/plain", "{\"name\": \"A\"}").await, 415, "unsupported-media-type").await;
-    let no_type = app.client.post(app.url(path)).body("{\"name\": \"A\"}").send().await.unwrap();
+    let no_type =
+        app.client.post(app.url(path)).bearer_auth(&app.token).body("{\"name\": \"A\"}").send().await.unwrap();
     problem(no_type, 415, "unsupported-media-type").await;
     assert_eq!(count(&app, path).await, 0);
 }

@@ -161,7 +161,7 @@ async fn pages_are_capped_and_complete(app: TestApp) {
 async fn concurrent_writers_all_land(app: TestApp) {
     let mut writers = tokio::task::JoinSet::new();
     for i in 0..24 {
-        let request = app.client.post(app.url("/api/v1/candidates")).json(&minimal(
+        let request = app.client.post(app.url("/api/v1/candidates")).bearer_auth(&app.token).json(&minimal(
             "Racer",
             &format!("R{i}"),
             &format!("r{i}@example.com"),

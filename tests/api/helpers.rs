@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use diesel::{Connection, PgConnection, connection::SimpleConnection};
 use interim_tracker::Application;
-use interim_tracker::config::Config;
+use interim_tracker::config::{AuthConfig, Config};
 use reqwest::{Method, Response};
 use serde_json::Value;
 
@@ -36,11 +36,25 @@ macro_rules! backend_tests {
 }
 pub(crate) use backend_tests;
 
+pub const ADMIN_EMAIL: &str = "admin@tests.example.com";
+pub const ADMIN_PASSWORD: &str = "the admin's password for tests";
+pub const JWT_SECRET: &str = "a test secret, long enough for HS256 signatures";
+pub const ISSUER: &str = "interim-tracker";
+pub const AUDIENCE: &str = "interim-tracker-api";
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub database_url: String,
+    /// An admin's access token, used by the request helpers of `TestApp`.
+    pub token: String,
     _database: TestDatabase,
+}
+
+/// Requests made with one caller's token (or none).
+pub struct Caller<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
 }
 
 enum TestDatabase {
@@ -89,29 +103,120 @@ pub fn test_config(database_url: &str) -> Config {
         shutdown_timeout_secs: 1,
         log_level: std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()),
         log_format: "text".into(),
+        auth: AuthConfig {
+            jwt_secret: Some(JWT_SECRET.parse().unwrap()),
+            jwt_previous_secret: None,
+            jwt_issuer: ISSUER.into(),
+            jwt_audience: AUDIENCE.into(),
+            token_ttl_secs: 600,
+            jwt_public_key_pem: None,
+            jwt_public_key_kid: None,
+            jwt_next_public_key_pem: None,
+            jwt_next_public_key_kid: None,
+            jwt_public_key_algorithm: "RS256".into(),
+            jwt_role_claim: "role".into(),
+            jwt_org_claim: "org".into(),
+            bootstrap_admin_email: Some(ADMIN_EMAIL.into()),
+            bootstrap_admin_password: Some(ADMIN_PASSWORD.parse().unwrap()),
+            rate_limit_per_minute: 100_000,
+            token_rate_limit_per_minute: 10_000,
+        },
     }
 }
 
 impl TestApp {
     pub async fn sqlite() -> TestApp {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let url = format!("sqlite://{}", dir.path().join("nested/folder/test.db").display());
-        Self::start(url, TestDatabase::Sqlite(dir)).await
+        Self::sqlite_with(|_| {}).await
     }
 
     pub async fn postgres() -> Option<TestApp> {
-        let admin_url = postgres_url()?;
-        let (url, schema) = fresh_postgres_schema(&admin_url);
-        Some(Self::start(url, TestDatabase::Postgres { admin_url, schema }).await)
+        Self::postgres_with(|_| {}).await
     }
 
-    async fn start(database_url: String, database: TestDatabase) -> TestApp {
-        let config = test_config(&database_url);
+    /// A SQLite app whose configuration `adjust` changes first.
+    pub async fn sqlite_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("nested/folder/test.db").display());
+        Self::start(url, TestDatabase::Sqlite(dir), adjust).await
+    }
+
+    pub async fn postgres_with(adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        let admin_url = postgres_url()?;
+        let (url, schema) = fresh_postgres_schema(&admin_url);
+        Some(Self::start(url, TestDatabase::Postgres { admin_url, schema }, adjust).await)
+    }
+
+    async fn start(database_url: String, database: TestDatabase, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = test_config(&database_url);
+        adjust(&mut config);
         interim_tracker::telemetry::init(&config.log_level, "text");
         let app = Application::build(&config).expect("the application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run());
-        TestApp { address, client: reqwest::Client::new(), database_url, _database: database }
+        let mut app = TestApp {
+            address,
+            client: reqwest::Client::new(),
+            database_url,
+            token: String::new(),
+            _database: database,
+        };
+        app.token = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        app
+    }
+
+    /// Logs in with the password grant; returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response =
+            self.token_request(&[("grant_type", "password"), ("username", email), ("password", password)]).await;
+        let body = json_of(response, 200).await;
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn token_request(&self, form: &[(&str, &str)]) -> Response {
+        self.client.post(self.url("/api/v1/auth/token")).form(form).send().await.expect("the request is answered")
+    }
+
+    /// A new user of `role` (of `org` for members); returns their token.
+    pub async fn user(&self, role: &str, org: Option<&str>) -> String {
+        let email = format!("{}-{}@tests.example.com", role.replace('_', "-"), uuid::Uuid::new_v4().simple());
+        let password = "a long enough password";
+        let mut body = serde_json::json!({"email": email, "role": role, "password": password});
+        if let Some(org) = org {
+            body["organization_id"] = org.into();
+        }
+        self.create("/api/v1/users", &body).await;
+        self.login(&email, password).await
+    }
+
+    /// A new API key with `scopes` (bound to `org` when given); returns its token.
+    pub async fn api_key(&self, scopes: &[&str], org: Option<&str>) -> String {
+        let mut body = serde_json::json!({"name": "test key", "scopes": scopes});
+        if let Some(org) = org {
+            body["organization_id"] = org.into();
+        }
+        let key = self.create("/api/v1/api-keys", &body).await;
+        let response = self
+            .token_request(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", key["id"].as_str().unwrap()),
+                ("client_secret", key["client_secret"].as_str().unwrap()),
+            ])
+            .await;
+        json_of(response, 200).await["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Requests with `token`.
+    pub fn with(&self, token: &str) -> Caller<'_> {
+        Caller { app: self, token: Some(token.to_owned()) }
+    }
+
+    /// Requests without a token.
+    pub fn anonymous(&self) -> Caller<'_> {
+        Caller { app: self, token: None }
+    }
+
+    fn admin(&self) -> Caller<'_> {
+        self.with(&self.token)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -119,34 +224,23 @@ impl TestApp {
     }
 
     pub async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> Response {
-        let mut request = self.client.request(method, self.url(path));
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        request.send().await.expect("the request is answered")
+        self.admin().request(method, path, body).await
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.request(Method::GET, path, None).await
+        self.admin().get(path).await
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Response {
-        self.request(Method::POST, path, Some(body)).await
+        self.admin().post(path, body).await
     }
 
-    /// PATCH with a JSON Merge Patch.
     pub async fn patch(&self, path: &str, body: &Value) -> Response {
-        self.client
-            .patch(self.url(path))
-            .header("content-type", "application/merge-patch+json")
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("the request is answered")
+        self.admin().patch(path, body).await
     }
 
     pub async fn delete(&self, path: &str) -> Response {
-        self.request(Method::DELETE, path, None).await
+        self.admin().delete(path).await
     }
 
     /// POSTs `body` and returns the created resource, asserting a 201 with `Location`.
@@ -179,6 +273,45 @@ impl TestApp {
             page = json_of(self.get(&format!("{path}?cursor={cursor}")).await, 200).await;
         }
         items
+    }
+}
+
+impl Caller<'_> {
+    pub async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> Response {
+        let mut request = self.app.client.request(method, self.app.url(path));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("the request is answered")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::POST, path, Some(body)).await
+    }
+
+    /// PATCH with a JSON Merge Patch.
+    pub async fn patch(&self, path: &str, body: &Value) -> Response {
+        let mut request = self.app.client.patch(self.app.url(path));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        request
+            .header("content-type", "application/merge-patch+json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("the request is answered")
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.request(Method::DELETE, path, None).await
     }
 }
 

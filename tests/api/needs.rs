@@ -72,7 +72,7 @@ async fn needs_are_validated(app: TestApp) {
     let mut body = crisis_need(&org);
     body["skillset_id"] = foreign["id"].clone();
     let refused = problem(app.post("/api/v1/needs", &body).await, 422, "validation-failed").await;
-    assert_eq!(refused["errors"][0]["code"], "foreign_skillset");
+    assert_eq!(refused["errors"][0]["code"], "unknown_skillset", "another organization's skillset looks unknown");
 
     let need = app.create("/api/v1/needs", &crisis_need(&org)).await;
     let path = format!("/api/v1/needs/{}", need["id"].as_str().unwrap());

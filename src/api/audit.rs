@@ -1,0 +1,170 @@
+//! The audit log: every write and every refused attempt is recorded by
+//! [`record`], with actor, organization, action, object and time, but no
+//! personal data. Admins read it at `/api/v1/audit-events`; nobody edits it.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::pagination::{self, PageOf, Paging};
+use crate::AppState;
+use crate::auth::{Allowed, Principal};
+use crate::db::audit::{self as store, AuditEvent, AuditFilter, AuditSort};
+use crate::domain::access::required;
+use crate::error::AppResult;
+use crate::telemetry::RequestId;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_audit_events);
+}
+
+/// Records the request in the audit log when it wrote, or tried to, or was refused.
+pub async fn record(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    let method = req.method().clone();
+    let response = next.call(req).await?;
+    let status = response.status().as_u16();
+    let request = response.request();
+    if !request.path().starts_with("/api/") {
+        return Ok(response);
+    }
+    let principal = request.extensions().get::<Principal>().cloned();
+    let tenant_bound = principal.as_ref().is_some_and(|p| p.tenant().is_some());
+    let has_object = request.match_info().iter().next().is_some();
+    let outcome = match status {
+        401 | 403 | 429 => "refused",
+        // For an organization member, another organization's object looks missing: still a refusal.
+        404 if tenant_bound && has_object => "refused",
+        500.. => "failed",
+        400.. => "rejected",
+        _ => "succeeded",
+    };
+    let writes = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if !writes && outcome != "refused" {
+        return Ok(response);
+    }
+    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else { return Ok(response) };
+    let pattern = request.match_pattern().unwrap_or_else(|| request.path().to_owned());
+    let object_type =
+        pattern.trim_start_matches("/api/v1/").split('/').next().filter(|s| !s.is_empty()).map(str::to_owned);
+    let object_id = request.match_info().iter().next().map(|(_, v)| v.to_owned()).or_else(|| {
+        let location = response.headers().get(actix_web::http::header::LOCATION)?.to_str().ok()?;
+        location.rsplit('/').next().map(str::to_owned)
+    });
+    let event = AuditEvent {
+        id: uuid::Uuid::now_v7().to_string(),
+        occurred_at: AuditEvent::at_now(),
+        actor: principal.as_ref().map_or_else(|| "anonymous".to_owned(), |p| p.subject.clone()),
+        actor_kind: principal
+            .as_ref()
+            .map_or("anonymous", |p| match p.kind {
+                crate::auth::tokens::SubjectKind::User => "user",
+                crate::auth::tokens::SubjectKind::ApiKey => "api_key",
+                crate::auth::tokens::SubjectKind::External => "external",
+            })
+            .to_owned(),
+        role: principal.as_ref().map(|p| p.role.as_str().to_owned()),
+        organization_id: principal.as_ref().and_then(|p| p.organization).map(|o| o.to_string()),
+        action: format!("{method} {pattern}"),
+        object_type,
+        object_id,
+        outcome: outcome.to_owned(),
+        status: status.into(),
+        request_id: request.extensions().get::<RequestId>().map(|r| r.0.clone()),
+    };
+    if let Err(error) = state.db.write(move |conn| store::append(conn, &event)).await {
+        tracing::error!(%error, "recording an audit event");
+    }
+    Ok(response)
+}
+
+/// One recorded attempt.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventView {
+    pub id: String,
+    pub occurred_at: DateTime<Utc>,
+    /// `user:<id>`, `api_key:<id>`, `external:<subject>` or `anonymous`.
+    pub actor: String,
+    pub actor_kind: String,
+    pub role: Option<String>,
+    pub organization_id: Option<String>,
+    /// Method and route, such as `PATCH /api/v1/needs/{id}`.
+    #[schema(example = "PATCH /api/v1/needs/{id}")]
+    pub action: String,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    /// `succeeded`, `rejected` (bad input), `refused` (not allowed) or `failed`.
+    pub outcome: String,
+    pub status: i32,
+    pub request_id: Option<String>,
+}
+
+impl From<AuditEvent> for AuditEventView {
+    fn from(e: AuditEvent) -> Self {
+        AuditEventView {
+            id: e.id,
+            occurred_at: e.occurred_at.and_utc(),
+            actor: e.actor,
+            actor_kind: e.actor_kind,
+            role: e.role,
+            organization_id: e.organization_id,
+            action: e.action,
+            object_type: e.object_type,
+            object_id: e.object_id,
+            outcome: e.outcome,
+            status: e.status,
+            request_id: e.request_id,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only this actor's events.
+    actor: Option<String>,
+    organization_id: Option<String>,
+    /// `succeeded`, `rejected`, `refused` or `failed`.
+    outcome: Option<String>,
+    /// Only events at or after this time (RFC 3339).
+    since: Option<DateTime<Utc>>,
+    /// `occurred_at` (default) or `-occurred_at` for the newest first.
+    sort: Option<String>,
+    /// Page size, 1 to 200 (default 50; larger values are capped).
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+    include_total: Option<bool>,
+}
+
+/// List audit events
+#[utoipa::path(tag = "audit", params(AuditQuery), security(("oauth2" = ["audit:read"])),
+    responses((status = 200, body = PageOf<AuditEventView>)))]
+#[get("/audit-events")]
+async fn list_audit_events(
+    state: web::Data<AppState>,
+    _: Allowed<required::AuditRead>,
+    query: web::Query<AuditQuery>,
+) -> AppResult<web::Json<PageOf<AuditEventView>>> {
+    let q = query.into_inner();
+    let filter = AuditFilter {
+        actor: q.actor,
+        organization_id: q.organization_id,
+        outcome: q.outcome,
+        since: q.since.map(|t| t.naive_utc()),
+    };
+    let paging =
+        Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
+    let (filter, request) = pagination::resolve(paging, filter, AuditSort::OccurredAt)?;
+    let (f, r) = (filter.clone(), request.clone());
+    let page = state.db.read(move |conn| store::list(conn, &f, &r)).await?;
+    Ok(web::Json(PageOf::new(page, &filter, &request, AuditEventView::from)))
+}

@@ -1,0 +1,324 @@
+//! Access tokens: JWTs the service issues (HS256 with `JWT_SECRET`) or an
+//! external identity provider issues (RS256, ES256 or EdDSA, verified with its
+//! public key). Verification pins each key's algorithm, requires `exp`, `iss`,
+//! `aud` and `sub`, checks `nbf`, allows 60 s of clock skew, and picks the key
+//! by `kid` so two keys are valid during a rotation.
+
+use std::collections::BTreeSet;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::domain::OrganizationId;
+use crate::domain::access::{Permission, Role};
+
+/// The `token_type` claim of the service's access tokens; tokens of any
+/// other type are never accepted as access tokens.
+pub const ACCESS_TOKEN_TYPE: &str = "access";
+/// Clock skew allowed on `exp` and `nbf`.
+pub const LEEWAY_SECS: u64 = 60;
+
+/// Who a token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    User,
+    ApiKey,
+    /// A person authenticated by the external identity provider.
+    External,
+}
+
+/// The claims of an access token the service issues.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: Role,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// Space-separated scopes (API keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    pub iss: String,
+    pub aud: String,
+    pub iat: u64,
+    pub nbf: u64,
+    pub exp: u64,
+    pub jti: String,
+    pub token_type: String,
+    pub sub_kind: SubjectKind,
+}
+
+/// A verified token: who it is, and what it may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub subject: String,
+    pub kind: SubjectKind,
+    pub role: Role,
+    pub organization: Option<OrganizationId>,
+    pub scopes: Option<BTreeSet<Permission>>,
+}
+
+struct VerifyingKey {
+    kid: String,
+    algorithm: Algorithm,
+    key: DecodingKey,
+    external: bool,
+}
+
+/// A public key of the external identity provider.
+pub struct ExternalKey {
+    pub pem: String,
+    pub kid: Option<String>,
+}
+
+/// How the service checks tokens from an external identity provider.
+pub struct ExternalProvider {
+    pub algorithm: Algorithm,
+    /// The current key, then the next one during a rotation.
+    pub keys: Vec<ExternalKey>,
+    pub role_claim: String,
+    pub org_claim: String,
+}
+
+pub struct TokenService {
+    issuer: String,
+    audience: String,
+    ttl_secs: u64,
+    signing_kid: String,
+    signing_key: EncodingKey,
+    keys: Vec<VerifyingKey>,
+    role_claim: String,
+    org_claim: String,
+}
+
+/// Why a token was refused; the reason goes into `WWW-Authenticate`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub &'static str);
+
+fn kid_of(secret: &[u8]) -> String {
+    let digest = Sha256::digest(secret);
+    format!("hs-{}", digest.iter().take(8).map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+impl TokenService {
+    /// `secret` signs and verifies the service's tokens; `previous` (during a
+    /// rotation) still verifies them.
+    pub fn new(
+        issuer: String,
+        audience: String,
+        ttl_secs: u64,
+        secret: &SecretString,
+        previous: Option<&SecretString>,
+        external: Option<ExternalProvider>,
+    ) -> anyhow::Result<Self> {
+        let bytes = secret.expose_secret().as_bytes();
+        anyhow::ensure!(bytes.len() >= 32, "JWT_SECRET must be at least 32 bytes long");
+        let mut keys = vec![VerifyingKey {
+            kid: kid_of(bytes),
+            algorithm: Algorithm::HS256,
+            key: DecodingKey::from_secret(bytes),
+            external: false,
+        }];
+        if let Some(previous) = previous {
+            let bytes = previous.expose_secret().as_bytes();
+            anyhow::ensure!(bytes.len() >= 32, "JWT_PREVIOUS_SECRET must be at least 32 bytes long");
+            keys.push(VerifyingKey {
+                kid: kid_of(bytes),
+                algorithm: Algorithm::HS256,
+                key: DecodingKey::from_secret(bytes),
+                external: false,
+            });
+        }
+        let (mut role_claim, mut org_claim) = ("role".to_owned(), "org".to_owned());
+        if let Some(provider) = external {
+            anyhow::ensure!(
+                matches!(provider.algorithm, Algorithm::RS256 | Algorithm::ES256 | Algorithm::EdDSA),
+                "the external identity provider's algorithm must be RS256, ES256 or EdDSA"
+            );
+            for (i, external) in provider.keys.iter().enumerate() {
+                let pem = external.pem.as_bytes();
+                let key = match provider.algorithm {
+                    Algorithm::RS256 => DecodingKey::from_rsa_pem(pem),
+                    Algorithm::ES256 => DecodingKey::from_ec_pem(pem),
+                    _ => DecodingKey::from_ed_pem(pem),
+                }
+                .map_err(|e| anyhow::anyhow!("reading the identity provider's public key {}: {e}", i + 1))?;
+                let kid = external.kid.clone().unwrap_or_else(|| format!("external-{}", i + 1));
+                keys.push(VerifyingKey { kid, algorithm: provider.algorithm, key, external: true });
+            }
+            role_claim = provider.role_claim;
+            org_claim = provider.org_claim;
+        }
+        Ok(Self {
+            issuer,
+            audience,
+            ttl_secs,
+            signing_kid: kid_of(bytes),
+            signing_key: EncodingKey::from_secret(bytes),
+            keys,
+            role_claim,
+            org_claim,
+        })
+    }
+
+    pub fn ttl_secs(&self) -> u64 {
+        self.ttl_secs
+    }
+
+    /// Issues an access token.
+    pub fn issue(
+        &self,
+        subject: &str,
+        kind: SubjectKind,
+        role: Role,
+        organization: Option<OrganizationId>,
+        scopes: Option<&BTreeSet<Permission>>,
+    ) -> anyhow::Result<String> {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = Claims {
+            sub: subject.to_owned(),
+            role,
+            org: organization.map(|o| o.to_string()),
+            scope: scopes.map(|s| s.iter().map(|p| p.scope()).collect::<Vec<_>>().join(" ")),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            iat: now,
+            nbf: now,
+            exp: now + self.ttl_secs,
+            jti: uuid::Uuid::new_v4().to_string(),
+            token_type: ACCESS_TOKEN_TYPE.into(),
+            sub_kind: kind,
+        };
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.signing_kid.clone());
+        header.typ = Some("at+jwt".into());
+        Ok(encode(&header, &claims, &self.signing_key)?)
+    }
+
+    /// Verifies a bearer token.
+    pub fn verify(&self, token: &str) -> Result<Verified, Refused> {
+        let header =
+            decode_header(token).map_err(|_| Refused("the token is malformed or uses an unsupported algorithm"))?;
+        let key = match &header.kid {
+            Some(kid) => self.keys.iter().find(|k| &k.kid == kid).ok_or(Refused("the token's key id is unknown"))?,
+            // Without a key id, only a key of the token's own algorithm is tried.
+            None => self
+                .keys
+                .iter()
+                .find(|k| k.algorithm == header.alg)
+                .ok_or(Refused("no key for the token's algorithm"))?,
+        };
+        if key.algorithm != header.alg {
+            return Err(Refused("the token's algorithm does not match its key"));
+        }
+        let mut validation = Validation::new(key.algorithm);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
+        let data = decode::<serde_json::Value>(token, &key.key, &validation).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind::*;
+            match e.kind() {
+                ExpiredSignature => Refused("the token has expired"),
+                ImmatureSignature => Refused("the token is not valid yet"),
+                InvalidAudience => Refused("the token is for another audience"),
+                InvalidIssuer => Refused("the token is from another issuer"),
+                MissingRequiredClaim(_) => Refused("the token lacks a required claim"),
+                InvalidSignature => Refused("the token's signature is invalid"),
+                _ => Refused("the token is invalid"),
+            }
+        })?;
+        let claims = data.claims;
+        if key.external { self.external_claims(&claims) } else { service_claims(claims) }
+    }
+
+    fn external_claims(&self, claims: &serde_json::Value) -> Result<Verified, Refused> {
+        let subject = claims["sub"].as_str().ok_or(Refused("the token's subject is not a string"))?;
+        let role = claims[&self.role_claim]
+            .as_str()
+            .and_then(|r| r.parse::<Role>().ok())
+            .ok_or(Refused("the token carries no role this service knows"))?;
+        let organization = match claims.get(&self.org_claim).and_then(|o| o.as_str()) {
+            Some(org) => Some(org.parse().map_err(|_| Refused("the token's organization is not an id"))?),
+            None => None,
+        };
+        if role.is_tenant_bound() && organization.is_none() {
+            return Err(Refused("an organization member's token must name the organization"));
+        }
+        Ok(Verified {
+            subject: format!("external:{subject}"),
+            kind: SubjectKind::External,
+            role,
+            organization,
+            scopes: None,
+        })
+    }
+}
+
+fn service_claims(claims: serde_json::Value) -> Result<Verified, Refused> {
+    let claims: Claims = serde_json::from_value(claims).map_err(|_| Refused("the token's claims are malformed"))?;
+    if claims.token_type != ACCESS_TOKEN_TYPE {
+        return Err(Refused("the token is not an access token"));
+    }
+    let organization = claims
+        .org
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|_| Refused("the token's organization is not an id"))?;
+    let scopes = match claims.scope {
+        Some(scope) => Some(
+            scope
+                .split_whitespace()
+                .map(str::parse)
+                .collect::<Result<BTreeSet<Permission>, _>>()
+                .map_err(|_| Refused("the token carries an unknown scope"))?,
+        ),
+        None => None,
+    };
+    if claims.sub_kind == SubjectKind::ApiKey && scopes.is_none() {
+        return Err(Refused("an API key's token must carry scopes"));
+    }
+    Ok(Verified { subject: claims.sub, kind: claims.sub_kind, role: claims.role, organization, scopes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service() -> TokenService {
+        let secret = SecretString::from("a".repeat(32));
+        TokenService::new("iss".into(), "aud".into(), 60, &secret, None, None).unwrap()
+    }
+
+    #[test]
+    fn issued_tokens_verify() {
+        let tokens = service();
+        let token = tokens.issue("user:1", SubjectKind::User, Role::Recruiter, None, None).unwrap();
+        let verified = tokens.verify(&token).unwrap();
+        assert_eq!(verified.subject, "user:1");
+        assert_eq!(verified.role, Role::Recruiter);
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        let short = SecretString::from("too short");
+        assert!(TokenService::new("i".into(), "a".into(), 60, &short, None, None).is_err());
+    }
+
+    #[test]
+    fn a_rotated_secret_still_verifies_its_tokens() {
+        let old = SecretString::from("o".repeat(40));
+        let new = SecretString::from("n".repeat(40));
+        let before = TokenService::new("i".into(), "a".into(), 60, &old, None, None).unwrap();
+        let token = before.issue("user:1", SubjectKind::User, Role::Admin, None, None).unwrap();
+        let after = TokenService::new("i".into(), "a".into(), 60, &new, Some(&old), None).unwrap();
+        assert!(after.verify(&token).is_ok());
+        let without_old = TokenService::new("i".into(), "a".into(), 60, &new, None, None).unwrap();
+        assert!(without_old.verify(&token).is_err());
+    }
+}

@@ -1,0 +1,153 @@
+//! Queries for users.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::organizations::corrupt;
+use super::schema::users;
+use super::{DbConnection, now};
+use crate::domain::access::User;
+use crate::domain::{OrganizationId, Stored};
+use crate::error::{AppError, AppResult};
+
+pub type StoredUser = Stored<uuid::Uuid, User>;
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+struct Row {
+    id: String,
+    email: String,
+    display_name: Option<String>,
+    password_hash: String,
+    role: String,
+    organization_id: Option<String>,
+    active: bool,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl Row {
+    fn into_domain(self) -> AppResult<StoredUser> {
+        Ok(Stored {
+            id: self.id.parse().map_err(|_| AppError::Internal(anyhow::anyhow!("stored user id is not a UUID")))?,
+            value: User {
+                email: self.email,
+                display_name: self.display_name,
+                role: self.role.parse().map_err(corrupt)?,
+                organization_id: self.organization_id.as_deref().map(str::parse).transpose().map_err(corrupt)?,
+                active: self.active,
+            },
+            version: self.version,
+            created_at: self.created_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+        })
+    }
+}
+
+fn ensure_organization(conn: &mut DbConnection, org: Option<OrganizationId>) -> AppResult<()> {
+    if let Some(org) = org
+        && !super::organizations::exists(conn, org)?
+    {
+        return Err(AppError::field("organization_id", "unknown_organization", "no organization has this id"));
+    }
+    Ok(())
+}
+
+pub fn count(conn: &mut DbConnection) -> AppResult<i64> {
+    Ok(users::table.count().get_result(conn)?)
+}
+
+pub fn insert(conn: &mut DbConnection, user: &User, password_hash: String) -> AppResult<StoredUser> {
+    ensure_organization(conn, user.organization_id)?;
+    let taken: i64 = users::table.filter(users::email.eq(&user.email)).count().get_result(conn)?;
+    if taken > 0 {
+        return Err(AppError::Conflict("A user with this e-mail address exists.".into()));
+    }
+    let at = now();
+    let row = Row {
+        id: uuid::Uuid::now_v7().to_string(),
+        email: user.email.clone(),
+        display_name: user.display_name.clone(),
+        password_hash,
+        role: user.role.as_str().into(),
+        organization_id: user.organization_id.map(|o| o.to_string()),
+        active: user.active,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    diesel::insert_into(users::table).values(&row).execute(conn)?;
+    row.into_domain()
+}
+
+pub fn get(conn: &mut DbConnection, id: uuid::Uuid) -> AppResult<StoredUser> {
+    users::table
+        .find(id.to_string())
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("user"))?
+        .into_domain()
+}
+
+/// The user with this e-mail and their password hash.
+pub fn find_for_login(conn: &mut DbConnection, email: &str) -> AppResult<Option<(StoredUser, String)>> {
+    let row: Option<Row> = users::table
+        .filter(users::email.eq(email.trim().to_lowercase()))
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(|r| {
+        let hash = r.password_hash.clone();
+        r.into_domain().map(|u| (u, hash))
+    })
+    .transpose()
+}
+
+/// Replaces a user's fields; a new password hash when given.
+pub fn update(
+    conn: &mut DbConnection,
+    current: &StoredUser,
+    user: &User,
+    password_hash: Option<String>,
+) -> AppResult<StoredUser> {
+    ensure_organization(conn, user.organization_id)?;
+    let id = current.id.to_string();
+    let taken: i64 =
+        users::table.filter(users::email.eq(&user.email)).filter(users::id.ne(&id)).count().get_result(conn)?;
+    if taken > 0 {
+        return Err(AppError::Conflict("A user with this e-mail address exists.".into()));
+    }
+    diesel::update(users::table.find(&id))
+        .set((
+            users::email.eq(&user.email),
+            users::display_name.eq(&user.display_name),
+            users::role.eq(user.role.as_str()),
+            users::organization_id.eq(user.organization_id.map(|o| o.to_string())),
+            users::active.eq(user.active),
+            users::version.eq(current.version + 1),
+            users::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    if let Some(hash) = password_hash {
+        diesel::update(users::table.find(&id)).set(users::password_hash.eq(hash)).execute(conn)?;
+    }
+    get(conn, current.id)
+}
+
+pub fn delete(conn: &mut DbConnection, id: uuid::Uuid) -> AppResult<()> {
+    match diesel::delete(users::table.find(id.to_string())).execute(conn)? {
+        0 => Err(AppError::NotFound("user")),
+        _ => Ok(()),
+    }
+}
+
+pub fn list(conn: &mut DbConnection, organization: Option<OrganizationId>) -> AppResult<Vec<StoredUser>> {
+    let mut query = users::table.select(Row::as_select()).order(users::id).into_boxed();
+    if let Some(org) = organization {
+        query = query.filter(users::organization_id.eq(org.to_string()));
+    }
+    let rows: Vec<Row> = query.load(conn)?;
+    rows.into_iter().map(Row::into_domain).collect()
+}
