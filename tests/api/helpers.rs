@@ -13,6 +13,27 @@ use serde_json::Value;
 /// Runs each listed test function once per backend: `sqlite::name` always,
 /// `postgres::name` when `TEST_DATABASE_URL` is set.
 macro_rules! backend_tests {
+    // With `config = f;`, each app's configuration is first changed by `f(&mut Config)`.
+    (config = $adjust:ident; $($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::TestApp::sqlite_with(super::$adjust).await).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::TestApp::postgres_with(super::$adjust).await {
+                        super::$name(app).await
+                    }
+                }
+            )+
+        }
+    };
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
             $(
@@ -221,10 +242,6 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
-    }
-
-    pub async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> Response {
-        self.admin().request(method, path, body).await
     }
 
     pub async fn get(&self, path: &str) -> Response {

@@ -7,9 +7,12 @@
 
 mod helpers;
 
+mod access_matrix;
 mod auth;
 mod bad_input;
 mod candidates;
+mod commands;
+mod limits;
 mod migrations;
 mod needs;
 mod openapi;
@@ -17,3 +20,5 @@ mod operations;
 mod organizations;
 mod skills;
 mod skillsets;
+mod tenancy;
+mod tokens;

@@ -1,0 +1,129 @@
+//! The function-level matrix, built from the OpenAPI document itself: every
+//! secured operation, called by every role and by API keys of every scope,
+//! is refused with 403 exactly where the role or scope does not allow it.
+//! A new operation enters the matrix without anyone editing this test.
+
+use interim_tracker::domain::access::{Permission, Role};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, backend_tests, json_of};
+
+struct Caller {
+    name: String,
+    token: String,
+    role: Role,
+    scopes: Option<Vec<Permission>>,
+}
+
+impl Caller {
+    fn may(&self, permission: Permission) -> bool {
+        self.role.grants(permission) && self.scopes.as_ref().is_none_or(|s| s.contains(&permission))
+    }
+}
+
+/// The example body the spec shows for an operation.
+fn example_body(spec: &Value, op: &Value) -> Option<Value> {
+    let content = op.get("requestBody")?["content"].as_object()?;
+    let (_, media) = content.iter().next()?;
+    if let Some(example) = media.get("example") {
+        return Some(example.clone());
+    }
+    let name = media["schema"]["$ref"].as_str()?.rsplit('/').next()?;
+    spec["components"]["schemas"][name].get("example").cloned()
+}
+
+async fn every_operation_with_every_caller(app: TestApp) {
+    let spec = json_of(app.anonymous().get("/openapi.json").await, 200).await;
+
+    // Objects for the path parameters: organization A's, and global ones.
+    let org = app.organization("Matrix A").await;
+    let need = app
+        .create("/api/v1/needs", &json!({"organization_id": org, "title": "Interim CXO", "reason": "new_position"}))
+        .await;
+    let skillset = app.create("/api/v1/skillsets", &json!({"organization_id": org, "name": "A's CXO"})).await;
+    let candidate = app
+        .create("/api/v1/candidates", &json!({"first_name": "A", "last_name": "B", "email": "ab@example.com"}))
+        .await;
+    app.create("/api/v1/skills", &json!({"key": "matrix-skill", "name": "Matrix", "category": "finance"})).await;
+    let user = app
+        .create(
+            "/api/v1/users",
+            &json!({"email": "matrix@example.com", "role": "recruiter", "password": "0123456789abc"}),
+        )
+        .await;
+    let key = app.create("/api/v1/api-keys", &json!({"name": "fixture", "scopes": ["needs:read"]})).await;
+    let ids = [
+        ("/organizations/", org.clone()),
+        ("/needs/", need["id"].as_str().unwrap().to_owned()),
+        ("/skillsets/", skillset["id"].as_str().unwrap().to_owned()),
+        ("/candidates/", candidate["id"].as_str().unwrap().to_owned()),
+        ("/skills/", "matrix-skill".to_owned()),
+        ("/users/", user["id"].as_str().unwrap().to_owned()),
+        ("/api-keys/", key["id"].as_str().unwrap().to_owned()),
+    ];
+
+    let mut callers = vec![
+        Caller { name: "admin".into(), token: app.token.clone(), role: Role::Admin, scopes: None },
+        Caller {
+            name: "recruiter".into(),
+            token: app.user("recruiter", None).await,
+            role: Role::Recruiter,
+            scopes: None,
+        },
+        Caller {
+            name: "org_member".into(),
+            token: app.user("org_member", Some(&org)).await,
+            role: Role::OrgMember,
+            scopes: None,
+        },
+    ];
+    for permission in Permission::ALL {
+        if Role::Recruiter.grants(*permission) {
+            callers.push(Caller {
+                name: format!("API key with {permission}"),
+                token: app.api_key(&[permission.scope()], None).await,
+                role: Role::Recruiter,
+                scopes: Some(vec![*permission]),
+            });
+        }
+    }
+
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(scope) = op["security"][0]["oauth2"][0].as_str() else { continue };
+            let permission: Permission = scope.parse().unwrap();
+            let mut url = path.clone();
+            if let Some(start) = url.find('{') {
+                let id = &ids
+                    .iter()
+                    .find(|(prefix, _)| url.contains(prefix))
+                    .unwrap_or_else(|| panic!("no fixture for {path}"))
+                    .1;
+                let end = url.find('}').unwrap();
+                url.replace_range(start..=end, id);
+            }
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let body = match method {
+                Method::POST => example_body(&spec, op),
+                Method::PATCH => Some(json!({})),
+                _ => None,
+            };
+            for caller in &callers {
+                let response = app.with(&caller.token).request(method.clone(), &url, body.as_ref()).await;
+                let status = response.status().as_u16();
+                let who = format!("{method} {url} as {}", caller.name);
+                if caller.may(permission) {
+                    assert!(![401, 403].contains(&status) && status < 500, "{who}: allowed, but answered {status}");
+                } else {
+                    assert_eq!(status, 403, "{who}: not allowed, but answered {status}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 400, "only {checked} calls checked");
+}
+
+backend_tests!(every_operation_with_every_caller);
