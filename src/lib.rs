@@ -78,7 +78,21 @@ impl Application {
                 .wrap(from_fn(api::audit::record))
                 .wrap(from_fn(telemetry::request_id))
                 .configure(|cfg| api::configure(&mut utoipa_actix_web::service_config::ServiceConfig::new(cfg)))
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()).config(
+                        // Keep the token across page reloads, and show how long calls take.
+                        utoipa_swagger_ui::Config::default()
+                            .persist_authorization(true)
+                            .display_request_duration(true)
+                            .try_it_out_enabled(true),
+                    ),
+                )
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        HttpResponse::PermanentRedirect().insert_header(("location", "/docs/")).finish()
+                    }),
+                )
                 .default_service(web::to(not_found))
         })
         .workers(workers)
