@@ -35,6 +35,12 @@ pub enum AppError {
     InvalidQuery(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A change without `If-Match`.
+    #[error("precondition required")]
+    PreconditionRequired,
+    /// `If-Match` names a version that is no longer current.
+    #[error("precondition failed")]
+    PreconditionFailed,
     #[error("body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type: {0}")]
@@ -64,6 +70,8 @@ impl AppError {
             AppError::MalformedBody(_) => ("malformed-body", "The request body could not be read"),
             AppError::InvalidQuery(_) => ("invalid-query", "The query parameters are invalid"),
             AppError::Conflict(_) => ("conflict", "The request conflicts with the current state"),
+            AppError::PreconditionRequired => ("precondition-required", "If-Match is required"),
+            AppError::PreconditionFailed => ("precondition-failed", "The resource has changed"),
             AppError::PayloadTooLarge { .. } => ("payload-too-large", "The request body is too large"),
             AppError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             AppError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
@@ -86,6 +94,12 @@ impl AppError {
             }
             AppError::MalformedBody(d) | AppError::InvalidQuery(d) | AppError::Conflict(d) => d.clone(),
             AppError::UnsupportedMediaType(d) => d.clone(),
+            AppError::PreconditionRequired => {
+                "Send If-Match with the ETag of the version you read, so no change is lost.".into()
+            }
+            AppError::PreconditionFailed => {
+                "The resource changed since you read it: read it again, then reapply your change.".into()
+            }
             AppError::PayloadTooLarge { limit } => format!("The body must not exceed {limit} bytes."),
             AppError::MethodNotAllowed => "This method is not supported on this resource.".into(),
             AppError::Unavailable(_) => "The database is busy or unreachable; retry shortly.".into(),
@@ -137,6 +151,8 @@ impl ResponseError for AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::MalformedBody(_) | AppError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

@@ -12,6 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::created;
 use super::extract::JsonBody;
+use super::preconditions::{IfMatch, tagged};
 use crate::AppState;
 use crate::auth::{Allowed, passwords};
 use crate::db::api_keys::{self as store, StoredApiKey};
@@ -142,7 +143,12 @@ async fn create_api_key(
 ) -> AppResult<HttpResponse> {
     let key = body.0.parse()?;
     let (stored, secret) = create(&state, key, principal.subject.clone()).await?;
-    Ok(created(format!("/api/v1/api-keys/{}", stored.id), CreatedApiKey { key: stored.into(), client_secret: secret }))
+    let version = stored.version();
+    Ok(created(
+        format!("/api/v1/api-keys/{}", stored.id),
+        version,
+        CreatedApiKey { key: stored.into(), client_secret: secret },
+    ))
 }
 
 /// Creates a key and returns it with its secret (also used by the CLI).
@@ -162,9 +168,10 @@ async fn get_api_key(
     state: web::Data<AppState>,
     _: Allowed<required::ApiKeysManage>,
     id: web::Path<String>,
-) -> AppResult<web::Json<ApiKeyView>> {
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    Ok(web::Json(state.db.read(move |conn| store::get(conn, &id)).await?.into()))
+    let stored = state.db.read(move |conn| store::get(conn, &id)).await?;
+    Ok(tagged(stored.version(), ApiKeyView::from(stored)))
 }
 
 /// Revoke an API key
@@ -177,8 +184,15 @@ async fn revoke_api_key(
     state: web::Data<AppState>,
     _: Allowed<required::ApiKeysManage>,
     id: web::Path<String>,
+    if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    state.db.write(move |conn| store::revoke(conn, &id)).await?;
+    state
+        .db
+        .write(move |conn| {
+            if_match.check(store::get(conn, &id)?.version())?;
+            store::revoke(conn, &id)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

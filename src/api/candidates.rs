@@ -9,6 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::created;
 use super::extract::{JsonBody, MergePatch, merge, path_id};
 use super::pagination::{self, PageOf, Paging};
+use super::preconditions::{IfMatch, tagged};
 use super::views::{Money, Place};
 use crate::AppState;
 use crate::auth::Allowed;
@@ -517,7 +518,7 @@ async fn create_candidate(
 ) -> AppResult<HttpResponse> {
     let candidate = body.0.parse()?;
     let stored = state.db.write(move |conn| store::insert(conn, &candidate)).await?;
-    Ok(created(format!("/api/v1/candidates/{}", stored.id), CandidateView::from(stored)))
+    Ok(created(format!("/api/v1/candidates/{}", stored.id), stored.version, CandidateView::from(stored)))
 }
 
 /// Get a candidate
@@ -528,10 +529,10 @@ async fn get_candidate(
     state: web::Data<AppState>,
     _: Allowed<required::CandidatesRead>,
     id: web::Path<String>,
-) -> AppResult<web::Json<CandidateView>> {
+) -> AppResult<HttpResponse> {
     let id: CandidateId = path_id(&id, "candidate")?;
     let stored = state.db.read(move |conn| store::get(conn, id)).await?;
-    Ok(web::Json(stored.into()))
+    Ok(tagged(stored.version, CandidateView::from(stored)))
 }
 
 /// Update a candidate
@@ -547,18 +548,20 @@ async fn update_candidate(
     state: web::Data<AppState>,
     _: Allowed<required::CandidatesWrite>,
     id: web::Path<String>,
+    if_match: IfMatch,
     patch: MergePatch,
-) -> AppResult<web::Json<CandidateView>> {
+) -> AppResult<HttpResponse> {
     let id: CandidateId = path_id(&id, "candidate")?;
     let stored = state
         .db
         .write(move |conn| {
             let current = store::get(conn, id)?;
+            if_match.check(current.version)?;
             let next = merge(&CandidateInput::from(&current.value.0), &patch.0)?.parse()?;
             store::update(conn, &current, &next)
         })
         .await?;
-    Ok(web::Json(stored.into()))
+    Ok(tagged(stored.version, CandidateView::from(stored)))
 }
 
 /// Delete a candidate
@@ -571,8 +574,15 @@ async fn delete_candidate(
     state: web::Data<AppState>,
     _: Allowed<required::CandidatesWrite>,
     id: web::Path<String>,
+    if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
     let id: CandidateId = path_id(&id, "candidate")?;
-    state.db.write(move |conn| store::delete(conn, id)).await?;
+    state
+        .db
+        .write(move |conn| {
+            if_match.check(store::get(conn, id)?.version)?;
+            store::delete(conn, id)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -12,6 +12,7 @@ pub mod health;
 pub mod needs;
 pub mod organizations;
 pub mod pagination;
+pub mod preconditions;
 pub mod skills;
 pub mod skillsets;
 pub mod users;
@@ -73,8 +74,8 @@ pub fn openapi() -> OpenApiDoc {
     ),
     components(
         schemas(Problem),
-        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unprocessable,
-            TooManyRequests, Unavailable, InternalError)
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
+            UnsupportedMediaType, Unprocessable, PreconditionRequired, TooManyRequests, Unavailable, InternalError)
     )
 )]
 struct ApiDoc;
@@ -103,6 +104,8 @@ problem_responses! {
     Forbidden => "The caller's role or scopes do not allow this (`forbidden`).",
     NotFound => "No such resource, or one of another organization (`not-found`).",
     TooManyRequests => "Rate limit reached; retry after `Retry-After` seconds (`rate-limited`).",
+    PreconditionFailed => "`If-Match` names a version that is no longer current (`precondition-failed`): read again, reapply.",
+    PreconditionRequired => "The change lacks `If-Match` (`precondition-required`): send the `ETag` you read.",
     Conflict => "The request conflicts with the current state, such as a duplicate or a record still in use (`conflict`).",
     PayloadTooLarge => "The body exceeds the size limit (`payload-too-large`).",
     UnsupportedMediaType => "The body is not sent as JSON (`unsupported-media-type`).",
@@ -170,10 +173,24 @@ impl Modify for StandardErrors {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let versioned = path.starts_with("/api/");
             let has_path_id = path.contains('{');
-            for operation in
-                [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete].into_iter().flatten()
-            {
+            let operations = [
+                ("get", &mut item.get),
+                ("post", &mut item.post),
+                ("patch", &mut item.patch),
+                ("delete", &mut item.delete),
+            ];
+            for (method, operation) in operations.into_iter().filter_map(|(m, op)| op.as_mut().map(|op| (m, op))) {
                 let has_body = operation.request_body.is_some();
+                if versioned && has_path_id && matches!(method, "patch" | "delete") {
+                    let if_match = utoipa::openapi::path::ParameterBuilder::new()
+                        .name("If-Match")
+                        .parameter_in(utoipa::openapi::path::ParameterIn::Header)
+                        .required(utoipa::openapi::Required::True)
+                        .description(Some("The `ETag` of the version the change is made against (`*`: any)."))
+                        .schema(Some(utoipa::openapi::schema::Object::with_type(utoipa::openapi::schema::Type::String)))
+                        .build();
+                    operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(if_match));
+                }
                 // A handler declares `oauth2` with the scope it requires; a plain bearer token works the same.
                 let scope = operation.security.as_ref().and_then(|requirements| {
                     let value = serde_json::to_value(requirements).ok()?;
@@ -199,6 +216,29 @@ impl Modify for StandardErrors {
                         .or_insert_with(|| Ref::from_response_name(name).into());
                 };
                 let responses = &mut operation.responses;
+                // Single resources carry their version as an ETag; changes must name it.
+                if versioned && has_path_id && matches!(method, "patch" | "delete") {
+                    add(responses, "412", "PreconditionFailed");
+                    add(responses, "428", "PreconditionRequired");
+                }
+                let tagged = versioned && (has_path_id || method == "post") && !path.ends_with("/auth/token");
+                if tagged {
+                    for (status, response) in responses.responses.iter_mut() {
+                        if let (true, RefOr::T(response)) = (status == "200" || status == "201", response) {
+                            response.headers.insert(
+                                "ETag".into(),
+                                RefOr::T(
+                                    utoipa::openapi::header::HeaderBuilder::new()
+                                        .schema(Some(utoipa::openapi::schema::Object::with_type(
+                                            utoipa::openapi::schema::Type::String,
+                                        )))
+                                        .description(Some("The version read or written, for `If-Match`."))
+                                        .build(),
+                                ),
+                            );
+                        }
+                    }
+                }
                 if scope.is_some() {
                     add(responses, "401", "Unauthorized");
                     add(responses, "403", "Forbidden");
@@ -222,7 +262,10 @@ impl Modify for StandardErrors {
     }
 }
 
-/// 201 Created with the new resource's `Location`.
-pub fn created<T: serde::Serialize>(location: String, body: T) -> HttpResponse {
-    HttpResponse::Created().insert_header((actix_web::http::header::LOCATION, location)).json(body)
+/// 201 Created with the new resource's `Location` and `ETag`.
+pub fn created<T: serde::Serialize>(location: String, version: i64, body: T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .insert_header((actix_web::http::header::ETAG, preconditions::etag(version)))
+        .json(body)
 }

@@ -10,6 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::created;
 use super::extract::{JsonBody, MergePatch, merge, path_id};
 use super::pagination::{self, PageOf, Paging};
+use super::preconditions::{IfMatch, tagged};
 use super::views::{Money, Place};
 use crate::AppState;
 use crate::auth::Allowed;
@@ -357,7 +358,7 @@ async fn create_need(
         return Err(AppError::field("status", "invalid_initial_status", "a need is created as `draft` or `open`"));
     }
     let stored = state.db.write(move |conn| store::insert(conn, &need)).await?;
-    Ok(created(format!("/api/v1/needs/{}", stored.id), NeedView::from(stored)))
+    Ok(created(format!("/api/v1/needs/{}", stored.id), stored.version, NeedView::from(stored)))
 }
 
 /// Get a need
@@ -368,11 +369,11 @@ async fn get_need(
     state: web::Data<AppState>,
     principal: Allowed<required::NeedsRead>,
     id: web::Path<String>,
-) -> AppResult<web::Json<NeedView>> {
+) -> AppResult<HttpResponse> {
     let id: NeedId = path_id(&id, "need")?;
     let stored = state.db.read(move |conn| store::get(conn, id)).await?;
     principal.check_sees(Some(stored.value.0.organization_id), "need")?;
-    Ok(web::Json(stored.into()))
+    Ok(tagged(stored.version, NeedView::from(stored)))
 }
 
 /// Update a need
@@ -388,19 +389,21 @@ async fn update_need(
     state: web::Data<AppState>,
     principal: Allowed<required::NeedsWrite>,
     id: web::Path<String>,
+    if_match: IfMatch,
     patch: MergePatch,
-) -> AppResult<web::Json<NeedView>> {
+) -> AppResult<HttpResponse> {
     let id: NeedId = path_id(&id, "need")?;
     let stored = state
         .db
         .write(move |conn| {
             let current = store::get(conn, id)?;
             principal.check_sees(Some(current.value.0.organization_id), "need")?;
+            if_match.check(current.version)?;
             let next = merge(&NeedInput::from(&current.value.0), &patch.0)?.parse()?;
             store::update(conn, &current, &next)
         })
         .await?;
-    Ok(web::Json(stored.into()))
+    Ok(tagged(stored.version, NeedView::from(stored)))
 }
 
 /// Delete a need
@@ -411,12 +414,15 @@ async fn delete_need(
     state: web::Data<AppState>,
     principal: Allowed<required::NeedsWrite>,
     id: web::Path<String>,
+    if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
     let id: NeedId = path_id(&id, "need")?;
     state
         .db
         .write(move |conn| {
-            principal.check_sees(Some(store::get(conn, id)?.value.0.organization_id), "need")?;
+            let current = store::get(conn, id)?;
+            principal.check_sees(Some(current.value.0.organization_id), "need")?;
+            if_match.check(current.version)?;
             store::delete(conn, id)
         })
         .await?;

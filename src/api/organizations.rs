@@ -9,6 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::created;
 use super::extract::{JsonBody, MergePatch, merge, path_id};
 use super::pagination::{self, PageOf, Paging};
+use super::preconditions::{IfMatch, tagged};
 use crate::AppState;
 use crate::auth::Allowed;
 use crate::db::organizations::{self as store, OrganizationFilter, OrganizationSort, StoredOrganization};
@@ -164,7 +165,7 @@ async fn create_organization(
 ) -> AppResult<HttpResponse> {
     let org = body.0.parse()?;
     let stored = state.db.write(move |conn| store::insert(conn, &org)).await?;
-    Ok(created(format!("/api/v1/organizations/{}", stored.id), OrganizationView::from(stored)))
+    Ok(created(format!("/api/v1/organizations/{}", stored.id), stored.version, OrganizationView::from(stored)))
 }
 
 /// Get an organization
@@ -175,11 +176,11 @@ async fn get_organization(
     state: web::Data<AppState>,
     principal: Allowed<required::OrganizationsRead>,
     id: web::Path<String>,
-) -> AppResult<web::Json<OrganizationView>> {
+) -> AppResult<HttpResponse> {
     let id: OrganizationId = path_id(&id, "organization")?;
     principal.check_sees(Some(id), "organization")?;
     let stored = state.db.read(move |conn| store::get(conn, id)).await?;
-    Ok(web::Json(stored.into()))
+    Ok(tagged(stored.version, OrganizationView::from(stored)))
 }
 
 /// Update an organization
@@ -194,19 +195,21 @@ async fn update_organization(
     state: web::Data<AppState>,
     principal: Allowed<required::OrganizationsWrite>,
     id: web::Path<String>,
+    if_match: IfMatch,
     patch: MergePatch,
-) -> AppResult<web::Json<OrganizationView>> {
+) -> AppResult<HttpResponse> {
     let id: OrganizationId = path_id(&id, "organization")?;
     principal.check_sees(Some(id), "organization")?;
     let stored = state
         .db
         .write(move |conn| {
             let current = store::get(conn, id)?;
+            if_match.check(current.version)?;
             let next = merge(&OrganizationInput::from(&current.value), &patch.0)?.parse()?;
             store::update(conn, &current, &next)
         })
         .await?;
-    Ok(web::Json(stored.into()))
+    Ok(tagged(stored.version, OrganizationView::from(stored)))
 }
 
 /// Delete an organization
@@ -219,8 +222,15 @@ async fn delete_organization(
     state: web::Data<AppState>,
     _: Allowed<required::OrganizationsManage>,
     id: web::Path<String>,
+    if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
     let id: OrganizationId = path_id(&id, "organization")?;
-    state.db.write(move |conn| store::delete(conn, id)).await?;
+    state
+        .db
+        .write(move |conn| {
+            if_match.check(store::get(conn, id)?.version)?;
+            store::delete(conn, id)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -9,6 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::created;
 use super::extract::{JsonBody, MergePatch, merge};
 use super::pagination::{self, PageOf, Paging};
+use super::preconditions::{IfMatch, tagged};
 use crate::AppState;
 use crate::auth::Allowed;
 use crate::db::skills::{self as store, SkillFilter, SkillSort, StoredSkill};
@@ -137,7 +138,7 @@ async fn create_skill(
 ) -> AppResult<HttpResponse> {
     let skill = body.0.parse()?;
     let stored = state.db.write(move |conn| store::insert(conn, &skill, false)).await?;
-    Ok(created(format!("/api/v1/skills/{}", stored.id), SkillView::from(stored)))
+    Ok(created(format!("/api/v1/skills/{}", stored.id), stored.version, SkillView::from(stored)))
 }
 
 /// Get a skill
@@ -148,10 +149,10 @@ async fn get_skill(
     state: web::Data<AppState>,
     _: Allowed<required::SkillsRead>,
     key: web::Path<String>,
-) -> AppResult<web::Json<SkillView>> {
+) -> AppResult<HttpResponse> {
     let key = key_of(&key)?;
     let stored = state.db.read(move |conn| store::get(conn, &key)).await?;
-    Ok(web::Json(stored.into()))
+    Ok(tagged(stored.version, SkillView::from(stored)))
 }
 
 /// Update a skill
@@ -166,13 +167,15 @@ async fn update_skill(
     state: web::Data<AppState>,
     _: Allowed<required::SkillsWrite>,
     key: web::Path<String>,
+    if_match: IfMatch,
     patch: MergePatch,
-) -> AppResult<web::Json<SkillView>> {
+) -> AppResult<HttpResponse> {
     let key = key_of(&key)?;
     let stored = state
         .db
         .write(move |conn| {
             let current = store::get(conn, &key)?;
+            if_match.check(current.version)?;
             let next = merge(&SkillInput::from(&current.value.0), &patch.0)?.parse()?;
             if next.key != key {
                 return Err(AppError::field("key", "immutable", "the key of a skill cannot change"));
@@ -180,7 +183,7 @@ async fn update_skill(
             store::update(conn, &current, &next)
         })
         .await?;
-    Ok(web::Json(stored.into()))
+    Ok(tagged(stored.version, SkillView::from(stored)))
 }
 
 /// Delete a skill
@@ -193,8 +196,15 @@ async fn delete_skill(
     state: web::Data<AppState>,
     _: Allowed<required::SkillsWrite>,
     key: web::Path<String>,
+    if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
     let key = key_of(&key)?;
-    state.db.write(move |conn| store::delete(conn, &key)).await?;
+    state
+        .db
+        .write(move |conn| {
+            if_match.check(store::get(conn, &key)?.version)?;
+            store::delete(conn, &key)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,6 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::created;
 use super::extract::{JsonBody, MergePatch, merge, path_id};
 use super::pagination::{self, PageOf, Paging};
+use super::preconditions::{IfMatch, tagged};
 use crate::AppState;
 use crate::auth::Allowed;
 use crate::db::skillsets::{self as store, SkillsetFilter, SkillsetSort, StoredSkillset};
@@ -311,7 +312,7 @@ async fn create_skillset(
     let mut skillset = body.0.parse()?;
     skillset.organization_id = principal.owner_for_new(skillset.organization_id)?;
     let stored = state.db.write(move |conn| store::insert(conn, &skillset, false)).await?;
-    Ok(created(format!("/api/v1/skillsets/{}", stored.id), SkillsetView::from(stored)))
+    Ok(created(format!("/api/v1/skillsets/{}", stored.id), stored.version, SkillsetView::from(stored)))
 }
 
 /// Get an ideal skillset
@@ -322,11 +323,11 @@ async fn get_skillset(
     state: web::Data<AppState>,
     principal: Allowed<required::SkillsetsRead>,
     id: web::Path<String>,
-) -> AppResult<web::Json<SkillsetView>> {
+) -> AppResult<HttpResponse> {
     let id: SkillsetId = path_id(&id, "skillset")?;
     let stored = state.db.read(move |conn| store::get(conn, id)).await?;
     principal.check_sees(stored.value.0.organization_id, "skillset")?;
-    Ok(web::Json(stored.into()))
+    Ok(tagged(stored.version, SkillsetView::from(stored)))
 }
 
 /// Update an ideal skillset
@@ -341,8 +342,9 @@ async fn update_skillset(
     state: web::Data<AppState>,
     principal: Allowed<required::SkillsetsWrite>,
     id: web::Path<String>,
+    if_match: IfMatch,
     patch: MergePatch,
-) -> AppResult<web::Json<SkillsetView>> {
+) -> AppResult<HttpResponse> {
     let id: SkillsetId = path_id(&id, "skillset")?;
     let stored = state
         .db
@@ -350,6 +352,7 @@ async fn update_skillset(
             let current = store::get(conn, id)?;
             principal.check_sees(current.value.0.organization_id, "skillset")?;
             principal.check_changes_global(current.value.0.organization_id)?;
+            if_match.check(current.version)?;
             let next = merge(&SkillsetInput::from(&current.value.0), &patch.0)?.parse()?;
             if next.organization_id != current.value.0.organization_id {
                 return Err(AppError::field("organization_id", "immutable", "the owner of a skillset cannot change"));
@@ -357,7 +360,7 @@ async fn update_skillset(
             store::update(conn, &current, &next)
         })
         .await?;
-    Ok(web::Json(stored.into()))
+    Ok(tagged(stored.version, SkillsetView::from(stored)))
 }
 
 /// Delete an ideal skillset
@@ -370,14 +373,17 @@ async fn delete_skillset(
     state: web::Data<AppState>,
     principal: Allowed<required::SkillsetsWrite>,
     id: web::Path<String>,
+    if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
     let id: SkillsetId = path_id(&id, "skillset")?;
     state
         .db
         .write(move |conn| {
-            let owner = store::get(conn, id)?.value.0.organization_id;
+            let current = store::get(conn, id)?;
+            let owner = current.value.0.organization_id;
             principal.check_sees(owner, "skillset")?;
             principal.check_changes_global(owner)?;
+            if_match.check(current.version)?;
             store::delete(conn, id)
         })
         .await?;

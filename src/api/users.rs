@@ -9,6 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::created;
 use super::extract::{JsonBody, MergePatch, merge, path_id_uuid};
+use super::preconditions::{IfMatch, tagged};
 use crate::AppState;
 use crate::auth::{Allowed, passwords};
 use crate::db::users::{self as store, StoredUser};
@@ -147,7 +148,7 @@ async fn create_user(
     let password = password.ok_or_else(|| AppError::field("password", "required", "a new user needs a password"))?;
     let hashed = hash(Some(password)).await?.unwrap_or_default();
     let stored = state.db.write(move |conn| store::insert(conn, &user, hashed)).await?;
-    Ok(created(format!("/api/v1/users/{}", stored.id), UserView::from(stored)))
+    Ok(created(format!("/api/v1/users/{}", stored.id), stored.version, UserView::from(stored)))
 }
 
 /// Get a user
@@ -158,9 +159,10 @@ async fn get_user(
     state: web::Data<AppState>,
     _: Allowed<required::UsersManage>,
     id: web::Path<String>,
-) -> AppResult<web::Json<UserView>> {
+) -> AppResult<HttpResponse> {
     let id = path_id_uuid(&id, "user")?;
-    Ok(web::Json(state.db.read(move |conn| store::get(conn, id)).await?.into()))
+    let stored = state.db.read(move |conn| store::get(conn, id)).await?;
+    Ok(tagged(stored.version, UserView::from(stored)))
 }
 
 /// Update a user
@@ -174,14 +176,16 @@ async fn update_user(
     state: web::Data<AppState>,
     _: Allowed<required::UsersManage>,
     id: web::Path<String>,
+    if_match: IfMatch,
     patch: MergePatch,
-) -> AppResult<web::Json<UserView>> {
+) -> AppResult<HttpResponse> {
     let id = path_id_uuid(&id, "user")?;
     let current = state.db.read(move |conn| store::get(conn, id)).await?;
+    if_match.check(current.version)?;
     let (user, password) = merge(&UserInput::from(&current.value), &patch.0)?.parse()?;
     let hashed = hash(password).await?;
     let stored = state.db.write(move |conn| store::update(conn, &current, &user, hashed)).await?;
-    Ok(web::Json(stored.into()))
+    Ok(tagged(stored.version, UserView::from(stored)))
 }
 
 /// Delete a user
@@ -192,11 +196,18 @@ async fn delete_user(
     state: web::Data<AppState>,
     principal: Allowed<required::UsersManage>,
     id: web::Path<String>,
+    if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
     let id = path_id_uuid(&id, "user")?;
     if principal.subject == format!("user:{id}") {
         return Err(AppError::Conflict("You cannot delete yourself.".into()));
     }
-    state.db.write(move |conn| store::delete(conn, id)).await?;
+    state
+        .db
+        .write(move |conn| {
+            if_match.check(store::get(conn, id)?.version)?;
+            store::delete(conn, id)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

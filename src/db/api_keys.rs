@@ -23,6 +23,11 @@ pub struct StoredApiKey {
 }
 
 impl StoredApiKey {
+    /// 1 while the key is live, 2 once revoked: the only change a key sees.
+    pub fn version(&self) -> i64 {
+        if self.revoked_at.is_some() { 2 } else { 1 }
+    }
+
     pub fn usable(&self) -> bool {
         self.revoked_at.is_none() && self.key.expires_at.is_none_or(|at| at > chrono::Utc::now())
     }

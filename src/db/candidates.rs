@@ -326,7 +326,10 @@ pub fn update(conn: &mut DbConnection, current: &StoredCandidate, c: &Candidate)
         (false, true) => Some(at),
     };
     let row = Row::new(current.id, c, consent_at, current.version + 1, current.created_at.naive_utc(), at)?;
-    diesel::update(candidates::table.find(&id)).set(&row).execute(conn)?;
+    let updated = diesel::update(candidates::table.find(&id).filter(candidates::version.eq(current.version)))
+        .set(&row)
+        .execute(conn)?;
+    super::ensure_updated(updated)?;
     write_children(conn, &id, c)?;
     get(conn, current.id)
 }

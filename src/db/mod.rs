@@ -246,6 +246,12 @@ fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
     }
 }
 
+/// An update guarded by the version read before it changed nothing: someone
+/// else changed the row in between, so this change would be lost.
+pub fn ensure_updated(rows: usize) -> AppResult<()> {
+    if rows == 0 { Err(AppError::PreconditionFailed) } else { Ok(()) }
+}
+
 /// The current time as stored: UTC, to the microsecond (both backends keep
 /// microseconds, so a value reads back exactly as written).
 pub fn now() -> NaiveDateTime {

@@ -176,7 +176,10 @@ pub fn update(conn: &mut DbConnection, current: &StoredNeed, n: &Need) -> AppRes
     let at = now();
     let opened_at = opened_at.map(|t| t.naive_utc()).or((n.status == NeedStatus::Open).then_some(at));
     let row = Row::new(current.id, n, opened_at, current.version + 1, current.created_at.naive_utc(), at)?;
-    diesel::update(needs::table.find(&row.id)).set(&row).execute(conn)?;
+    let updated = diesel::update(needs::table.find(&row.id).filter(needs::version.eq(current.version)))
+        .set(&row)
+        .execute(conn)?;
+    super::ensure_updated(updated)?;
     row.into_domain()
 }
 

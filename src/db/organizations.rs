@@ -103,7 +103,10 @@ pub fn update(
     org: &Organization,
 ) -> AppResult<StoredOrganization> {
     let row = Row::new(current.id, org, current.version + 1, current.created_at.naive_utc(), now());
-    diesel::update(organizations::table.find(&row.id)).set(&row).execute(conn)?;
+    let updated = diesel::update(organizations::table.find(&row.id).filter(organizations::version.eq(current.version)))
+        .set(&row)
+        .execute(conn)?;
+    super::ensure_updated(updated)?;
     row.into_domain()
 }
 

@@ -92,7 +92,10 @@ pub fn unknown<'k>(conn: &mut DbConnection, keys: impl IntoIterator<Item = &'k S
 
 pub fn update(conn: &mut DbConnection, current: &StoredSkill, skill: &Skill) -> AppResult<StoredSkill> {
     let row = Row::new(skill, current.value.1, current.version + 1, current.created_at.naive_utc(), now());
-    diesel::update(skills::table.find(&row.key)).set(&row).execute(conn)?;
+    let updated = diesel::update(skills::table.find(&row.key).filter(skills::version.eq(current.version)))
+        .set(&row)
+        .execute(conn)?;
+    super::ensure_updated(updated)?;
     row.into_domain()
 }
 

@@ -211,7 +211,10 @@ pub fn update(conn: &mut DbConnection, current: &StoredSkillset, s: &IdealSkills
     ensure_references(conn, s)?;
     let id = current.id.to_string();
     let row = Row::new(current.id, s, current.value.1, current.version + 1, current.created_at.naive_utc(), now())?;
-    diesel::update(skillsets::table.find(&id)).set(&row).execute(conn)?;
+    let updated = diesel::update(skillsets::table.find(&id).filter(skillsets::version.eq(current.version)))
+        .set(&row)
+        .execute(conn)?;
+    super::ensure_updated(updated)?;
     write_requirements(conn, &id, s)?;
     get(conn, current.id)
 }

@@ -119,7 +119,7 @@ pub fn update(
     if taken > 0 {
         return Err(AppError::Conflict("A user with this e-mail address exists.".into()));
     }
-    diesel::update(users::table.find(&id))
+    let updated = diesel::update(users::table.find(&id).filter(users::version.eq(current.version)))
         .set((
             users::email.eq(&user.email),
             users::display_name.eq(&user.display_name),
@@ -130,6 +130,7 @@ pub fn update(
             users::updated_at.eq(now()),
         ))
         .execute(conn)?;
+    super::ensure_updated(updated)?;
     if let Some(hash) = password_hash {
         diesel::update(users::table.find(&id)).set(users::password_hash.eq(hash)).execute(conn)?;
     }

@@ -33,6 +33,7 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
         .client
         .patch(app.url(&format!("{path}/{org}")))
         .bearer_auth(&app.token)
+        .header("if-match", "*")
         .header("content-type", "application/merge-patch+json")
         .body(format!("{{\"region\": {deep}}}"))
         .send()

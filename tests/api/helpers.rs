@@ -256,6 +256,10 @@ impl TestApp {
         self.admin().patch(path, body).await
     }
 
+    pub async fn patch_if(&self, path: &str, body: &Value, if_match: &str) -> Response {
+        self.admin().patch_if(path, body, if_match).await
+    }
+
     pub async fn delete(&self, path: &str) -> Response {
         self.admin().delete(path).await
     }
@@ -313,9 +317,14 @@ impl Caller<'_> {
         self.request(Method::POST, path, Some(body)).await
     }
 
-    /// PATCH with a JSON Merge Patch.
+    /// PATCH with a JSON Merge Patch, made against whatever version is current (`If-Match: *`).
     pub async fn patch(&self, path: &str, body: &Value) -> Response {
-        let mut request = self.app.client.patch(self.app.url(path));
+        self.patch_if(path, body, "*").await
+    }
+
+    /// PATCH with a JSON Merge Patch and this `If-Match`.
+    pub async fn patch_if(&self, path: &str, body: &Value, if_match: &str) -> Response {
+        let mut request = self.app.client.patch(self.app.url(path)).header("if-match", if_match);
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
@@ -327,8 +336,13 @@ impl Caller<'_> {
             .expect("the request is answered")
     }
 
+    /// DELETE whatever version is current (`If-Match: *`).
     pub async fn delete(&self, path: &str) -> Response {
-        self.request(Method::DELETE, path, None).await
+        let mut request = self.app.client.delete(self.app.url(path)).header("if-match", "*");
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("the request is answered")
     }
 }
 

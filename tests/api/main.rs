@@ -18,6 +18,7 @@ mod needs;
 mod openapi;
 mod operations;
 mod organizations;
+mod preconditions;
 mod skills;
 mod skillsets;
 mod tenancy;

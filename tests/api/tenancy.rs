@@ -50,6 +50,7 @@ async fn a_member_of_b_cannot_touch_a(app: TestApp) {
                             Method::PATCH => {
                                 member.patch(&target, &json!({"name": "mine now", "title": "mine now"})).await
                             }
+                            Method::DELETE => member.delete(&target).await,
                             _ => member.request(method, &target, None).await,
                         };
                         let status = response.status().as_u16();
