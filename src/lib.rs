@@ -75,6 +75,7 @@ impl Application {
                 .app_data(BodyLimit(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(extract::query_config())
+                .wrap(from_fn(api::idempotency::guard))
                 .wrap(from_fn(api::audit::record))
                 .wrap(from_fn(telemetry::request_id))
                 .configure(|cfg| api::configure(&mut utoipa_actix_web::service_config::ServiceConfig::new(cfg)))

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod candidates;
 pub mod extract;
 pub mod health;
+pub mod idempotency;
 pub mod needs;
 pub mod organizations;
 pub mod pagination;
@@ -181,6 +182,20 @@ impl Modify for StandardErrors {
             ];
             for (method, operation) in operations.into_iter().filter_map(|(m, op)| op.as_mut().map(|op| (m, op))) {
                 let has_body = operation.request_body.is_some();
+                if versioned && method == "post" && !path.ends_with("/auth/token") {
+                    let key = utoipa::openapi::path::ParameterBuilder::new()
+                        .name("Idempotency-Key")
+                        .parameter_in(utoipa::openapi::path::ParameterIn::Header)
+                        .required(utoipa::openapi::Required::False)
+                        .description(Some(
+                            "Makes the request safe to retry: the first response to your key is kept 24 hours and \
+                             replayed (with `Idempotent-Replayed: true`); the same key with another body answers 422, \
+                             and while the first request runs, 409.",
+                        ))
+                        .schema(Some(utoipa::openapi::schema::Object::with_type(utoipa::openapi::schema::Type::String)))
+                        .build();
+                    operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(key));
+                }
                 if versioned && has_path_id && matches!(method, "patch" | "delete") {
                     let if_match = utoipa::openapi::path::ParameterBuilder::new()
                         .name("If-Match")
@@ -216,6 +231,9 @@ impl Modify for StandardErrors {
                         .or_insert_with(|| Ref::from_response_name(name).into());
                 };
                 let responses = &mut operation.responses;
+                if versioned && method == "post" && !path.ends_with("/auth/token") {
+                    add(responses, "409", "Conflict");
+                }
                 // Single resources carry their version as an ETag; changes must name it.
                 if versioned && has_path_id && matches!(method, "patch" | "delete") {
                     add(responses, "412", "PreconditionFailed");

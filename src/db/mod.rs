@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod candidates;
+pub mod idempotency;
 mod json;
 pub mod needs;
 pub mod organizations;

@@ -213,4 +213,18 @@ diesel::table! {
 
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_keys -> organizations (organization_id));
-diesel::allow_tables_to_appear_in_same_query!(users, api_keys, audit_events, organizations);
+diesel::allow_tables_to_appear_in_same_query!(users, api_keys, audit_events, organizations, idempotency_keys);
+
+diesel::table! {
+    idempotency_keys (caller, idempotency_key) {
+        caller -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        content_type -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}

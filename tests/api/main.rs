@@ -12,6 +12,7 @@ mod auth;
 mod bad_input;
 mod candidates;
 mod commands;
+mod idempotency;
 mod limits;
 mod migrations;
 mod needs;
