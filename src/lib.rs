@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod matching;
 pub mod telemetry;
 
 use std::net::TcpListener;

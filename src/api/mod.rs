@@ -10,6 +10,7 @@ pub mod candidates;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod matches;
 pub mod needs;
 pub mod organizations;
 pub mod pagination;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         candidates::routes(v1);
         skillsets::routes(v1);
         needs::routes(v1);
+        matches::routes(v1);
         users::routes(v1);
         api_keys::routes(v1);
         audit::routes(v1);
@@ -67,6 +69,7 @@ pub fn openapi() -> OpenApiDoc {
         (name = "candidates", description = "Interim executives and their profiles."),
         (name = "skillsets", description = "Ideal skillsets: global templates and organization-owned profiles."),
         (name = "needs", description = "An organization's need for an interim executive, with its charter."),
+        (name = "matching", description = "Explainable ranking of candidates for needs, and of needs for candidates."),
         (name = "auth", description = "Tokens (the OAuth2 token endpoint) and the caller's identity."),
         (name = "users", description = "People who log in; admins only."),
         (name = "api-keys", description = "API keys for integration scripts; admins only."),

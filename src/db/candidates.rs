@@ -445,3 +445,24 @@ pub fn list(
     let mut children = load_children(conn, &ids)?;
     page.try_map(|row| row.into_domain(&mut children))
 }
+
+/// Every candidate, read page by page (matching scans them all until the
+/// in-memory index exists).
+pub fn all(conn: &mut DbConnection) -> AppResult<Vec<StoredCandidate>> {
+    let mut out = Vec::new();
+    let mut request = PageRequest {
+        sort: CandidateSort::CreatedAt,
+        direction: super::page::Direction::Asc,
+        after: None,
+        limit: 1000,
+        with_total: false,
+    };
+    loop {
+        let page = list(conn, &CandidateFilter::default(), &request)?;
+        out.extend(page.items);
+        match page.next {
+            Some(next) => request.after = Some(next),
+            None => return Ok(out),
+        }
+    }
+}

@@ -270,3 +270,13 @@ pub fn list(conn: &mut DbConnection, filter: &NeedFilter, page: &PageRequest<Nee
     })
     .try_map(Row::into_domain)
 }
+
+/// Every open need.
+pub fn all_open(conn: &mut DbConnection) -> AppResult<Vec<StoredNeed>> {
+    let rows: Vec<Row> = needs::table
+        .filter(needs::status.eq(NeedStatus::Open.as_str()))
+        .order(needs::id)
+        .select(Row::as_select())
+        .load(conn)?;
+    rows.into_iter().map(Row::into_domain).collect()
+}

@@ -53,14 +53,16 @@ async fn every_operation_with_every_caller(app: TestApp) {
         )
         .await;
     let key = app.create("/api/v1/api-keys", &json!({"name": "fixture", "scopes": ["needs:read"]})).await;
+    // By the path segment before the parameter.
     let ids = [
-        ("/organizations/", org.clone()),
-        ("/needs/", need["id"].as_str().unwrap().to_owned()),
-        ("/skillsets/", skillset["id"].as_str().unwrap().to_owned()),
-        ("/candidates/", candidate["id"].as_str().unwrap().to_owned()),
-        ("/skills/", "matrix-skill".to_owned()),
-        ("/users/", user["id"].as_str().unwrap().to_owned()),
-        ("/api-keys/", key["id"].as_str().unwrap().to_owned()),
+        ("organizations", org.clone()),
+        ("needs", need["id"].as_str().unwrap().to_owned()),
+        ("skillsets", skillset["id"].as_str().unwrap().to_owned()),
+        ("candidates", candidate["id"].as_str().unwrap().to_owned()),
+        ("matches", candidate["id"].as_str().unwrap().to_owned()),
+        ("skills", "matrix-skill".to_owned()),
+        ("users", user["id"].as_str().unwrap().to_owned()),
+        ("api-keys", key["id"].as_str().unwrap().to_owned()),
     ];
 
     let mut callers = vec![

@@ -14,6 +14,7 @@ mod candidates;
 mod commands;
 mod idempotency;
 mod limits;
+mod matching;
 mod migrations;
 mod needs;
 mod openapi;

@@ -1,0 +1,216 @@
+use chrono::NaiveDate;
+
+use super::*;
+use crate::domain::candidate::{Availability, CandidateSkill, Consent, Education, LanguageSkill, Training};
+use crate::domain::codes::Location;
+use crate::domain::need::{Charter, NeedReason, NeedStatus, Urgency};
+use crate::domain::skill::SkillLevel;
+use crate::domain::skillset::SkillRequirement;
+use crate::domain::{CrisisSignal, Currency, DayRate, OrganizationId, SkillKey};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn eur(amount: i64) -> DayRate {
+    DayRate { amount, currency: Currency::parse("EUR").unwrap() }
+}
+
+fn requirement(skill: &str, min: i64, weight: i32, must_have: bool) -> SkillRequirement {
+    SkillRequirement {
+        skill: SkillKey::parse(skill).unwrap(),
+        min_level: SkillLevel::parse(min).unwrap(),
+        weight,
+        must_have,
+    }
+}
+
+fn skillset() -> IdealSkillset {
+    IdealSkillset {
+        organization_id: None,
+        name: "CXO".into(),
+        role_title: None,
+        description: None,
+        required_skills: vec![
+            requirement("customer-service-strategy", 4, 10, true),
+            requirement("culture-management", 3, 5, false),
+        ],
+        preferred_skills: vec![requirement("crisis-management", 3, 3, false)],
+        min_years_experience: 10,
+        industries: vec!["retail".into()],
+        background: vec!["Degree in business".into()],
+        training: vec!["CCXP certification".into()],
+        languages: vec!["en".into()],
+        crisis_experience: vec![CrisisSignal::NegativeCustomerFeedback],
+    }
+}
+
+fn need() -> Need {
+    Need {
+        organization_id: OrganizationId::generate(),
+        title: "Interim CXO".into(),
+        reason: NeedReason::Crisis,
+        crisis_signals: vec![CrisisSignal::OnlineReputationCrisis],
+        skillset_id: None,
+        start_by: Some(d("2027-02-01")),
+        duration_months: Some(6),
+        day_rate_budget: Some(eur(1500)),
+        location: Some(Location { city: Some("Amsterdam".into()), country: "NL".into() }),
+        remote_policy: RemotePolicy::Hybrid,
+        urgency: Urgency::High,
+        status: NeedStatus::Open,
+        charter: Charter::default(),
+    }
+}
+
+fn ideal() -> Candidate {
+    let skill = |k: &str, l: i64| CandidateSkill {
+        skill: SkillKey::parse(k).unwrap(),
+        level: SkillLevel::parse(l).unwrap(),
+        years: 8,
+    };
+    Candidate {
+        external_id: None,
+        first_name: "Maria".into(),
+        last_name: "Jansen".into(),
+        email: "maria@example.com".into(),
+        phone: None,
+        headline: None,
+        summary: None,
+        location: Some(Location { city: Some("Amsterdam".into()), country: "NL".into() }),
+        remote_preference: RemotePreference::Hybrid,
+        willing_to_travel: true,
+        languages: vec![LanguageSkill { language: "en".into(), proficiency: LanguageProficiency::Fluent }],
+        day_rate: Some(eur(1400)),
+        availability: Availability {
+            available_from: Some(d("2027-01-15")),
+            available_until: None,
+            max_engagement_months: None,
+        },
+        years_experience: 15,
+        executive_roles: vec![],
+        industries: vec!["retail".into()],
+        crisis_experience: vec![CrisisSignal::NegativeCustomerFeedback, CrisisSignal::OnlineReputationCrisis],
+        skills: vec![
+            skill("customer-service-strategy", 5),
+            skill("culture-management", 5),
+            skill("crisis-management", 5),
+        ],
+        background: vec![Education {
+            degree: "MBA".into(),
+            field: Some("Business".into()),
+            institution: None,
+            year: None,
+        }],
+        training: vec![Training { name: "CCXP".into(), issuer: None, year: None }],
+        status: CandidateStatus::Active,
+        consent: Consent::default(),
+    }
+}
+
+fn settings() -> Settings {
+    Settings { weights: Weights::default(), rate_tolerance: 0.1, today: d("2027-01-01") }
+}
+
+fn filter<'a>(e: &'a Explanation, name: &str) -> &'a Filter {
+    e.filters.iter().find(|f| f.name == name).unwrap()
+}
+
+#[test]
+fn the_ideal_candidate_scores_top_marks() {
+    let e = explain(&need(), Some(&skillset()), &ideal(), &settings());
+    assert!(e.eligible, "{e:#?}");
+    assert!(e.total > 90.0, "{e:#?}");
+    // Every criterion but skills is fully met; skills give 80 at the minimum level, +10 a level above.
+    assert!(e.criteria.iter().filter(|c| c.name != "skills").all(|c| c.score == 100.0), "{e:#?}");
+    let mut better = ideal();
+    better.skills[0].level = SkillLevel::parse(5).unwrap();
+    better.skills[1].level = SkillLevel::parse(5).unwrap();
+    let mut worse = ideal();
+    worse.skills[1].level = SkillLevel::parse(2).unwrap();
+    assert!(explain(&need(), Some(&skillset()), &worse, &settings()).total < e.total);
+    assert!(explain(&need(), Some(&skillset()), &better, &settings()).total >= e.total);
+}
+
+#[test]
+fn contributions_add_up_to_the_total() {
+    let mut c = ideal();
+    c.skills.pop();
+    c.industries.clear();
+    c.day_rate = Some(eur(1600));
+    c.availability.available_from = Some(d("2027-02-20"));
+    let e = explain(&need(), Some(&skillset()), &c, &settings());
+    let sum: f64 = e.criteria.iter().map(|c| c.contribution).sum();
+    assert!((sum - e.total).abs() < 1e-9, "{sum} vs {}", e.total);
+    assert!(e.total > 0.0 && e.total < 100.0);
+    let applied: f64 = e.criteria.iter().map(|c| c.weight).sum();
+    assert_eq!(applied, 100.0, "every default criterion applies here");
+}
+
+#[test]
+fn hard_filters_say_why() {
+    let mut c = ideal();
+    c.skills.retain(|s| s.skill.as_str() != "customer-service-strategy");
+    let e = explain(&need(), Some(&skillset()), &c, &settings());
+    assert!(!e.eligible);
+    assert!(filter(&e, "must_have_skills").reason.contains("customer-service-strategy at level 4"));
+
+    let mut c = ideal();
+    c.day_rate = Some(eur(1700));
+    let e = explain(&need(), Some(&skillset()), &c, &settings());
+    assert!(!filter(&e, "rate").passed, "1700 is above 1500 + 10 %");
+    c.day_rate = Some(eur(1640));
+    assert!(filter(&explain(&need(), Some(&skillset()), &c, &settings()), "rate").passed, "within the tolerance");
+
+    let mut c = ideal();
+    c.availability.available_until = Some(d("2027-01-20"));
+    assert!(!filter(&explain(&need(), Some(&skillset()), &c, &settings()), "availability").passed);
+    c.availability = Availability { available_from: Some(d("2027-09-01")), ..Default::default() };
+    assert!(
+        !filter(&explain(&need(), Some(&skillset()), &c, &settings()), "availability").passed,
+        "after the 6 months end"
+    );
+
+    let mut c = ideal();
+    c.remote_preference = RemotePreference::Remote;
+    assert!(!filter(&explain(&need(), Some(&skillset()), &c, &settings()), "location").passed);
+    let mut c = ideal();
+    c.location = Some(Location { city: None, country: "DE".into() });
+    c.willing_to_travel = false;
+    assert!(!filter(&explain(&need(), Some(&skillset()), &c, &settings()), "location").passed);
+
+    let mut c = ideal();
+    c.languages[0].proficiency = LanguageProficiency::Basic;
+    assert!(!filter(&explain(&need(), Some(&skillset()), &c, &settings()), "languages").passed);
+
+    let mut c = ideal();
+    c.status = CandidateStatus::Placed;
+    assert!(!filter(&explain(&need(), Some(&skillset()), &c, &settings()), "status").passed);
+}
+
+#[test]
+fn criteria_that_do_not_apply_weigh_nothing() {
+    let e = explain(&need(), None, &ideal(), &settings());
+    let skills = e.criteria.iter().find(|c| c.name == "skills").unwrap();
+    assert_eq!(skills.weight, 0.0);
+    assert_eq!(skills.contribution, 0.0);
+    assert!(e.total > 99.0, "{e:#?}");
+}
+
+#[test]
+fn scores_stay_in_range_and_are_deterministic() {
+    for years in [0, 5, 30] {
+        for level in 1..=5 {
+            for rate in [500, 1500, 1650, 5000] {
+                let mut c = ideal();
+                c.years_experience = years;
+                c.skills[0].level = SkillLevel::parse(level).unwrap();
+                c.day_rate = Some(eur(rate));
+                let a = explain(&need(), Some(&skillset()), &c, &settings());
+                assert!((0.0..=100.0).contains(&a.total));
+                assert!(a.criteria.iter().all(|k| (0.0..=100.0).contains(&k.score)));
+                assert_eq!(a, explain(&need(), Some(&skillset()), &c, &settings()));
+            }
+        }
+    }
+}
