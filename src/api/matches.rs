@@ -130,7 +130,7 @@ async fn need_matches(
         .db
         .read(move |conn| {
             let need = needs::get(conn, id)?;
-            let skillset = need.value.0.skillset_id.map(|s| skillsets::get(conn, s)).transpose()?;
+            let skillset = skillsets::of_need(conn, &need.value.0)?;
             Ok((need, skillset, candidates::all(conn)?))
         })
         .await?;
@@ -182,7 +182,7 @@ async fn need_match(
         .db
         .read(move |conn| {
             let need = needs::get(conn, need_id)?;
-            let skillset = need.value.0.skillset_id.map(|s| skillsets::get(conn, s)).transpose()?;
+            let skillset = skillsets::of_need(conn, &need.value.0)?;
             Ok((need, skillset, candidates::get(conn, candidate_id)?))
         })
         .await?;
@@ -219,7 +219,7 @@ async fn candidate_matches(
             let candidate = candidates::get(conn, id)?;
             let mut open = Vec::new();
             for need in needs::all_open(conn)? {
-                let skillset = need.value.0.skillset_id.map(|s| skillsets::get(conn, s)).transpose()?;
+                let skillset = skillsets::of_need(conn, &need.value.0)?;
                 open.push((need, skillset));
             }
             Ok((candidate, open))

@@ -197,6 +197,11 @@ pub fn get(conn: &mut DbConnection, id: SkillsetId) -> AppResult<StoredSkillset>
     row.into_domain(&mut requirements)
 }
 
+/// The ideal skillset a need points to, if any.
+pub fn of_need(conn: &mut DbConnection, need: &crate::domain::need::Need) -> AppResult<Option<StoredSkillset>> {
+    need.skillset_id.map(|id| get(conn, id)).transpose()
+}
+
 /// The id of the shipped skillset named `name`, if it was shipped already.
 pub fn find_builtin(conn: &mut DbConnection, name: &str) -> AppResult<Option<String>> {
     Ok(skillsets::table
