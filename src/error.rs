@@ -45,8 +45,9 @@ pub enum AppError {
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    /// The path exists, but not with this method; `allow` lists the methods it has.
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed { allow: String },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -74,7 +75,7 @@ impl AppError {
             AppError::PreconditionFailed => ("precondition-failed", "The resource has changed"),
             AppError::PayloadTooLarge { .. } => ("payload-too-large", "The request body is too large"),
             AppError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
-            AppError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
+            AppError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             AppError::Unavailable(_) => ("service-unavailable", "The service is temporarily unavailable"),
             AppError::Internal(_) => ("internal-error", "Internal server error"),
         }
@@ -101,7 +102,7 @@ impl AppError {
                 "The resource changed since you read it: read it again, then reapply your change.".into()
             }
             AppError::PayloadTooLarge { limit } => format!("The body must not exceed {limit} bytes."),
-            AppError::MethodNotAllowed => "This method is not supported on this resource.".into(),
+            AppError::MethodNotAllowed { allow } => format!("This resource supports: {allow}."),
             AppError::Unavailable(_) => "The database is busy or unreachable; retry shortly.".into(),
             AppError::Internal(_) => "An unexpected error occurred; it has been logged.".into(),
         }
@@ -155,7 +156,7 @@ impl ResponseError for AppError {
             AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -184,6 +185,9 @@ impl ResponseError for AppError {
         match self {
             AppError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+            }
+            AppError::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, allow.clone()));
             }
             AppError::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));

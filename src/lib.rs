@@ -69,10 +69,12 @@ impl Application {
         let blocking_threads = (db.max_connections() as usize).div_ceil(workers).max(2);
         let state = AppState { db, auth };
         let spec = api::openapi();
+        let routes = web::Data::new(api::RouteTable::from_spec(&spec));
         let body_limit = usize::try_from(config.max_body_bytes).unwrap_or(extract::DEFAULT_BODY_LIMIT);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(state.clone()))
+                .app_data(routes.clone())
                 .app_data(BodyLimit(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(extract::query_config())
@@ -115,6 +117,11 @@ impl Application {
     }
 }
 
-async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound("route"))
+/// No route took the request: 405 with `Allow` when the path exists with
+/// other methods, 404 otherwise.
+async fn not_found(req: actix_web::HttpRequest, routes: web::Data<api::RouteTable>) -> Result<HttpResponse, AppError> {
+    match routes.methods(req.path()) {
+        Some(allow) if !allow.is_empty() => Err(AppError::MethodNotAllowed { allow: allow.join(", ") }),
+        _ => Err(AppError::NotFound("route")),
+    }
 }

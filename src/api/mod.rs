@@ -283,6 +283,50 @@ impl Modify for StandardErrors {
     }
 }
 
+/// The documented paths and their methods, to tell 405 from 404.
+pub struct RouteTable(Vec<(Vec<String>, Vec<&'static str>)>);
+
+impl RouteTable {
+    pub fn from_spec(spec: &OpenApiDoc) -> Self {
+        let routes = spec
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ];
+                let segments = path.split('/').map(str::to_owned).collect();
+                (segments, methods.iter().filter(|(_, has)| *has).map(|(m, _)| *m).collect())
+            })
+            .collect();
+        RouteTable(routes)
+    }
+
+    /// The methods of the documented path `path` matches, if any.
+    pub fn methods(&self, path: &str) -> Option<Vec<&'static str>> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let mut found: Option<Vec<&'static str>> = None;
+        for (template, methods) in &self.0 {
+            let matches = template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s);
+            if matches {
+                let all = found.get_or_insert_with(Vec::new);
+                for method in methods {
+                    if !all.contains(method) {
+                        all.push(method);
+                    }
+                }
+            }
+        }
+        found
+    }
+}
+
 /// 201 Created with the new resource's `Location` and `ETag`.
 pub fn created<T: serde::Serialize>(location: String, version: i64, body: T) -> HttpResponse {
     HttpResponse::Created()

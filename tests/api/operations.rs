@@ -24,6 +24,21 @@ async fn unknown_routes_are_problems(app: TestApp) {
     problem(app.get("/nope").await, 404, "not-found").await;
 }
 
+async fn unsupported_methods_answer_405_with_allow(app: TestApp) {
+    let put = app.with(&app.token).request(reqwest::Method::PUT, "/api/v1/organizations", None).await;
+    assert_eq!(put.headers()["allow"], "GET, POST");
+    problem(put, 405, "method-not-allowed").await;
+    let on_item = app
+        .with(&app.token)
+        .request(reqwest::Method::PUT, "/api/v1/needs/0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c", None)
+        .await;
+    assert_eq!(on_item.headers()["allow"], "GET, PATCH, DELETE");
+    problem(on_item, 405, "method-not-allowed").await;
+    problem(app.with(&app.token).request(reqwest::Method::DELETE, "/health", None).await, 405, "method-not-allowed")
+        .await;
+    problem(app.with(&app.token).request(reqwest::Method::PUT, "/api/v1/nothing", None).await, 404, "not-found").await;
+}
+
 async fn swagger_ui_and_spec_are_served(app: TestApp) {
     let docs = app.get("/docs/").await;
     assert_eq!(docs.status(), 200);
@@ -57,5 +72,6 @@ backend_tests!(
     health_and_readiness,
     request_ids_are_echoed_or_made,
     unknown_routes_are_problems,
+    unsupported_methods_answer_405_with_allow,
     swagger_ui_and_spec_are_served
 );
