@@ -164,7 +164,5 @@ async fn list_audit_events(
     let paging =
         Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
     let (filter, request) = pagination::resolve(paging, filter, AuditSort::OccurredAt)?;
-    let (f, r) = (filter.clone(), request.clone());
-    let page = state.db.read(move |conn| store::list(conn, &f, &r)).await?;
-    Ok(web::Json(PageOf::new(page, &filter, &request, AuditEventView::from)))
+    Ok(web::Json(pagination::read_page(&state.db, filter, request, store::list, AuditEventView::from).await?))
 }

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::created;
-use super::extract::{JsonBody, MergePatch, merge, path_id};
+use super::extract::{JsonBody, MergePatch, invalid_param, merge, path_id};
 use super::pagination::{self, PageOf, Paging};
 use super::preconditions::{IfMatch, tagged};
 use super::views::{Money, Place};
@@ -467,19 +467,18 @@ pub struct CandidateListQuery {
 
 impl CandidateListQuery {
     fn filter(&self) -> AppResult<CandidateFilter> {
-        let invalid = |name: &str, e: Invalid| AppError::InvalidQuery(format!("`{name}` {}.", e.message));
         Ok(CandidateFilter {
             q: self.q.clone(),
             status: self.status,
-            skill: self.skill.as_deref().map(SkillKey::parse).transpose().map_err(|e| invalid("skill", e))?,
+            skill: self.skill.as_deref().map(SkillKey::parse).transpose().map_err(invalid_param("skill"))?,
             min_level: self
                 .min_level
                 .map(|l| SkillLevel::parse(l).map(|l| i32::from(l.get())))
                 .transpose()
-                .map_err(|e| invalid("min_level", e))?,
+                .map_err(invalid_param("min_level"))?,
             industry: self.industry.clone(),
-            language: self.language.as_deref().map(codes::language).transpose().map_err(|e| invalid("language", e))?,
-            country: self.country.as_deref().map(codes::country).transpose().map_err(|e| invalid("country", e))?,
+            language: self.language.as_deref().map(codes::language).transpose().map_err(invalid_param("language"))?,
+            country: self.country.as_deref().map(codes::country).transpose().map_err(invalid_param("country"))?,
             available_by: self.available_by,
             updated_since: self.updated_since.map(|t| t.naive_utc()),
         })
@@ -498,9 +497,7 @@ async fn list_candidates(
     let paging =
         Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
     let (filter, request) = pagination::resolve(paging, q.filter()?, CandidateSort::CreatedAt)?;
-    let (f, r) = (filter.clone(), request.clone());
-    let page = state.db.read(move |conn| store::list(conn, &f, &r)).await?;
-    Ok(web::Json(PageOf::new(page, &filter, &request, CandidateView::from)))
+    Ok(web::Json(pagination::read_page(&state.db, filter, request, store::list, CandidateView::from).await?))
 }
 
 /// Create a candidate

@@ -156,6 +156,11 @@ pub fn path_id_uuid(raw: &str, what: &'static str) -> Result<uuid::Uuid, AppErro
     uuid::Uuid::parse_str(raw).map_err(|_| AppError::NotFound(what))
 }
 
+/// Maps a query parameter that does not parse to 400, naming the parameter.
+pub fn invalid_param(name: &'static str) -> impl Fn(Invalid) -> AppError {
+    move |e| AppError::InvalidQuery(format!("`{name}` {}.", e.message))
+}
+
 /// Query strings that do not parse answer 400 with what was wrong.
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _req| AppError::InvalidQuery(format!("{err}.")).into())

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::created;
-use super::extract::{JsonBody, MergePatch, merge, path_id};
+use super::extract::{JsonBody, MergePatch, invalid_param, merge, path_id};
 use super::pagination::{self, PageOf, Paging};
 use super::preconditions::{IfMatch, tagged};
 use super::views::{Money, Place};
@@ -307,7 +307,6 @@ async fn list_needs(
     query: web::Query<NeedListQuery>,
 ) -> AppResult<web::Json<PageOf<NeedView>>> {
     let q = query.into_inner();
-    let invalid = |name: &str, e: Invalid| AppError::InvalidQuery(format!("`{name}` {}.", e.message));
     let filter = NeedFilter {
         q: q.q,
         organization_id: q
@@ -315,12 +314,12 @@ async fn list_needs(
             .as_deref()
             .map(str::parse)
             .transpose()
-            .map_err(|e| invalid("organization_id", e))?,
+            .map_err(invalid_param("organization_id"))?,
         status: q.status,
         reason: q.reason,
         urgency: q.urgency,
         crisis_signal: q.crisis_signal,
-        skillset_id: q.skillset_id.as_deref().map(str::parse).transpose().map_err(|e| invalid("skillset_id", e))?,
+        skillset_id: q.skillset_id.as_deref().map(str::parse).transpose().map_err(invalid_param("skillset_id"))?,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
     };
     let paging =
@@ -330,9 +329,7 @@ async fn list_needs(
     if let Some(tenant) = principal.tenant() {
         filter.organization_id = Some(tenant);
     }
-    let (f, r) = (filter.clone(), request.clone());
-    let page = state.db.read(move |conn| store::list(conn, &f, &r)).await?;
-    Ok(web::Json(PageOf::new(page, &filter, &request, NeedView::from)))
+    Ok(web::Json(pagination::read_page(&state.db, filter, request, store::list, NeedView::from).await?))
 }
 
 /// Create a need

@@ -148,9 +148,7 @@ async fn list_organizations(
     let (mut filter, request) = pagination::resolve(paging, filter, OrganizationSort::CreatedAt)?;
     // Applied after the cursor is read, so no cursor can widen it.
     filter.only = principal.tenant();
-    let (f, r) = (filter.clone(), request.clone());
-    let page = state.db.read(move |conn| store::list(conn, &f, &r)).await?;
-    Ok(web::Json(PageOf::new(page, &filter, &request, OrganizationView::from)))
+    Ok(web::Json(pagination::read_page(&state.db, filter, request, store::list, OrganizationView::from).await?))
 }
 
 /// Create an organization

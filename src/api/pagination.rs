@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::page::{Direction, Page, PageRequest, Position};
-use crate::error::AppError;
+use crate::db::{Database, DbConnection};
+use crate::error::{AppError, AppResult};
 
 pub const DEFAULT_LIMIT: i64 = 50;
 /// The hard cap on page size; larger requests are capped, not refused.
@@ -75,6 +76,24 @@ where
         }
     };
     Ok((filter, PageRequest { sort, direction, after: None, limit, with_total }))
+}
+
+/// Reads one page with the store's `list` off the async workers, and wraps
+/// it with the cursor of the next page.
+pub async fn read_page<F, S, D, T>(
+    db: &Database,
+    filter: F,
+    request: PageRequest<S>,
+    list: fn(&mut DbConnection, &F, &PageRequest<S>) -> AppResult<Page<D>>,
+    view: impl FnMut(D) -> T,
+) -> AppResult<PageOf<T>>
+where
+    F: Serialize + Send + 'static,
+    S: Serialize + Copy + Send + 'static,
+    D: Send + 'static,
+{
+    let (page, filter, request) = db.read(move |conn| Ok((list(conn, &filter, &request)?, filter, request))).await?;
+    Ok(PageOf::new(page, &filter, &request, view))
 }
 
 /// One page of a list.

@@ -120,9 +120,7 @@ async fn list_skills(
     let paging =
         Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
     let (filter, request) = pagination::resolve(paging, filter, SkillSort::Key)?;
-    let (f, r) = (filter.clone(), request.clone());
-    let page = state.db.read(move |conn| store::list(conn, &f, &r)).await?;
-    Ok(web::Json(PageOf::new(page, &filter, &request, SkillView::from)))
+    Ok(web::Json(pagination::read_page(&state.db, filter, request, store::list, SkillView::from).await?))
 }
 
 /// Add a skill to the taxonomy

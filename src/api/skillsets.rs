@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::created;
-use super::extract::{JsonBody, MergePatch, merge, path_id};
+use super::extract::{JsonBody, MergePatch, invalid_param, merge, path_id};
 use super::pagination::{self, PageOf, Paging};
 use super::preconditions::{IfMatch, tagged};
 use crate::AppState;
@@ -17,7 +17,7 @@ use crate::db::skillsets::{self as store, SkillsetFilter, SkillsetSort, StoredSk
 use crate::domain::access::required;
 use crate::domain::skill::{self, SkillLevel};
 use crate::domain::skillset::{self as rules, IdealSkillset, SkillRequirement, SkillsetScope};
-use crate::domain::validation::{self, Invalid, Validator};
+use crate::domain::validation::{self, Validator};
 use crate::domain::{CrisisSignal, OrganizationId, SkillKey, SkillsetId, codes};
 use crate::error::{AppError, AppResult};
 
@@ -273,7 +273,6 @@ async fn list_skillsets(
     query: web::Query<SkillsetListQuery>,
 ) -> AppResult<web::Json<PageOf<SkillsetView>>> {
     let q = query.into_inner();
-    let invalid = |name: &str, e: Invalid| AppError::InvalidQuery(format!("`{name}` {}.", e.message));
     let filter = SkillsetFilter {
         visible_to: None,
         q: q.q,
@@ -282,9 +281,9 @@ async fn list_skillsets(
             .as_deref()
             .map(str::parse)
             .transpose()
-            .map_err(|e| invalid("organization_id", e))?,
+            .map_err(invalid_param("organization_id"))?,
         scope: q.scope,
-        skill: q.skill.as_deref().map(SkillKey::parse).transpose().map_err(|e| invalid("skill", e))?,
+        skill: q.skill.as_deref().map(SkillKey::parse).transpose().map_err(invalid_param("skill"))?,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
     };
     let paging =
@@ -292,9 +291,7 @@ async fn list_skillsets(
     let (mut filter, request) = pagination::resolve(paging, filter, SkillsetSort::CreatedAt)?;
     // Applied after the cursor is read, so no cursor can widen it.
     filter.visible_to = principal.tenant();
-    let (f, r) = (filter.clone(), request.clone());
-    let page = state.db.read(move |conn| store::list(conn, &f, &r)).await?;
-    Ok(web::Json(PageOf::new(page, &filter, &request, SkillsetView::from)))
+    Ok(web::Json(pagination::read_page(&state.db, filter, request, store::list, SkillsetView::from).await?))
 }
 
 /// Create an ideal skillset
