@@ -178,6 +178,7 @@ fn load_organizations_and_needs(conn: &mut DbConnection) -> AppResult<usize> {
         training: Vec::new(),
         languages: strings(&["en"]),
         crisis_experience: Vec::new(),
+        weights: None,
     };
     let cfo = db::skillsets::insert(conn, &cfo, false)?.id;
     need(

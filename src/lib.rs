@@ -17,7 +17,8 @@ pub mod matching;
 pub mod telemetry;
 
 use std::net::TcpListener;
-use std::time::Duration;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -27,6 +28,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::extract::{self, BodyLimit};
 use crate::config::Config;
+use crate::db::match_index::LiveIndex;
 use crate::db::{Database, DatabaseUrl};
 use crate::error::AppError;
 
@@ -34,7 +36,9 @@ use crate::error::AppError;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Database,
-    pub auth: std::sync::Arc<auth::Auth>,
+    pub auth: Arc<auth::Auth>,
+    /// The matching index of every candidate, kept in step with the database.
+    pub matches: Arc<LiveIndex>,
 }
 
 /// Opens the database, applies pending migrations and ships the catalog.
@@ -58,8 +62,17 @@ impl Application {
     /// Prepares the database and binds `config.bind_addr` (port 0 picks a free port).
     pub fn build(config: &Config) -> anyhow::Result<Self> {
         let db = prepare_database(config)?;
-        let auth = std::sync::Arc::new(auth::Auth::from_config(&config.auth)?);
+        let auth = Arc::new(auth::Auth::from_config(&config.auth)?);
         auth::bootstrap_admin(&db, &config.auth)?;
+        let started = Instant::now();
+        let matches = Arc::new(LiveIndex::load(&db).map_err(|e| anyhow::anyhow!("loading the matching index: {e}"))?);
+        tracing::info!(
+            candidates = matches.read().len(),
+            bytes = matches.read().memory_bytes(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "matching index loaded"
+        );
+        follow_changes(&db, &matches);
         let listener = TcpListener::bind(config.bind_addr).with_context(|| format!("binding {}", config.bind_addr))?;
         let port = listener.local_addr()?.port();
         // Database calls are the only blocking work: give the workers together
@@ -67,7 +80,7 @@ impl Application {
         // thread instead of holding one while they wait for a connection.
         let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let blocking_threads = (db.max_connections() as usize).div_ceil(workers).max(2);
-        let state = AppState { db, auth };
+        let state = AppState { db, auth, matches };
         let spec = api::openapi();
         let routes = web::Data::new(api::RouteTable::from_spec(&spec));
         let body_limit = usize::try_from(config.max_body_bytes).unwrap_or(extract::DEFAULT_BODY_LIMIT);
@@ -114,6 +127,24 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
     pub async fn run(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Catches the matching index up with writes made through other instances every second, so their effect
+/// shows here within a second even before a match asks. Stops when the application is dropped.
+fn follow_changes(db: &Database, matches: &Arc<LiveIndex>) {
+    let (db, matches): (Database, Weak<LiveIndex>) = (db.clone(), Arc::downgrade(matches));
+    let spawned = std::thread::Builder::new().name("index-follower".into()).spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let Some(live) = matches.upgrade() else { return };
+            if let Err(error) = db.with_reader(|conn| live.catch_up(conn)) {
+                tracing::warn!(%error, "catching the matching index up");
+            }
+        }
+    });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "could not start following changes; matches still catch up before ranking");
     }
 }
 

@@ -8,16 +8,25 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
 use super::extract::path_id;
 use super::pagination::{self, PageOf, Paging};
 use crate::AppState;
 use crate::auth::Allowed;
-use crate::db::page::{Page, Position};
+use crate::db::needs::StoredNeed;
+use crate::db::page::{Page, PageRequest, Position};
 use crate::db::{candidates, needs, skillsets};
 use crate::domain::access::required;
-use crate::domain::{CandidateId, NeedId, Stored};
+use crate::domain::candidate::Candidate;
+use crate::domain::need::Need;
+use crate::domain::skillset::{IdealSkillset, MatchWeights};
+use crate::domain::{CandidateId, NeedId};
 use crate::error::{AppError, AppResult};
-use crate::matching::{self, Explanation, Settings, Weights};
+use crate::matching::index::{self, Hit, Search};
+use crate::matching::{self, Explanation, Settings};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(need_matches).service(need_match).service(candidate_matches);
@@ -27,7 +36,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub const RATE_TOLERANCE: f64 = 0.10;
 
 fn settings() -> Settings {
-    Settings { weights: Weights::default(), rate_tolerance: RATE_TOLERANCE, today: Utc::now().date_naive() }
+    Settings { weights: MatchWeights::default(), rate_tolerance: RATE_TOLERANCE, today: Utc::now().date_naive() }
 }
 
 /// A candidate ranked for a need.
@@ -78,13 +87,14 @@ enum Ranking {
     Score,
 }
 
-/// A result: the id of what was scored, its explanation, and the object.
-type Scored<T> = (String, Explanation, T);
-/// A page of results with what produced it, for minting the next cursor.
-type Ranked<T> = (Page<Scored<T>>, MatchFilter, crate::db::page::PageRequest<Ranking>);
+/// What a page of matches asks for: the filter and page (for the next cursor) and the search to run.
+struct Asked {
+    filter: MatchFilter,
+    request: PageRequest<Ranking>,
+    search: Search,
+}
 
-/// Ranks scored results and cuts the page after the cursor's position.
-fn rank<T>(mut scored: Vec<Scored<T>>, query: MatchQuery) -> AppResult<Ranked<T>> {
+fn asked(query: MatchQuery) -> AppResult<Asked> {
     let filter = MatchFilter {
         min_score: query.min_score.unwrap_or(0.0),
         include_excluded: query.include_excluded.unwrap_or(false),
@@ -95,26 +105,51 @@ fn rank<T>(mut scored: Vec<Scored<T>>, query: MatchQuery) -> AppResult<Ranked<T>
     let paging =
         Paging { limit: query.limit, cursor: query.cursor.as_deref(), sort: None, include_total: query.include_total };
     let (filter, request) = pagination::resolve(paging, filter, Ranking::Score)?;
-    scored.retain(|(_, e, _)| e.total >= filter.min_score && (filter.include_excluded || e.eligible));
-    scored.sort_by(|a, b| b.1.total.total_cmp(&a.1.total).then_with(|| a.0.cmp(&b.0)));
-    let total = request.with_total.then_some(scored.len() as i64);
-    if let Some(after) = &request.after {
-        let score: f64 =
-            after.value.parse().map_err(|_| AppError::InvalidQuery("the cursor is not valid for this list".into()))?;
-        scored.retain(|(id, e, _)| e.total < score || (e.total == score && id.as_str() > after.id.as_str()));
-    }
-    scored.truncate(request.limit as usize + 1);
-    let page = Page::from_rows(scored, request.limit, total, |(id, e, _)| Position {
-        value: e.total.to_string(),
-        id: id.clone(),
+    let after = match &request.after {
+        Some(after) => Some((
+            after.value.parse::<f64>().ok().filter(|s| s.is_finite()).ok_or_else(invalid_cursor)?,
+            after.id.parse::<Uuid>().map_err(|_| invalid_cursor())?,
+        )),
+        None => None,
+    };
+    let search = Search {
+        min_score: filter.min_score,
+        include_excluded: filter.include_excluded,
+        after,
+        k: request.limit as usize + 1,
+    };
+    Ok(Asked { filter, request, search })
+}
+
+fn invalid_cursor() -> AppError {
+    AppError::InvalidQuery("the cursor is not valid for this list".into())
+}
+
+/// The page of `hits`, each with its explained object; hits whose object is gone are left out.
+fn page_of<T, V>(
+    asked: Asked,
+    ranking: index::Ranking,
+    mut explained: HashMap<Uuid, (Explanation, T)>,
+    view: impl Fn(Uuid, Explanation, T) -> V,
+) -> PageOf<V> {
+    let items: Vec<(Hit, Explanation, T)> = ranking
+        .hits
+        .into_iter()
+        .filter_map(|hit| explained.remove(&hit.id).map(|(e, object)| (hit, e, object)))
+        .collect();
+    let total = asked.request.with_total.then_some(ranking.matched as i64);
+    let page = Page::from_rows(items, asked.request.limit, total, |(hit, _, _)| Position {
+        value: hit.total.to_string(),
+        id: hit.id.to_string(),
     });
-    Ok((page, filter, request))
+    PageOf::new(page, &asked.filter, &asked.request, |(hit, e, object)| view(hit.id, e, object))
 }
 
 /// Rank candidates for a need
 ///
-/// Every candidate scored against the need and its ideal skillset, best first. Only eligible candidates (every
-/// hard filter passed) unless `include_excluded=true`. Each result carries its full explanation.
+/// Every candidate scored against the need and its ideal skillset, best first (ties to the smaller id). Only
+/// eligible candidates (every hard filter passed) unless `include_excluded=true`. Each result carries its full
+/// explanation. Ranked by the in-memory index, which follows every write to a candidate (on any instance).
 #[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "matching",
     params(("id" = String, Path, description = "Need id"), MatchQuery),
     responses((status = 200, body = PageOf<CandidateMatch>)))]
@@ -126,40 +161,45 @@ async fn need_matches(
     query: web::Query<MatchQuery>,
 ) -> AppResult<web::Json<PageOf<CandidateMatch>>> {
     let id: NeedId = path_id(&id, "need")?;
-    let (need, skillset, candidates) = state
+    let asked = asked(query.into_inner())?;
+    let (need, skillset) = load_need(&state, id).await?;
+    principal.check_sees(Some(need.organization_id), "need")?;
+    let (settings, search, live) = (settings(), asked.search, state.matches.clone());
+    let (ranking, explained) = state
         .db
         .read(move |conn| {
-            let need = needs::get(conn, id)?;
-            let skillset = skillsets::of_need(conn, &need.value.0)?;
-            Ok((need, skillset, candidates::all(conn)?))
+            live.catch_up(conn)?;
+            let ranking = live.read().rank(&need, skillset.as_ref(), &settings, search);
+            let ids: Vec<CandidateId> = ranking.hits.iter().map(|h| CandidateId::from_uuid(h.id)).collect();
+            let explained = candidates::get_many(conn, &ids)?
+                .into_iter()
+                .map(|c| {
+                    let e = matching::explain(&need, skillset.as_ref(), &c.value.0, &settings);
+                    (c.id.as_uuid(), (e, c.value.0))
+                })
+                .collect();
+            Ok((ranking, explained))
         })
         .await?;
-    principal.check_sees(Some(need.value.0.organization_id), "need")?;
-    let settings = settings();
-    let skillset = skillset.map(|s| s.value.0);
-    let scored = candidates
-        .into_iter()
-        .map(|c| {
-            let e = matching::explain(&need.value.0, skillset.as_ref(), &c.value.0, &settings);
-            (c.id.to_string(), e, c)
+    Ok(web::Json(page_of(asked, ranking, explained, |id, explanation, candidate: Candidate| CandidateMatch {
+        candidate_id: id.to_string(),
+        first_name: candidate.first_name,
+        last_name: candidate.last_name,
+        headline: candidate.headline,
+        explanation,
+    })))
+}
+
+/// A need and its ideal skillset.
+async fn load_need(state: &AppState, id: NeedId) -> AppResult<(Need, Option<IdealSkillset>)> {
+    state
+        .db
+        .read(move |conn| {
+            let need = needs::get(conn, id)?.value.0;
+            let skillset = skillsets::of_need(conn, &need)?.map(|s| s.value.0);
+            Ok((need, skillset))
         })
-        .collect();
-    let (page, filter, request) = rank(scored, query.into_inner())?;
-    Ok(web::Json(PageOf::new(
-        page,
-        &filter,
-        &request,
-        |(id, explanation, c): (String, Explanation, Stored<CandidateId, _>)| {
-            let (candidate, _) = c.value;
-            CandidateMatch {
-                candidate_id: id,
-                first_name: candidate.first_name,
-                last_name: candidate.last_name,
-                headline: candidate.headline,
-                explanation,
-            }
-        },
-    )))
+        .await
 }
 
 /// Explain one candidate for a need
@@ -178,17 +218,10 @@ async fn need_match(
     let (need_id, candidate_id) = path.into_inner();
     let need_id: NeedId = path_id(&need_id, "need")?;
     let candidate_id: CandidateId = path_id(&candidate_id, "candidate")?;
-    let (need, skillset, candidate) = state
-        .db
-        .read(move |conn| {
-            let need = needs::get(conn, need_id)?;
-            let skillset = skillsets::of_need(conn, &need.value.0)?;
-            Ok((need, skillset, candidates::get(conn, candidate_id)?))
-        })
-        .await?;
-    principal.check_sees(Some(need.value.0.organization_id), "need")?;
-    let explanation =
-        matching::explain(&need.value.0, skillset.as_ref().map(|s| &s.value.0), &candidate.value.0, &settings());
+    let (need, skillset) = load_need(&state, need_id).await?;
+    principal.check_sees(Some(need.organization_id), "need")?;
+    let candidate = state.db.read(move |conn| candidates::get(conn, candidate_id)).await?;
+    let explanation = matching::explain(&need, skillset.as_ref(), &candidate.value.0, &settings());
     let (candidate, _) = candidate.value;
     Ok(HttpResponse::Ok().json(CandidateMatch {
         candidate_id: candidate_id.to_string(),
@@ -213,6 +246,7 @@ async fn candidate_matches(
     query: web::Query<MatchQuery>,
 ) -> AppResult<web::Json<PageOf<NeedMatch>>> {
     let id: CandidateId = path_id(&id, "candidate")?;
+    let asked = asked(query.into_inner())?;
     let (candidate, open) = state
         .db
         .read(move |conn| {
@@ -226,25 +260,20 @@ async fn candidate_matches(
         })
         .await?;
     let settings = settings();
-    let scored = open
+    let explained: HashMap<Uuid, (Explanation, StoredNeed)> = open
         .into_iter()
         .filter(|(need, _)| principal.sees(Some(need.value.0.organization_id)))
         .map(|(need, skillset)| {
             let e =
                 matching::explain(&need.value.0, skillset.as_ref().map(|s| &s.value.0), &candidate.value.0, &settings);
-            (need.id.to_string(), e, need)
+            (need.id.as_uuid(), (e, need))
         })
         .collect();
-    let (page, filter, request) = rank(scored, query.into_inner())?;
-    Ok(web::Json(PageOf::new(
-        page,
-        &filter,
-        &request,
-        |(id, explanation, need): (String, Explanation, crate::db::needs::StoredNeed)| NeedMatch {
-            need_id: id,
-            organization_id: need.value.0.organization_id.to_string(),
-            title: need.value.0.title,
-            explanation,
-        },
-    )))
+    let ranking = index::rank(explained.iter().map(|(id, (e, _))| (*id, e.total, e.eligible)), asked.search);
+    Ok(web::Json(page_of(asked, ranking, explained, |id, explanation, need: StoredNeed| NeedMatch {
+        need_id: id.to_string(),
+        organization_id: need.value.0.organization_id.to_string(),
+        title: need.value.0.title,
+        explanation,
+    })))
 }

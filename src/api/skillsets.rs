@@ -16,7 +16,7 @@ use crate::auth::Allowed;
 use crate::db::skillsets::{self as store, SkillsetFilter, SkillsetSort, StoredSkillset};
 use crate::domain::access::required;
 use crate::domain::skill::{self, SkillLevel};
-use crate::domain::skillset::{self as rules, IdealSkillset, SkillRequirement, SkillsetScope};
+use crate::domain::skillset::{self as rules, IdealSkillset, MatchWeights, SkillRequirement, SkillsetScope};
 use crate::domain::validation::{self, Validator};
 use crate::domain::{CrisisSignal, OrganizationId, SkillKey, SkillsetId, codes};
 use crate::error::{AppError, AppResult};
@@ -70,7 +70,9 @@ fn default_weight() -> i64 {
     "background": ["Degree in business or marketing"],
     "training": ["Customer experience certification (for example CCXP)"],
     "languages": ["en"],
-    "crisis_experience": ["negative_customer_feedback", "online_reputation_crisis"]
+    "crisis_experience": ["negative_customer_feedback", "online_reputation_crisis"],
+    "weights": {"skills": 40, "experience": 10, "industries": 5, "crisis_experience": 15,
+        "background_and_training": 5, "languages": 5, "rate": 10, "availability": 7, "location": 3}
 }))]
 pub struct SkillsetInput {
     /// The owning organization; `null` for a global template. Set at creation; it cannot change.
@@ -104,6 +106,11 @@ pub struct SkillsetInput {
     /// Crisis experience wanted.
     #[serde(default)]
     pub crisis_experience: Vec<CrisisSignal>,
+    /// How much each matching criterion counts (each 0 to 100, normalised over the criteria that apply to a
+    /// need); `null` for the defaults: skills 40, experience 10, industries 8, crisis_experience 10,
+    /// background_and_training 5, languages 5, rate 10, availability 7, location 5.
+    #[serde(default)]
+    pub weights: Option<MatchWeights>,
 }
 
 fn requirements(v: &mut Validator, field: &str, entries: &[RequirementEntry], required: bool) -> Vec<SkillRequirement> {
@@ -162,6 +169,9 @@ impl SkillsetInput {
         let mut crisis_experience = self.crisis_experience.clone();
         crisis_experience.sort();
         crisis_experience.dedup();
+        if let Some(weights) = &self.weights {
+            v.check("weights", weights.check());
+        }
         let skillset = (|| {
             Some(IdealSkillset {
                 organization_id: organization_id?,
@@ -176,6 +186,7 @@ impl SkillsetInput {
                 training,
                 languages,
                 crisis_experience,
+                weights: self.weights,
             })
         })();
         v.finish(skillset).map_err(AppError::Validation)
@@ -208,6 +219,7 @@ impl From<&IdealSkillset> for SkillsetInput {
             training: s.training.clone(),
             languages: s.languages.clone(),
             crisis_experience: s.crisis_experience.clone(),
+            weights: s.weights,
         }
     }
 }

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::organizations::corrupt;
 use super::page::{self, Page, PageRequest, Position, lower, seek};
-use super::schema::{candidate_industries, candidate_languages, candidate_skills, candidates};
+use super::schema::{candidate_changes, candidate_industries, candidate_languages, candidate_skills, candidates};
 use super::{DbConnection, json, now};
 use crate::domain::candidate::{Availability, Candidate, CandidateSkill, CandidateStatus, Consent, LanguageSkill};
 use crate::domain::codes::Location;
@@ -299,7 +299,9 @@ pub fn insert(conn: &mut DbConnection, c: &Candidate) -> AppResult<StoredCandida
     let row = Row::new(CandidateId::generate(), c, c.consent.given.then_some(at), 1, at, at)?;
     diesel::insert_into(candidates::table).values(&row).execute(conn)?;
     write_children(conn, &row.id, c)?;
-    get(conn, row.id.parse().map_err(corrupt)?)
+    let id = row.id.parse().map_err(corrupt)?;
+    record_change(conn, id)?;
+    get(conn, id)
 }
 
 pub fn get(conn: &mut DbConnection, id: CandidateId) -> AppResult<StoredCandidate> {
@@ -331,13 +333,14 @@ pub fn update(conn: &mut DbConnection, current: &StoredCandidate, c: &Candidate)
         .execute(conn)?;
     super::ensure_updated(updated)?;
     write_children(conn, &id, c)?;
+    record_change(conn, current.id)?;
     get(conn, current.id)
 }
 
 pub fn delete(conn: &mut DbConnection, id: CandidateId) -> AppResult<()> {
     match diesel::delete(candidates::table.find(id.to_string())).execute(conn)? {
         0 => Err(AppError::NotFound("candidate")),
-        _ => Ok(()),
+        _ => record_change(conn, id),
     }
 }
 
@@ -446,10 +449,8 @@ pub fn list(
     page.try_map(|row| row.into_domain(&mut children))
 }
 
-/// Every candidate, read page by page (matching scans them all until the
-/// in-memory index exists).
-pub fn all(conn: &mut DbConnection) -> AppResult<Vec<StoredCandidate>> {
-    let mut out = Vec::new();
+/// Every candidate, handed to `f` a batch at a time so the whole bench is never in memory at once.
+pub fn each_batch(conn: &mut DbConnection, mut f: impl FnMut(Vec<StoredCandidate>)) -> AppResult<()> {
     let mut request = PageRequest {
         sort: CandidateSort::CreatedAt,
         direction: super::page::Direction::Asc,
@@ -459,10 +460,57 @@ pub fn all(conn: &mut DbConnection) -> AppResult<Vec<StoredCandidate>> {
     };
     loop {
         let page = list(conn, &CandidateFilter::default(), &request)?;
-        out.extend(page.items);
+        f(page.items);
         match page.next {
             Some(next) => request.after = Some(next),
-            None => return Ok(out),
+            None => return Ok(()),
         }
     }
+}
+
+/// The candidates of `ids` that exist, in no particular order.
+pub fn get_many(conn: &mut DbConnection, ids: &[CandidateId]) -> AppResult<Vec<StoredCandidate>> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let mut out = Vec::with_capacity(ids.len());
+    // Bounded batches keep each statement under both backends' parameter limits.
+    for chunk in ids.chunks(500) {
+        let rows: Vec<Row> =
+            candidates::table.filter(candidates::id.eq_any(chunk)).select(Row::as_select()).load(conn)?;
+        let keys: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let mut children = load_children(conn, &keys)?;
+        for row in rows {
+            out.push(row.into_domain(&mut children)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Appends a change of the candidate to the change log, which every instance's matching index follows.
+/// On PostgreSQL writers take turns (an advisory lock held to the commit) so that sequence numbers become
+/// visible in order and a reader never skips one still being committed.
+fn record_change(conn: &mut DbConnection, id: CandidateId) -> AppResult<()> {
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7265616368)").execute(pg)?;
+    }
+    diesel::insert_into(candidate_changes::table)
+        .values((candidate_changes::candidate_id.eq(id.to_string()), candidate_changes::changed_at.eq(now())))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Changes logged after `seq`, oldest first, at most `limit`.
+pub fn changes_since(conn: &mut DbConnection, seq: i64, limit: i64) -> AppResult<Vec<(i64, CandidateId)>> {
+    let rows: Vec<(i64, String)> = candidate_changes::table
+        .filter(candidate_changes::seq.gt(seq))
+        .order(candidate_changes::seq)
+        .limit(limit)
+        .select((candidate_changes::seq, candidate_changes::candidate_id))
+        .load(conn)?;
+    rows.into_iter().map(|(seq, id)| Ok((seq, id.parse().map_err(corrupt)?))).collect()
+}
+
+/// The last change logged (0 when none).
+pub fn last_change(conn: &mut DbConnection) -> AppResult<i64> {
+    let last: Option<i64> = candidate_changes::table.select(diesel::dsl::max(candidate_changes::seq)).first(conn)?;
+    Ok(last.unwrap_or(0))
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod candidates;
 pub mod idempotency;
 mod json;
+pub mod match_index;
 pub mod needs;
 pub mod organizations;
 pub mod page;
@@ -194,6 +195,11 @@ impl Database {
     {
         let pool = self.reader.clone();
         actix_web::web::block(move || f(&mut *pool.get()?)).await?
+    }
+
+    /// Runs `f` on a read connection, on this (blocking) thread.
+    pub fn with_reader<T>(&self, f: impl FnOnce(&mut DbConnection) -> AppResult<T>) -> AppResult<T> {
+        f(&mut *self.reader.get()?)
     }
 
     /// Runs `f` in one write transaction, off the async workers: all of it

@@ -98,6 +98,7 @@ diesel::table! {
         training -> Text,
         languages -> Text,
         crisis_experience -> Text,
+        weights -> Nullable<Text>,
         builtin -> Bool,
         version -> BigInt,
         created_at -> Timestamp,
@@ -226,5 +227,13 @@ diesel::table! {
         etag -> Nullable<Text>,
         content_type -> Nullable<Text>,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    candidate_changes (seq) {
+        seq -> BigInt,
+        candidate_id -> Text,
+        changed_at -> Timestamp,
     }
 }

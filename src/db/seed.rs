@@ -59,6 +59,7 @@ fn ship_skillset(conn: &mut DbConnection, builtin: &BuiltinSkillset) -> AppResul
         training: owned(builtin.training),
         languages: owned(builtin.languages),
         crisis_experience: builtin.crisis_experience.to_vec(),
+        weights: None,
     };
     super::skillsets::insert(conn, &skillset, true)?;
     Ok(())

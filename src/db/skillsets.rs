@@ -31,6 +31,7 @@ struct Row {
     training: String,
     languages: String,
     crisis_experience: String,
+    weights: Option<String>,
     builtin: bool,
     version: i64,
     created_at: NaiveDateTime,
@@ -70,6 +71,7 @@ impl Row {
             training: json::encode(&s.training)?,
             languages: json::encode(&s.languages)?,
             crisis_experience: json::encode(&s.crisis_experience)?,
+            weights: s.weights.as_ref().map(json::encode).transpose()?,
             builtin,
             version,
             created_at,
@@ -102,6 +104,7 @@ impl Row {
             training: json::decode(&self.training)?,
             languages: json::decode(&self.languages)?,
             crisis_experience: json::decode(&self.crisis_experience)?,
+            weights: self.weights.as_deref().map(json::decode).transpose()?,
         };
         Ok(Stored {
             id: self.id.parse().map_err(corrupt)?,

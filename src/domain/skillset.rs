@@ -7,6 +7,69 @@ use super::{CrisisSignal, OrganizationId, SkillKey};
 
 pub const MAX_REQUIREMENTS: usize = 40;
 
+/// How much each matching criterion counts, before normalisation over the
+/// criteria that apply to a need. The defaults sum to 100; a weight left out
+/// takes its default.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct MatchWeights {
+    pub skills: f64,
+    pub experience: f64,
+    pub industries: f64,
+    pub crisis_experience: f64,
+    pub background_and_training: f64,
+    pub languages: f64,
+    pub rate: f64,
+    pub availability: f64,
+    pub location: f64,
+}
+
+impl Default for MatchWeights {
+    fn default() -> Self {
+        MatchWeights {
+            skills: 40.0,
+            experience: 10.0,
+            industries: 8.0,
+            crisis_experience: 10.0,
+            background_and_training: 5.0,
+            languages: 5.0,
+            rate: 10.0,
+            availability: 7.0,
+            location: 5.0,
+        }
+    }
+}
+
+impl MatchWeights {
+    pub const MAX: f64 = 100.0;
+
+    pub fn in_order(&self) -> [f64; 9] {
+        [
+            self.skills,
+            self.experience,
+            self.industries,
+            self.crisis_experience,
+            self.background_and_training,
+            self.languages,
+            self.rate,
+            self.availability,
+            self.location,
+        ]
+    }
+
+    /// Each weight 0 to 100, and at least one above 0.
+    pub fn check(&self) -> Result<(), Invalid> {
+        let all = self.in_order();
+        if all.iter().any(|w| !w.is_finite() || *w < 0.0 || *w > Self::MAX) {
+            return Err(Invalid::new("out_of_range", "each weight must be between 0 and 100"));
+        }
+        if all.iter().all(|w| *w == 0.0) {
+            return Err(Invalid::new("all_zero", "at least one weight must be above 0"));
+        }
+        Ok(())
+    }
+}
+
 text_enum! {
     /// Who a skillset belongs to.
     pub enum SkillsetScope {
@@ -52,6 +115,8 @@ pub struct IdealSkillset {
     /// ISO 639-1 codes the interim must speak.
     pub languages: Vec<String>,
     pub crisis_experience: Vec<CrisisSignal>,
+    /// The matching weights; `None` uses the documented defaults.
+    pub weights: Option<MatchWeights>,
 }
 
 impl IdealSkillset {

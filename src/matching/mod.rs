@@ -7,45 +7,23 @@
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
+use crate::domain::CrisisSignal;
+use crate::domain::SkillKey;
 use crate::domain::candidate::{Candidate, CandidateStatus, LanguageProficiency, RemotePreference};
 use crate::domain::need::{Need, RemotePolicy};
-use crate::domain::skillset::IdealSkillset;
+use crate::domain::skillset::{IdealSkillset, MatchWeights};
 
-/// How much each criterion counts, before normalisation over the criteria
-/// that apply to a need. The defaults sum to 100.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct Weights {
-    pub skills: f64,
-    pub experience: f64,
-    pub industries: f64,
-    pub crisis_experience: f64,
-    pub background_and_training: f64,
-    pub languages: f64,
-    pub rate: f64,
-    pub availability: f64,
-    pub location: f64,
-}
+pub mod index;
+pub mod score;
+pub mod synthetic;
 
-impl Default for Weights {
-    fn default() -> Self {
-        Weights {
-            skills: 40.0,
-            experience: 10.0,
-            industries: 8.0,
-            crisis_experience: 10.0,
-            background_and_training: 5.0,
-            languages: 5.0,
-            rate: 10.0,
-            availability: 7.0,
-            location: 5.0,
-        }
-    }
-}
+use score::{CRITERIA, Proximity, Scores};
 
 /// What scoring needs besides the need, skillset and candidate.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    pub weights: Weights,
+    /// The weights when the skillset sets none.
+    pub weights: MatchWeights,
     /// How far above the budget a day rate may be and still pass (0.10: 10 %).
     pub rate_tolerance: f64,
     /// The date "now" is, for needs without a start date.
@@ -97,10 +75,6 @@ fn fact(positive: bool, fact: impl Into<String>) -> Evidence {
     Evidence { positive, fact: fact.into() }
 }
 
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
 /// The need's window: its start, and its end when the duration is known.
 fn window(need: &Need, today: NaiveDate) -> (NaiveDate, Option<NaiveDate>) {
     let start = need.start_by.unwrap_or(today);
@@ -110,6 +84,10 @@ fn window(need: &Need, today: NaiveDate) -> (NaiveDate, Option<NaiveDate>) {
 
 fn speaks(candidate: &Candidate, language: &str) -> Option<LanguageProficiency> {
     candidate.languages.iter().find(|l| l.language == language).map(|l| l.proficiency)
+}
+
+fn level_of(candidate: &Candidate, skill: &SkillKey) -> Option<u8> {
+    candidate.skills.iter().find(|k| &k.skill == skill).map(|k| k.level.get())
 }
 
 /// Scores `candidate` for `need` with the ideal `skillset` (if the need has one).
@@ -133,7 +111,7 @@ pub fn explain(
             s.required_skills
                 .iter()
                 .filter(|r| r.must_have)
-                .filter(|r| !candidate.skills.iter().any(|c| c.skill == r.skill && c.level >= r.min_level))
+                .filter(|r| level_of(candidate, &r.skill).is_none_or(|level| level < r.min_level.get()))
                 .map(|r| format!("{} at level {}", r.skill, r.min_level.get()))
                 .collect()
         })
@@ -170,7 +148,7 @@ pub fn explain(
         (Some(budget), Some(rate)) => {
             let cap = budget.amount as f64 * (1.0 + settings.rate_tolerance);
             (
-                rate.amount as f64 <= cap,
+                score::within_cap(rate.amount, budget.amount, settings.rate_tolerance),
                 format!(
                     "day rate {} {} against a budget of {} (cap {cap:.0})",
                     rate.amount, rate.currency, budget.amount
@@ -215,7 +193,7 @@ pub fn explain(
     });
 
     let criteria = criteria(need, skillset, candidate, settings, start);
-    let total = round2(criteria.iter().map(|c| c.contribution).sum());
+    let total = score::round2(criteria.iter().map(|c| c.contribution).sum());
     Explanation { total, eligible: filters.iter().all(|f| f.passed), filters, criteria }
 }
 
@@ -226,134 +204,73 @@ fn criteria(
     settings: &Settings,
     start: NaiveDate,
 ) -> Vec<Criterion> {
-    let w = settings.weights;
-    let mut out: Vec<(&'static str, Option<f64>, f64, Vec<Evidence>)> = Vec::new();
+    let mut scores: Scores = [None; CRITERIA.len()];
+    let mut evidence: [Vec<Evidence>; CRITERIA.len()] = Default::default();
 
-    // Skills: each requirement by its weight; at the minimum level 80, each level above +10, below a share of 50.
-    let mut evidence = Vec::new();
-    let skills = skillset.filter(|s| s.requirements().next().is_some()).map(|s| {
-        let (mut sum, mut weights) = (0.0, 0.0);
+    // Skills: each requirement by its weight.
+    scores[0] = skillset.filter(|s| s.requirements().next().is_some()).map(|s| {
+        let mut acc = (0.0, 0.0);
         for (r, required) in s.requirements() {
-            let have = c.skills.iter().find(|k| k.skill == r.skill);
-            let score = match have {
-                None => {
-                    evidence.push(fact(
-                        false,
-                        format!("no {} ({})", r.skill, if required { "required" } else { "preferred" }),
-                    ));
-                    0.0
+            let have = level_of(c, &r.skill);
+            let (min, years) = (r.min_level.get(), c.skills.iter().find(|k| k.skill == r.skill).map_or(0, |k| k.years));
+            evidence[0].push(match have {
+                None => fact(false, format!("no {} ({})", r.skill, if required { "required" } else { "preferred" })),
+                Some(level) if level >= min => {
+                    fact(true, format!("{} at level {level} ({years} years); wanted {min}", r.skill))
                 }
-                Some(k) if k.level >= r.min_level => {
-                    evidence.push(fact(
-                        true,
-                        format!(
-                            "{} at level {} ({} years); wanted {}",
-                            r.skill,
-                            k.level.get(),
-                            k.years,
-                            r.min_level.get()
-                        ),
-                    ));
-                    (80.0 + 10.0 * f64::from(k.level.get() - r.min_level.get())).min(100.0)
-                }
-                Some(k) => {
-                    evidence.push(fact(
-                        false,
-                        format!("{} at level {}, below the wanted {}", r.skill, k.level.get(), r.min_level.get()),
-                    ));
-                    50.0 * f64::from(k.level.get()) / f64::from(r.min_level.get())
-                }
-            };
-            sum += score * f64::from(r.weight);
-            weights += f64::from(r.weight);
+                Some(level) => fact(false, format!("{} at level {level}, below the wanted {min}", r.skill)),
+            });
+            acc = score::add_weighted(acc, score::skill(have, min), r.weight);
         }
-        sum / weights
+        acc.0 / acc.1
     });
-    out.push(("skills", skills, w.skills, evidence));
 
     let min_years = skillset.map_or(0, |s| s.min_years_experience);
-    let experience = if min_years == 0 || c.years_experience >= min_years {
-        100.0
-    } else {
-        100.0 * f64::from(c.years_experience) / f64::from(min_years)
-    };
-    out.push((
-        "experience",
-        Some(experience),
-        w.experience,
-        vec![fact(
-            c.years_experience >= min_years,
-            format!("{} years of executive experience; wanted {min_years}", c.years_experience),
-        )],
+    scores[1] = Some(score::experience(c.years_experience, min_years));
+    evidence[1].push(fact(
+        c.years_experience >= min_years,
+        format!("{} years of executive experience; wanted {min_years}", c.years_experience),
     ));
 
     let wanted_industries = skillset.map(|s| s.industries.as_slice()).unwrap_or_default();
-    let industries = (!wanted_industries.is_empty()).then(|| {
+    if !wanted_industries.is_empty() {
         let hits = wanted_industries.iter().filter(|i| c.industries.contains(i)).count();
-        100.0 * hits as f64 / wanted_industries.len() as f64
-    });
-    let evidence = wanted_industries.iter().map(|i| fact(c.industries.contains(i), format!("industry {i}"))).collect();
-    out.push(("industries", industries, w.industries, evidence));
+        scores[2] = Some(score::share(hits, wanted_industries.len()));
+    }
+    evidence[2] = wanted_industries.iter().map(|i| fact(c.industries.contains(i), format!("industry {i}"))).collect();
 
-    let mut signals = need.crisis_signals.clone();
-    signals.extend(skillset.map(|s| s.crisis_experience.clone()).unwrap_or_default());
-    signals.sort();
-    signals.dedup();
-    let crisis = (!signals.is_empty()).then(|| {
-        100.0 * signals.iter().filter(|s| c.crisis_experience.contains(s)).count() as f64 / signals.len() as f64
-    });
-    let evidence = signals
+    let signals = crisis_signals(need, skillset);
+    if !signals.is_empty() {
+        let hits = signals.iter().filter(|s| c.crisis_experience.contains(s)).count();
+        scores[3] = Some(score::share(hits, signals.len()));
+    }
+    evidence[3] = signals
         .iter()
         .map(|s| {
             let has = c.crisis_experience.contains(s);
             fact(has, format!("{} {s}", if has { "has turned around" } else { "no record of" }))
         })
         .collect();
-    out.push(("crisis_experience", crisis, w.crisis_experience, evidence));
 
     // Background and training: a wanted item is met when the candidate's record shares a significant word with it.
-    let wanted: Vec<&String> = skillset.map(|s| s.background.iter().chain(&s.training).collect()).unwrap_or_default();
-    let record: Vec<String> = c
-        .background
-        .iter()
-        .map(|e| format!("{} {}", e.degree, e.field.clone().unwrap_or_default()))
-        .chain(c.training.iter().map(|t| t.name.clone()))
-        .map(|s| s.to_lowercase())
-        .collect();
-    let mut evidence = Vec::new();
-    let background = (!wanted.is_empty()).then(|| {
-        let met = wanted
-            .iter()
-            .filter(|item| {
-                let words: Vec<String> = item
-                    .to_lowercase()
-                    .split(|ch: char| !ch.is_alphanumeric())
-                    .filter(|w| w.len() >= 4 || *w == "mba")
-                    .map(str::to_owned)
-                    .collect();
-                let hit = record.iter().any(|r| words.iter().any(|w| r.contains(w.as_str())));
-                evidence.push(fact(hit, format!("wanted: {item}")));
-                hit
-            })
-            .count();
-        100.0 * met as f64 / wanted.len() as f64
-    });
-    out.push(("background_and_training", background, w.background_and_training, evidence));
+    let wanted = wanted_record(skillset);
+    let record = record_of(c);
+    if !wanted.is_empty() {
+        let mut met = 0;
+        for item in &wanted {
+            let hit = record.iter().any(|r| item.is_met_by(r));
+            met += usize::from(hit);
+            evidence[4].push(fact(hit, format!("wanted: {}", item.text)));
+        }
+        scores[4] = Some(score::share(met, wanted.len()));
+    }
 
-    let languages: Vec<&String> = skillset.map(|s| s.languages.iter().collect()).unwrap_or_default();
-    let language_score = (!languages.is_empty()).then(|| {
-        languages
-            .iter()
-            .map(|l| match speaks(c, l) {
-                Some(LanguageProficiency::Native | LanguageProficiency::Fluent) => 100.0,
-                Some(LanguageProficiency::Professional) => 80.0,
-                Some(LanguageProficiency::Basic) => 30.0,
-                None => 0.0,
-            })
-            .sum::<f64>()
-            / languages.len() as f64
-    });
-    let evidence = languages
+    let languages: &[String] = skillset.map(|s| s.languages.as_slice()).unwrap_or_default();
+    if !languages.is_empty() {
+        let sum = languages.iter().map(|l| score::language(speaks(c, l))).sum::<f64>();
+        scores[5] = Some(sum / languages.len() as f64);
+    }
+    evidence[5] = languages
         .iter()
         .map(|l| {
             fact(
@@ -362,60 +279,112 @@ fn criteria(
             )
         })
         .collect();
-    out.push(("languages", language_score, w.languages, evidence));
 
-    let rate = match (need.day_rate_budget, c.day_rate) {
-        (Some(b), Some(r)) if b.currency == r.currency => {
-            let ratio = r.amount as f64 / b.amount as f64;
-            let score = if ratio <= 1.0 { 100.0 } else { (100.0 - (ratio - 1.0) * 500.0).max(0.0) };
-            Some((score, fact(ratio <= 1.0, format!("{} {} against a budget of {}", r.amount, r.currency, b.amount))))
-        }
-        _ => None,
-    };
-    out.push(("rate", rate.as_ref().map(|r| r.0), w.rate, rate.into_iter().map(|r| r.1).collect()));
+    if let (Some(b), Some(r)) = (need.day_rate_budget, c.day_rate)
+        && b.currency == r.currency
+    {
+        scores[6] = Some(score::rate(r.amount, b.amount));
+        evidence[6]
+            .push(fact(r.amount <= b.amount, format!("{} {} against a budget of {}", r.amount, r.currency, b.amount)));
+    }
 
     let days_late = c.availability.available_from.map_or(0, |from| (from - start).num_days().max(0));
-    out.push((
-        "availability",
-        Some((100.0 - 2.0 * days_late as f64).max(0.0)),
-        w.availability,
-        vec![fact(
-            days_late == 0,
-            if days_late == 0 {
-                format!("available by {start}")
-            } else {
-                format!("available {days_late} days after {start}")
-            },
-        )],
+    scores[7] = Some(score::availability(days_late));
+    evidence[7].push(fact(
+        days_late == 0,
+        if days_late == 0 {
+            format!("available by {start}")
+        } else {
+            format!("available {days_late} days after {start}")
+        },
     ));
 
-    let location = match (&need.location, &c.location, need.remote_policy) {
-        (_, _, RemotePolicy::Remote) => Some((100.0, fact(true, "remote assignment"))),
-        (Some(n), Some(l), _) if n.country == l.country && n.city.is_some() && n.city == l.city => {
-            Some((100.0, fact(true, format!("lives in {}", l.city.clone().unwrap_or_default()))))
+    let proximity = match (&need.location, &c.location, need.remote_policy) {
+        (_, _, RemotePolicy::Remote) => {
+            evidence[8].push(fact(true, "remote assignment"));
+            Some(Proximity::SameCity)
         }
-        (Some(n), Some(l), _) if n.country == l.country => Some((85.0, fact(true, format!("lives in {}", l.country)))),
-        (Some(_), Some(l), _) => Some((
-            if c.willing_to_travel { 50.0 } else { 0.0 },
-            fact(
-                c.willing_to_travel,
-                format!("lives in {}{}", l.country, if c.willing_to_travel { ", willing to travel" } else { "" }),
-            ),
-        )),
+        (Some(n), Some(l), _) if n.country == l.country && n.city.is_some() && n.city == l.city => {
+            evidence[8].push(fact(true, format!("lives in {}", l.city.clone().unwrap_or_default())));
+            Some(Proximity::SameCity)
+        }
+        (Some(n), Some(l), _) if n.country == l.country => {
+            evidence[8].push(fact(true, format!("lives in {}", l.country)));
+            Some(Proximity::SameCountry)
+        }
+        (Some(_), Some(l), _) => {
+            let travel = c.willing_to_travel;
+            evidence[8].push(fact(
+                travel,
+                format!("lives in {}{}", l.country, if travel { ", willing to travel" } else { "" }),
+            ));
+            Some(Proximity::Abroad { willing_to_travel: travel })
+        }
         _ => None,
     };
-    out.push(("location", location.as_ref().map(|l| l.0), w.location, location.into_iter().map(|l| l.1).collect()));
+    scores[8] = proximity.map(score::location);
 
-    let applied: f64 = out.iter().filter(|(_, s, _, _)| s.is_some()).map(|(_, _, w, _)| w).sum();
-    out.into_iter()
-        .map(|(name, score, weight, evidence)| {
-            let (score, weight) = match score {
-                Some(s) => (round2(s), weight),
-                None => (0.0, 0.0),
-            };
-            let contribution = if applied > 0.0 { round2(score * weight / applied) } else { 0.0 };
-            Criterion { name, score, weight, contribution, evidence }
+    let weights = skillset.and_then(|s| s.weights).unwrap_or(settings.weights);
+    score::contributions(&scores, &weights)
+        .into_iter()
+        .zip(CRITERIA)
+        .zip(evidence)
+        .map(|(((score, weight, contribution), name), evidence)| Criterion {
+            name,
+            score,
+            weight,
+            contribution,
+            evidence,
         })
+        .collect()
+}
+
+/// The crisis signals a candidate is scored against: the need's and the skillset's, each once.
+fn crisis_signals(need: &Need, skillset: Option<&IdealSkillset>) -> Vec<CrisisSignal> {
+    let mut signals = need.crisis_signals.clone();
+    signals.extend(skillset.map(|s| s.crisis_experience.clone()).unwrap_or_default());
+    signals.sort();
+    signals.dedup();
+    signals
+}
+
+/// A background or training item the skillset wants, with the words that count as meeting it.
+struct WantedItem<'a> {
+    text: &'a str,
+    words: Vec<String>,
+}
+
+impl WantedItem<'_> {
+    /// Met when one line of the candidate's record (lowercase) contains a significant word of the item.
+    fn is_met_by(&self, record_line: &str) -> bool {
+        self.words.iter().any(|w| record_line.contains(w.as_str()))
+    }
+}
+
+fn wanted_record(skillset: Option<&IdealSkillset>) -> Vec<WantedItem<'_>> {
+    skillset
+        .map(|s| s.background.iter().chain(&s.training).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|item| WantedItem {
+            text: item,
+            words: item
+                .to_lowercase()
+                .split(|ch: char| !ch.is_alphanumeric())
+                .filter(|w| w.len() >= 4 || *w == "mba")
+                .map(str::to_owned)
+                .collect(),
+        })
+        .collect()
+}
+
+/// The candidate's education and training, one lowercase line each.
+fn record_of(c: &Candidate) -> Vec<String> {
+    c.background
+        .iter()
+        .map(|e| format!("{} {}", e.degree, e.field.clone().unwrap_or_default()))
+        .chain(c.training.iter().map(|t| t.name.clone()))
+        .map(|s| s.to_lowercase())
         .collect()
 }
 

@@ -5,6 +5,7 @@ use crate::domain::candidate::{Availability, CandidateSkill, Consent, Education,
 use crate::domain::codes::Location;
 use crate::domain::need::{Charter, NeedReason, NeedStatus, Urgency};
 use crate::domain::skill::SkillLevel;
+use crate::domain::skillset::MatchWeights;
 use crate::domain::skillset::SkillRequirement;
 use crate::domain::{CrisisSignal, Currency, DayRate, OrganizationId, SkillKey};
 
@@ -42,6 +43,7 @@ fn skillset() -> IdealSkillset {
         training: vec!["CCXP certification".into()],
         languages: vec!["en".into()],
         crisis_experience: vec![CrisisSignal::NegativeCustomerFeedback],
+        weights: None,
     }
 }
 
@@ -109,7 +111,7 @@ fn ideal() -> Candidate {
 }
 
 fn settings() -> Settings {
-    Settings { weights: Weights::default(), rate_tolerance: 0.1, today: d("2027-01-01") }
+    Settings { weights: MatchWeights::default(), rate_tolerance: 0.1, today: d("2027-01-01") }
 }
 
 fn filter<'a>(e: &'a Explanation, name: &str) -> &'a Filter {

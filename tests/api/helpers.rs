@@ -80,7 +80,12 @@ pub struct Caller<'a> {
 
 enum TestDatabase {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, schema: String },
+    Postgres {
+        admin_url: String,
+        schema: String,
+    },
+    /// Another instance's database: the first instance cleans it up.
+    Shared,
 }
 
 impl Drop for TestDatabase {
@@ -165,6 +170,11 @@ impl TestApp {
         let admin_url = postgres_url()?;
         let (url, schema) = fresh_postgres_schema(&admin_url);
         Some(Self::start(url, TestDatabase::Postgres { admin_url, schema }, adjust).await)
+    }
+
+    /// A second instance of the service on this app's database, as when several run behind a load balancer.
+    pub async fn another_instance(&self) -> TestApp {
+        Self::start(self.database_url.clone(), TestDatabase::Shared, |_| {}).await
     }
 
     async fn start(database_url: String, database: TestDatabase, adjust: impl FnOnce(&mut Config)) -> TestApp {

@@ -81,3 +81,190 @@ async fn candidates_are_ranked_and_explained(app: TestApp) {
 }
 
 backend_tests!(candidates_are_ranked_and_explained);
+
+/// A varied bench: skills, rates, places, availability and languages differ from one candidate to the next.
+fn varied_candidate(i: usize) -> Value {
+    let skills = ["customer-service-strategy", "executive-leadership", "culture-management", "customer-data-analysis"];
+    let places = [("Amsterdam", "NL"), ("Utrecht", "NL"), ("Berlin", "DE")];
+    let (city, country) = places[i % places.len()];
+    let remote = ["hybrid", "onsite", "remote", "flexible"][i % 4];
+    let language = ["en", "nl"][i % 2];
+    let proficiency = ["basic", "professional", "fluent"][i % 3];
+    let industry = ["retail", "banking", "telecom"][i % 3];
+    let currency = if i.is_multiple_of(7) { "GBP" } else { "EUR" };
+    let crisis = if i.is_multiple_of(2) { json!(["negative_customer_feedback"]) } else { json!([]) };
+    let skills: Vec<Value> = skills
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| !(i + j).is_multiple_of(3))
+        .map(|(j, s)| json!({"skill": s, "level": 1 + (i + j) % 5, "years": j}))
+        .collect();
+    json!({
+        "first_name": format!("Varied{i}"), "last_name": "Test", "email": format!("varied{i}@example.com"),
+        "location": {"city": city, "country": country}, "remote_preference": remote,
+        "willing_to_travel": i.is_multiple_of(3),
+        "languages": [{"language": language, "proficiency": proficiency}],
+        "day_rate": {"amount": 1000 + (i * 137) % 900, "currency": currency},
+        "years_experience": (i * 5) % 25,
+        "availability": {"available_from": format!("2027-0{}-1{}", 1 + i % 4, i % 10)},
+        "industries": [industry], "crisis_experience": crisis, "skills": skills
+    })
+}
+
+async fn cxo_need(app: &TestApp, org: &str) -> String {
+    let cxo = app.list_all("/api/v1/skillsets?scope=global").await[0]["id"].clone();
+    let need = app
+        .create(
+            "/api/v1/needs",
+            &json!({"organization_id": org, "title": "Interim CXO", "reason": "crisis", "crisis_signals": ["negative_customer_feedback"],
+                    "skillset_id": cxo, "start_by": "2027-02-01", "duration_months": 6, "status": "open",
+                    "day_rate_budget": {"amount": 1500, "currency": "EUR"}, "location": {"city": "Amsterdam", "country": "NL"}}),
+        )
+        .await;
+    need["id"].as_str().unwrap().to_owned()
+}
+
+/// The ranking (from the index) agrees with each candidate's explanation (scored from the database), and is
+/// ordered by total, then id, across pages.
+async fn the_ranking_agrees_with_each_explanation(app: TestApp) {
+    let org = app.organization("Northwind").await;
+    let need = cxo_need(&app, &org).await;
+    for i in 0..21 {
+        app.create("/api/v1/candidates", &varied_candidate(i)).await;
+    }
+    for (name, rate) in [("Strong", 1400), ("Equal", 1400), ("Dearer", 1600)] {
+        let skills =
+            json!([{"skill": "customer-service-strategy", "level": 5}, {"skill": "executive-leadership", "level": 4}]);
+        app.create("/api/v1/candidates", &candidate(name, skills, rate)).await;
+    }
+    let mut ranked = Vec::new();
+    let mut path = format!("/api/v1/needs/{need}/matches?include_excluded=true&limit=7&include_total=true");
+    loop {
+        let page = json_of(app.get(&path).await, 200).await;
+        if ranked.is_empty() {
+            assert_eq!(page["total"], 24);
+        }
+        ranked.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/needs/{need}/matches?cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(ranked.len(), 24);
+    let key = |m: &Value| (-m["total"].as_f64().unwrap(), m["candidate_id"].as_str().unwrap().to_owned());
+    for pair in ranked.windows(2) {
+        let (a, b) = (key(&pair[0]), key(&pair[1]));
+        assert!(a.0 < b.0 || (a.0 == b.0 && a.1 < b.1), "out of order: {a:?} then {b:?}");
+    }
+    let mut eligible = 0;
+    for m in &ranked {
+        let one = json_of(
+            app.get(&format!("/api/v1/needs/{need}/matches/{}", m["candidate_id"].as_str().unwrap())).await,
+            200,
+        )
+        .await;
+        assert_eq!(one["total"], m["total"]);
+        assert_eq!(one["eligible"], m["eligible"]);
+        eligible += usize::from(m["eligible"] == true);
+    }
+    let only_eligible =
+        json_of(app.get(&format!("/api/v1/needs/{need}/matches?limit=200&include_total=true")).await, 200).await;
+    assert_eq!(only_eligible["total"], eligible);
+    assert!(eligible > 0 && eligible < 24, "the bench mixes eligible and excluded candidates ({eligible})");
+}
+
+/// A write through one instance counts at once in the other instance's ranking.
+async fn matches_follow_writes_made_through_another_instance(app: TestApp) {
+    let org = app.organization("Northwind").await;
+    let need = cxo_need(&app, &org).await;
+    let other = app.another_instance().await;
+    let strong =
+        json!([{"skill": "customer-service-strategy", "level": 5}, {"skill": "executive-leadership", "level": 5}]);
+    let created = app.create("/api/v1/candidates", &candidate("Newcomer", strong, 1400)).await;
+    let id = created["id"].as_str().unwrap();
+    let names = |page: &Value| -> Vec<String> {
+        page["items"].as_array().unwrap().iter().map(|m| m["first_name"].as_str().unwrap().to_owned()).collect()
+    };
+    let page = json_of(other.get(&format!("/api/v1/needs/{need}/matches")).await, 200).await;
+    assert_eq!(names(&page), ["Newcomer"]);
+
+    // Priced out of the budget through the first instance: excluded on the second.
+    let response =
+        app.patch(&format!("/api/v1/candidates/{id}"), &json!({"day_rate": {"amount": 3000, "currency": "EUR"}})).await;
+    json_of(response, 200).await;
+    let page = json_of(other.get(&format!("/api/v1/needs/{need}/matches")).await, 200).await;
+    assert!(names(&page).is_empty(), "{page}");
+    let page = json_of(other.get(&format!("/api/v1/needs/{need}/matches?include_excluded=true")).await, 200).await;
+    assert_eq!(page["items"][0]["eligible"], false);
+
+    // Deleted: gone from the other instance's index, even before it ranks (it follows the log every second).
+    app.delete(&format!("/api/v1/candidates/{id}")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let page = json_of(other.get(&format!("/api/v1/needs/{need}/matches?include_excluded=true")).await, 200).await;
+    assert!(names(&page).is_empty(), "{page}");
+}
+
+/// The skillset's own weights are the ones applied, and shown.
+async fn skillset_weights_are_applied_and_shown(app: TestApp) {
+    let org = app.organization("Northwind").await;
+    let skills_only = json!({"skills": 100, "experience": 0, "industries": 0, "crisis_experience": 0,
+        "background_and_training": 0, "languages": 0, "rate": 0, "availability": 0, "location": 0});
+    let skillset = app
+        .create(
+            "/api/v1/skillsets",
+            &json!({"name": "Skills only", "required_skills": [{"skill": "customer-service-strategy", "min_level": 4}],
+                    "weights": skills_only}),
+        )
+        .await;
+    assert_eq!(skillset["weights"]["skills"], 100.0);
+    let need = app
+        .create(
+            "/api/v1/needs",
+            &json!({"organization_id": org, "title": "Interim CXO", "reason": "replacement", "skillset_id": skillset["id"], "status": "open"}),
+        )
+        .await;
+    let c = app
+        .create(
+            "/api/v1/candidates",
+            &candidate("Exact", json!([{"skill": "customer-service-strategy", "level": 4}]), 900),
+        )
+        .await;
+    let m = json_of(
+        app.get(&format!("/api/v1/needs/{}/matches/{}", need["id"].as_str().unwrap(), c["id"].as_str().unwrap())).await,
+        200,
+    )
+    .await;
+    assert_eq!(m["total"], 80.0, "at the minimum level the skills score is 80, and only skills count: {m}");
+    let weights: Vec<f64> = m["criteria"].as_array().unwrap().iter().map(|c| c["weight"].as_f64().unwrap()).collect();
+    assert_eq!(weights, [100.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+
+    // Defaults fill what is left out; nonsense is refused.
+    let partial = app.create("/api/v1/skillsets", &json!({"name": "Partial", "weights": {"rate": 30}})).await;
+    assert_eq!(partial["weights"]["rate"], 30.0);
+    assert_eq!(partial["weights"]["skills"], 40.0);
+    let all_zero: serde_json::Map<String, Value> =
+        skills_only.as_object().unwrap().keys().map(|k| (k.clone(), json!(0))).collect();
+    for weights in [json!({"rate": -1}), json!({"skills": 101}), Value::Object(all_zero)] {
+        problem(
+            app.post("/api/v1/skillsets", &json!({"name": "Bad", "weights": weights})).await,
+            422,
+            "validation-failed",
+        )
+        .await;
+    }
+    problem(
+        app.post("/api/v1/skillsets", &json!({"name": "Bad", "weights": {"charm": 5}})).await,
+        422,
+        "validation-failed",
+    )
+    .await;
+}
+
+mod more {
+    use super::*;
+    backend_tests!(
+        the_ranking_agrees_with_each_explanation,
+        matches_follow_writes_made_through_another_instance,
+        skillset_weights_are_applied_and_shown
+    );
+}

@@ -1,0 +1,2 @@
+DROP TABLE candidate_changes;
+ALTER TABLE skillsets DROP COLUMN weights;

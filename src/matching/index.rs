@@ -1,0 +1,648 @@
+//! The in-memory matching index. Every candidate is reduced to what scoring
+//! reads (small ids instead of strings, days instead of dates, a bit mask for
+//! crisis experience) in one fixed-size row plus a short run of packed `u32`
+//! attributes, so ranking a need is one pass over flat memory feeding a
+//! top-k heap. Explanations, which need the full profile, are built for the
+//! top k only, from the database.
+//!
+//! The index must rank exactly as [`scan`] (scoring every candidate with
+//! [`super::explain`]) does, order included: both use [`super::score`] for the
+//! arithmetic, and a property test holds them to it.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+use uuid::Uuid;
+
+use super::score::{self, CRITERIA, Proximity, Scores};
+use super::{Explanation, Settings, crisis_signals, explain, wanted_record, window};
+use crate::domain::candidate::{Candidate, CandidateStatus, LanguageProficiency, RemotePreference};
+use crate::domain::need::{Need, RemotePolicy};
+use crate::domain::skillset::{IdealSkillset, MatchWeights};
+use crate::domain::{CandidateId, CrisisSignal};
+
+/// What to rank and how much of it to return.
+#[derive(Debug, Clone, Copy)]
+pub struct Search {
+    /// Only results scoring at least this.
+    pub min_score: f64,
+    /// Also rank candidates a hard filter excludes.
+    pub include_excluded: bool,
+    /// Only results ranked after this `(total, id)`: the cursor of the previous page.
+    pub after: Option<(f64, Uuid)>,
+    /// How many results to return.
+    pub k: usize,
+}
+
+/// A ranked result: a candidate for a need, or a need for a candidate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    pub id: Uuid,
+    pub total: f64,
+    pub eligible: bool,
+}
+
+/// The best `k` hits, best first, and how many candidates qualified before the cursor was applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranking {
+    pub hits: Vec<Hit>,
+    pub matched: usize,
+}
+
+/// Ranking order: higher total first, then the smaller id.
+fn better(a: (f64, u128), b: (f64, u128)) -> Ordering {
+    a.0.total_cmp(&b.0).then_with(|| b.1.cmp(&a.1))
+}
+
+/// A heap entry ordered by [`better`].
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    total: f64,
+    id: u128,
+    eligible: bool,
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        better((self.total, self.id), (other.total, other.id))
+    }
+}
+
+/// Collects the best `k` of what it is offered, and counts what qualified.
+struct TopK {
+    search: Search,
+    after: Option<(f64, u128)>,
+    heap: BinaryHeap<Reverse<Ranked>>,
+    matched: usize,
+}
+
+impl TopK {
+    fn new(search: Search) -> Self {
+        let after = search.after.map(|(total, id)| (total, id.as_u128()));
+        TopK { search, after, heap: BinaryHeap::with_capacity(search.k + 1), matched: 0 }
+    }
+
+    fn offer(&mut self, total: f64, id: u128, eligible: bool) {
+        if total < self.search.min_score || !(eligible || self.search.include_excluded) {
+            return;
+        }
+        self.matched += 1;
+        if self.after.is_some_and(|after| better((total, id), after) != Ordering::Less) {
+            return;
+        }
+        let entry = Ranked { total, id, eligible };
+        if self.heap.len() < self.search.k {
+            self.heap.push(Reverse(entry));
+        } else if let Some(mut worst) = self.heap.peek_mut()
+            && entry > worst.0
+        {
+            *worst = Reverse(entry);
+        }
+    }
+
+    fn merge(&mut self, other: TopK) {
+        self.matched += other.matched;
+        for Reverse(e) in other.heap {
+            self.matched -= 1;
+            self.offer(e.total, e.id, e.eligible);
+        }
+    }
+
+    fn finish(self) -> Ranking {
+        let mut hits: Vec<Ranked> = self.heap.into_iter().map(|r| r.0).collect();
+        hits.sort_by(|a, b| b.cmp(a));
+        Ranking {
+            hits: hits
+                .into_iter()
+                .map(|r| Hit { id: Uuid::from_u128(r.id), total: r.total, eligible: r.eligible })
+                .collect(),
+            matched: self.matched,
+        }
+    }
+}
+
+/// Ranks `(id, total, eligible)` results: best total first, ties to the smaller id.
+pub fn rank(results: impl IntoIterator<Item = (Uuid, f64, bool)>, search: Search) -> Ranking {
+    let mut top = TopK::new(search);
+    for (id, total, eligible) in results {
+        top.offer(total, id.as_u128(), eligible);
+    }
+    top.finish()
+}
+
+/// The reference ranking: every candidate explained in full. What the index must equal.
+pub fn scan<'a>(
+    need: &Need,
+    skillset: Option<&IdealSkillset>,
+    candidates: impl IntoIterator<Item = (CandidateId, &'a Candidate)>,
+    settings: &Settings,
+    search: Search,
+) -> Ranking {
+    rank(
+        candidates.into_iter().map(|(id, candidate)| {
+            let Explanation { total, eligible, .. } = explain(need, skillset, candidate, settings);
+            (id.as_uuid(), total, eligible)
+        }),
+        search,
+    )
+}
+
+/// Strings interned to small ids; 0 stands for "none".
+#[derive(Debug, Default)]
+struct Vocabulary {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Vocabulary {
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        self.names.push(name.to_owned());
+        let id = self.names.len() as u32;
+        self.ids.insert(name.to_owned(), id);
+        id
+    }
+
+    /// The id of `name`, or [`UNKNOWN`] when no candidate has it.
+    fn id(&self, name: &str) -> u32 {
+        self.ids.get(name).copied().unwrap_or(UNKNOWN)
+    }
+
+    fn bytes(&self) -> usize {
+        self.names.iter().map(|n| 2 * n.len() + 48).sum()
+    }
+}
+
+/// An id no candidate holds: what a need's string maps to when no candidate has it.
+const UNKNOWN: u32 = u32::MAX;
+const OPEN_FROM: i32 = i32::MIN;
+const OPEN_UNTIL: i32 = i32::MAX;
+/// The status byte of a slot whose candidate was removed.
+const VACANT: u8 = u8::MAX;
+
+fn days(date: NaiveDate) -> i32 {
+    date.num_days_from_ce()
+}
+
+fn position<T: PartialEq>(all: &[T], value: &T) -> u8 {
+    all.iter().position(|v| v == value).map_or(0, |p| p as u8)
+}
+
+/// One candidate's fixed-size part. Its lists live in `attrs[offset..]`:
+/// skills (`skill << 8 | level`), languages (`language << 8 | proficiency`),
+/// industries, then education and training lines.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    id: u128,
+    available_from: i32,
+    available_until: i32,
+    day_rate: i64,
+    offset: u32,
+    city: u32,
+    years: i32,
+    /// 0: no day rate.
+    currency: u16,
+    /// 0: no location.
+    country: u16,
+    skills: u16,
+    languages: u16,
+    industries: u16,
+    records: u16,
+    status: u8,
+    remote: u8,
+    willing_to_travel: bool,
+    crisis: u8,
+}
+
+/// The index: rows, their packed lists, and where each candidate's row is.
+#[derive(Debug, Default)]
+pub struct CandidateIndex {
+    rows: Vec<Row>,
+    attrs: Vec<u32>,
+    /// Attribute words no row points to any more (reclaimed by compaction).
+    garbage: usize,
+    slots: HashMap<u128, u32>,
+    vacant: Vec<u32>,
+    skills: Vocabulary,
+    languages: Vocabulary,
+    industries: Vocabulary,
+    records: Vocabulary,
+    countries: Vocabulary,
+    cities: Vocabulary,
+    currencies: Vocabulary,
+}
+
+impl CandidateIndex {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many candidates the index holds.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Adds the candidate, or replaces what the index holds of it.
+    pub fn upsert(&mut self, id: CandidateId, c: &Candidate) {
+        let key = id.as_uuid().as_u128();
+        let offset = self.attrs.len() as u32;
+        for s in &c.skills {
+            self.attrs.push(self.skills.intern(s.skill.as_str()) << 8 | u32::from(s.level.get()));
+        }
+        for l in &c.languages {
+            let proficiency = position(LanguageProficiency::ALL, &l.proficiency);
+            self.attrs.push(self.languages.intern(&l.language) << 8 | u32::from(proficiency));
+        }
+        for industry in &c.industries {
+            self.attrs.push(self.industries.intern(industry));
+        }
+        let record = super::record_of(c);
+        for line in &record {
+            self.attrs.push(self.records.intern(line));
+        }
+        let row = Row {
+            id: key,
+            available_from: c.availability.available_from.map_or(OPEN_FROM, days),
+            available_until: c.availability.available_until.map_or(OPEN_UNTIL, days),
+            day_rate: c.day_rate.map_or(0, |r| r.amount),
+            offset,
+            city: c.location.as_ref().and_then(|l| l.city.as_deref()).map_or(0, |city| self.cities.intern(city)),
+            years: c.years_experience,
+            currency: c.day_rate.map_or(0, |r| self.currencies.intern(&r.currency.code()) as u16),
+            country: c.location.as_ref().map_or(0, |l| self.countries.intern(&l.country) as u16),
+            skills: c.skills.len() as u16,
+            languages: c.languages.len() as u16,
+            industries: c.industries.len() as u16,
+            records: record.len() as u16,
+            status: position(CandidateStatus::ALL, &c.status),
+            remote: position(RemotePreference::ALL, &c.remote_preference),
+            willing_to_travel: c.willing_to_travel,
+            crisis: c.crisis_experience.iter().fold(0, |mask, s| mask | 1 << position(CrisisSignal::ALL, s)),
+        };
+        match self.slots.get(&key) {
+            Some(&slot) => {
+                self.garbage += self.rows[slot as usize].width();
+                self.rows[slot as usize] = row;
+            }
+            None => {
+                let slot = match self.vacant.pop() {
+                    Some(slot) => {
+                        self.rows[slot as usize] = row;
+                        slot
+                    }
+                    None => {
+                        self.rows.push(row);
+                        (self.rows.len() - 1) as u32
+                    }
+                };
+                self.slots.insert(key, slot);
+            }
+        }
+        self.compact_if_wasteful();
+    }
+
+    /// Forgets the candidate (deleted, or erased).
+    pub fn remove(&mut self, id: CandidateId) {
+        if let Some(slot) = self.slots.remove(&id.as_uuid().as_u128()) {
+            let row = &mut self.rows[slot as usize];
+            self.garbage += row.width();
+            row.status = VACANT;
+            self.vacant.push(slot);
+            self.compact_if_wasteful();
+        }
+    }
+
+    /// Rewrites the attributes without the garbage once it outweighs what is live.
+    fn compact_if_wasteful(&mut self) {
+        if self.garbage < 4096 || self.garbage * 2 < self.attrs.len() {
+            return;
+        }
+        let mut attrs = Vec::with_capacity(self.attrs.len() - self.garbage);
+        for row in self.rows.iter_mut().filter(|r| r.status != VACANT) {
+            let start = row.offset as usize;
+            row.offset = attrs.len() as u32;
+            attrs.extend_from_slice(&self.attrs[start..start + row.width()]);
+        }
+        self.attrs = attrs;
+        self.garbage = 0;
+    }
+
+    /// Bytes the index holds: rows, attributes, the id map and the vocabularies.
+    pub fn memory_bytes(&self) -> usize {
+        self.rows.capacity() * size_of::<Row>()
+            + self.attrs.capacity() * size_of::<u32>()
+            + self.slots.capacity() * (size_of::<(u128, u32)>() + 1)
+            + self.vacant.capacity() * size_of::<u32>()
+            + [&self.skills, &self.languages, &self.industries, &self.records, &self.countries, &self.cities]
+                .iter()
+                .map(|v| v.bytes())
+                .sum::<usize>()
+    }
+
+    /// Reads every byte scoring reads and nothing more: the memory-bandwidth floor of a match.
+    pub fn read_everything(&self) -> u64 {
+        let mut sum = 0u64;
+        for r in &self.rows {
+            sum = sum.wrapping_add(
+                (r.id as u64)
+                    ^ r.available_from as u64
+                    ^ r.available_until as u64
+                    ^ r.day_rate as u64
+                    ^ u64::from(r.city)
+                    ^ r.years as u64
+                    ^ u64::from(r.currency)
+                    ^ u64::from(r.country)
+                    ^ u64::from(r.status)
+                    ^ u64::from(r.remote)
+                    ^ u64::from(r.crisis)
+                    ^ u64::from(r.willing_to_travel),
+            );
+            let start = r.offset as usize;
+            for a in &self.attrs[start..start + r.width()] {
+                sum = sum.wrapping_add(u64::from(*a));
+            }
+        }
+        sum
+    }
+
+    /// Ranks every candidate for the need: exactly what [`scan`] gives over the same candidates.
+    pub fn rank(&self, need: &Need, skillset: Option<&IdealSkillset>, settings: &Settings, search: Search) -> Ranking {
+        let query = Query::new(self, need, skillset, settings);
+        let mut levels = vec![0u8; query.requirements.len()];
+        let mut top = TopK::new(search);
+        for row in &self.rows {
+            if row.status == VACANT {
+                continue;
+            }
+            let attrs = &self.attrs[row.offset as usize..row.offset as usize + row.width()];
+            query.offer(row, attrs, &mut levels, &mut top);
+        }
+        top.finish()
+    }
+
+    /// [`Self::rank`] split over `threads` threads: for large indexes on an otherwise idle machine.
+    pub fn rank_parallel(
+        &self,
+        need: &Need,
+        skillset: Option<&IdealSkillset>,
+        settings: &Settings,
+        search: Search,
+        threads: usize,
+    ) -> Ranking {
+        let query = Query::new(self, need, skillset, settings);
+        let chunk = self.rows.len().div_ceil(threads.max(1)).max(1);
+        let parts: Vec<TopK> = std::thread::scope(|s| {
+            let handles: Vec<_> = self
+                .rows
+                .chunks(chunk)
+                .map(|rows| {
+                    let query = &query;
+                    s.spawn(move || {
+                        let mut levels = vec![0u8; query.requirements.len()];
+                        let mut top = TopK::new(search);
+                        for row in rows.iter().filter(|r| r.status != VACANT) {
+                            let attrs = &self.attrs[row.offset as usize..row.offset as usize + row.width()];
+                            query.offer(row, attrs, &mut levels, &mut top);
+                        }
+                        top
+                    })
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        let mut top = TopK::new(search);
+        for part in parts {
+            top.merge(part);
+        }
+        top.finish()
+    }
+}
+
+impl Row {
+    fn width(&self) -> usize {
+        usize::from(self.skills)
+            + usize::from(self.languages)
+            + usize::from(self.industries)
+            + usize::from(self.records)
+    }
+}
+
+/// A need compiled against the index's vocabularies.
+struct Query {
+    start: i32,
+    end: Option<i32>,
+    /// The requirement slot of each skill id (`u16::MAX`: not asked for).
+    slot_of_skill: Vec<u16>,
+    /// `(min level, weight, must have, slot)` of each requirement, required first; the slot is where the
+    /// candidate's level of that skill is gathered (`u16::MAX` when no candidate has the skill).
+    requirements: Vec<(u8, i32, bool, u16)>,
+    min_years: i32,
+    industries: Vec<u32>,
+    crisis: u8,
+    crisis_wanted: usize,
+    /// For each education or training line id, which wanted items it meets (a bit per item, 64 a word).
+    record_meets: Vec<u64>,
+    record_words: usize,
+    record_wanted: usize,
+    languages: Vec<u32>,
+    /// `(currency, amount)` of the budget.
+    budget: Option<(u32, i64)>,
+    rate_tolerance: f64,
+    remote: bool,
+    /// `(country, city)` of the need; city 0 when the need names none.
+    place: Option<(u32, u32)>,
+    weights: MatchWeights,
+    active: u8,
+    remote_only: u8,
+    professional: u8,
+}
+
+impl Query {
+    fn new(index: &CandidateIndex, need: &Need, skillset: Option<&IdealSkillset>, settings: &Settings) -> Self {
+        let (start, end) = window(need, settings.today);
+        let mut slot_of_skill = vec![u16::MAX; index.skills.names.len() + 1];
+        let mut requirements = Vec::new();
+        for (i, (r, required)) in skillset.into_iter().flat_map(|s| s.requirements()).enumerate() {
+            let id = index.skills.id(r.skill.as_str());
+            let slot = match slot_of_skill.get_mut(id as usize) {
+                // A skill asked for twice reads the level gathered for its first requirement.
+                Some(slot) if *slot == u16::MAX => {
+                    *slot = i as u16;
+                    *slot
+                }
+                Some(slot) => *slot,
+                None => u16::MAX,
+            };
+            requirements.push((r.min_level.get(), r.weight, required && r.must_have, slot));
+        }
+        let signals = crisis_signals(need, skillset);
+        let wanted = wanted_record(skillset);
+        let record_words = wanted.len().div_ceil(64);
+        let mut record_meets = vec![0u64; (index.records.names.len() + 1) * record_words];
+        for (line, name) in index.records.names.iter().enumerate() {
+            for (i, item) in wanted.iter().enumerate() {
+                if item.is_met_by(name) {
+                    record_meets[(line + 1) * record_words + i / 64] |= 1 << (i % 64);
+                }
+            }
+        }
+        Query {
+            start: days(start),
+            end: end.map(days),
+            slot_of_skill,
+            requirements,
+            min_years: skillset.map_or(0, |s| s.min_years_experience),
+            industries: skillset
+                .map(|s| s.industries.iter().map(|i| index.industries.id(i)).collect())
+                .unwrap_or_default(),
+            crisis: signals.iter().fold(0, |mask, s| mask | 1 << position(CrisisSignal::ALL, s)),
+            crisis_wanted: signals.len(),
+            record_meets,
+            record_words,
+            record_wanted: wanted.len(),
+            languages: skillset
+                .map(|s| s.languages.iter().map(|l| index.languages.id(l)).collect())
+                .unwrap_or_default(),
+            budget: need.day_rate_budget.map(|b| (index.currencies.id(&b.currency.code()), b.amount)),
+            rate_tolerance: settings.rate_tolerance,
+            remote: need.remote_policy == RemotePolicy::Remote,
+            place: need
+                .location
+                .as_ref()
+                .map(|l| (index.countries.id(&l.country), l.city.as_deref().map_or(0, |c| index.cities.id(c)))),
+            weights: skillset.and_then(|s| s.weights).unwrap_or(settings.weights),
+            active: position(CandidateStatus::ALL, &CandidateStatus::Active),
+            remote_only: position(RemotePreference::ALL, &RemotePreference::Remote),
+            professional: position(LanguageProficiency::ALL, &LanguageProficiency::Professional),
+        }
+    }
+
+    /// Scores one row and offers it to `top`; `levels` is scratch space of one byte per requirement.
+    #[inline]
+    fn offer(&self, row: &Row, attrs: &[u32], levels: &mut [u8], top: &mut TopK) {
+        let (skills, rest) = attrs.split_at(usize::from(row.skills));
+        let (languages, rest) = rest.split_at(usize::from(row.languages));
+        let (industries, records) = rest.split_at(usize::from(row.industries));
+        let speaks = |language: u32| languages.iter().find(|a| *a >> 8 == language).map(|a| (*a & 0xff) as u8);
+
+        levels.fill(0);
+        for a in skills {
+            if let Some(&slot) = self.slot_of_skill.get((a >> 8) as usize)
+                && slot != u16::MAX
+                && levels[usize::from(slot)] == 0
+            {
+                levels[usize::from(slot)] = (a & 0xff) as u8;
+            }
+        }
+        let level = |slot: u16| levels.get(usize::from(slot)).copied().filter(|l| *l > 0);
+
+        // Hard filters, as `explain` decides them.
+        let eligible = row.status == self.active
+            && self
+                .requirements
+                .iter()
+                .all(|&(min, _, must_have, slot)| !must_have || level(slot).is_some_and(|l| l >= min))
+            && row.available_until >= self.start
+            && self.end.is_none_or(|end| row.available_from <= end)
+            && self.budget.is_none_or(|(currency, amount)| {
+                row.currency == 0
+                    || (u32::from(row.currency) == currency
+                        && score::within_cap(row.day_rate, amount, self.rate_tolerance))
+            })
+            && (self.remote
+                || (row.remote != self.remote_only
+                    && (row.willing_to_travel
+                        || self
+                            .place
+                            .is_none_or(|(country, _)| row.country == 0 || u32::from(row.country) == country))))
+            && self.languages.iter().all(|l| speaks(*l).is_some_and(|p| p >= self.professional));
+        if !eligible && !top.search.include_excluded {
+            return;
+        }
+
+        let mut scores: Scores = [None; CRITERIA.len()];
+        if !self.requirements.is_empty() {
+            let mut acc = (0.0, 0.0);
+            for &(min, weight, _, slot) in &self.requirements {
+                acc = score::add_weighted(acc, score::skill(level(slot), min), weight);
+            }
+            scores[0] = Some(acc.0 / acc.1);
+        }
+        scores[1] = Some(score::experience(row.years, self.min_years));
+        if !self.industries.is_empty() {
+            let hits = self.industries.iter().filter(|i| industries.contains(i)).count();
+            scores[2] = Some(score::share(hits, self.industries.len()));
+        }
+        if self.crisis_wanted > 0 {
+            scores[3] = Some(score::share((row.crisis & self.crisis).count_ones() as usize, self.crisis_wanted));
+        }
+        if self.record_wanted > 0 {
+            let words = self.record_words;
+            let met = (0..words)
+                .map(|w| {
+                    records.iter().fold(0u64, |m, r| m | self.record_meets[*r as usize * words + w]).count_ones()
+                        as usize
+                })
+                .sum();
+            scores[4] = Some(score::share(met, self.record_wanted));
+        }
+        if !self.languages.is_empty() {
+            let sum = self
+                .languages
+                .iter()
+                .map(|l| score::language(speaks(*l).map(|p| LanguageProficiency::ALL[usize::from(p)])))
+                .sum::<f64>();
+            scores[5] = Some(sum / self.languages.len() as f64);
+        }
+        if let Some((currency, amount)) = self.budget
+            && row.currency != 0
+            && u32::from(row.currency) == currency
+        {
+            scores[6] = Some(score::rate(row.day_rate, amount));
+        }
+        let days_late = if row.available_from == OPEN_FROM {
+            0
+        } else {
+            (i64::from(row.available_from) - i64::from(self.start)).max(0)
+        };
+        scores[7] = Some(score::availability(days_late));
+        scores[8] = if self.remote {
+            Some(score::location(Proximity::SameCity))
+        } else {
+            match self.place {
+                Some((country, city)) if row.country != 0 => {
+                    Some(score::location(if u32::from(row.country) != country {
+                        Proximity::Abroad { willing_to_travel: row.willing_to_travel }
+                    } else if city != 0 && row.city == city {
+                        Proximity::SameCity
+                    } else {
+                        Proximity::SameCountry
+                    }))
+                }
+                _ => None,
+            }
+        };
+        top.offer(score::total(&scores, &self.weights), row.id, eligible);
+    }
+}
+
+#[cfg(test)]
+mod tests;
