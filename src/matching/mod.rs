@@ -192,8 +192,7 @@ pub fn explain(
         },
     });
 
-    let criteria = criteria(need, skillset, candidate, settings, start);
-    let total = score::round2(criteria.iter().map(|c| c.contribution).sum());
+    let (criteria, total) = criteria(need, skillset, candidate, settings, start);
     Explanation { total, eligible: filters.iter().all(|f| f.passed), filters, criteria }
 }
 
@@ -203,7 +202,7 @@ fn criteria(
     c: &Candidate,
     settings: &Settings,
     start: NaiveDate,
-) -> Vec<Criterion> {
+) -> (Vec<Criterion>, f64) {
     let mut scores: Scores = [None; CRITERIA.len()];
     let mut evidence: [Vec<Evidence>; CRITERIA.len()] = Default::default();
 
@@ -325,7 +324,7 @@ fn criteria(
     scores[8] = proximity.map(score::location);
 
     let weights = skillset.and_then(|s| s.weights).unwrap_or(settings.weights);
-    score::contributions(&scores, &weights)
+    let criteria = score::contributions(&scores, &weights)
         .into_iter()
         .zip(CRITERIA)
         .zip(evidence)
@@ -336,7 +335,8 @@ fn criteria(
             contribution,
             evidence,
         })
-        .collect()
+        .collect();
+    (criteria, score::total(&scores, &weights))
 }
 
 /// The crisis signals a candidate is scored against: the need's and the skillset's, each once.

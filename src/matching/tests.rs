@@ -216,3 +216,47 @@ fn scores_stay_in_range_and_are_deterministic() {
         }
     }
 }
+
+#[test]
+fn a_crisis_signal_turned_around_raises_the_score() {
+    let mut without = ideal();
+    without.crisis_experience.clear();
+    let with = ideal();
+    let (a, b) = (
+        explain(&need(), Some(&skillset()), &without, &settings()),
+        explain(&need(), Some(&skillset()), &with, &settings()),
+    );
+    assert!(b.total > a.total, "{} vs {}", b.total, a.total);
+    let crisis = |e: &Explanation| e.criteria.iter().find(|c| c.name == "crisis_experience").unwrap().clone();
+    assert_eq!(crisis(&a).score, 0.0);
+    assert_eq!(crisis(&b).score, 100.0);
+    assert!(crisis(&b).evidence.iter().any(|f| f.positive && f.fact.contains("online_reputation_crisis")));
+}
+
+#[test]
+fn the_skillset_weights_replace_the_defaults() {
+    let mut profile = skillset();
+    profile.weights =
+        Some(MatchWeights { skills: 0.0, rate: 0.0, availability: 0.0, location: 0.0, ..MatchWeights::default() });
+    let e = explain(&need(), Some(&profile), &ideal(), &settings());
+    let weight = |name: &str| e.criteria.iter().find(|c| c.name == name).unwrap().weight;
+    assert_eq!(weight("skills"), 0.0);
+    assert_eq!(weight("crisis_experience"), 10.0);
+    assert_eq!(e.total, 100.0, "every criterion left is fully met: {e:#?}");
+}
+
+proptest::proptest! {
+    /// Whatever the data: the total is 0-100, and the contributions add up to it.
+    #[test]
+    fn totals_stay_in_range_and_add_up(seed in proptest::prelude::any::<u64>()) {
+        let mut data = crate::matching::synthetic::Synthetic::new(seed);
+        let (need, skillset) = (data.need(), data.skillset());
+        let settings = Settings { today: data.today, ..settings() };
+        for _ in 0..20 {
+            let e = explain(&need, Some(&skillset), &data.candidate(), &settings);
+            proptest::prop_assert!((0.0..=100.0).contains(&e.total), "{}", e.total);
+            let sum: f64 = e.criteria.iter().map(|c| c.contribution).sum();
+            proptest::prop_assert!((sum - e.total).abs() < 1e-9, "{sum} vs {}", e.total);
+        }
+    }
+}
