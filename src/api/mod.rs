@@ -14,6 +14,7 @@ pub mod matches;
 pub mod needs;
 pub mod organizations;
 pub mod pagination;
+pub mod pipeline;
 pub mod preconditions;
 pub mod skills;
 pub mod skillsets;
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         skillsets::routes(v1);
         needs::routes(v1);
         matches::routes(v1);
+        pipeline::routes(v1);
         users::routes(v1);
         api_keys::routes(v1);
         audit::routes(v1);
@@ -69,6 +71,7 @@ pub fn openapi() -> OpenApiDoc {
         (name = "candidates", description = "Interim executives and their profiles."),
         (name = "skillsets", description = "Ideal skillsets: global templates and organization-owned profiles."),
         (name = "needs", description = "An organization's need for an interim executive, with its charter."),
+        (name = "pipeline", description = "Candidates considered for a need: stages, history with who moved them, notes."),
         (name = "matching", description = "Explainable ranking of candidates for needs, and of needs for candidates."),
         (name = "auth", description = "Tokens (the OAuth2 token endpoint) and the caller's identity."),
         (name = "users", description = "People who log in; admins only."),

@@ -10,6 +10,7 @@ mod json;
 pub mod needs;
 pub mod organizations;
 pub mod page;
+pub mod pipeline;
 mod schema;
 pub mod seed;
 pub mod skills;

@@ -228,3 +228,48 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    pipeline_entries (id) {
+        id -> Text,
+        need_id -> Text,
+        candidate_id -> Text,
+        organization_id -> Text,
+        stage -> Text,
+        rejection_reason -> Nullable<Text>,
+        match_score -> Nullable<Double>,
+        match_skillset_id -> Nullable<Text>,
+        match_skillset_version -> Nullable<BigInt>,
+        match_explanation -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pipeline_moves (id) {
+        id -> Text,
+        entry_id -> Text,
+        from_stage -> Nullable<Text>,
+        to_stage -> Text,
+        reason -> Nullable<Text>,
+        note -> Nullable<Text>,
+        actor -> Text,
+        moved_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pipeline_notes (id) {
+        id -> Text,
+        entry_id -> Text,
+        body -> Text,
+        author -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(pipeline_moves -> pipeline_entries (entry_id));
+diesel::joinable!(pipeline_notes -> pipeline_entries (entry_id));
+diesel::allow_tables_to_appear_in_same_query!(pipeline_entries, pipeline_moves, pipeline_notes);

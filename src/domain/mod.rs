@@ -50,12 +50,13 @@ pub mod ids;
 pub mod money;
 pub mod need;
 pub mod organization;
+pub mod pipeline;
 pub mod skill;
 pub mod skillset;
 pub mod validation;
 
 pub use crisis::CrisisSignal;
-pub use ids::{CandidateId, NeedId, OrganizationId, SkillKey, SkillsetId};
+pub use ids::{CandidateId, NeedId, OrganizationId, PipelineEntryId, SkillKey, SkillsetId};
 pub use money::{Currency, DayRate};
 pub use validation::{FieldError, Validator};
 

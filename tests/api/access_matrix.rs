@@ -45,6 +45,13 @@ async fn every_operation_with_every_caller(app: TestApp) {
     let candidate = app
         .create("/api/v1/candidates", &json!({"first_name": "A", "last_name": "B", "email": "ab@example.com"}))
         .await;
+    let entry = app
+        .post(
+            &format!("/api/v1/needs/{}/pipeline", need["id"].as_str().unwrap()),
+            &json!({"candidate_id": candidate["id"]}),
+        )
+        .await;
+    assert_eq!(entry.status(), 201);
     app.create("/api/v1/skills", &json!({"key": "matrix-skill", "name": "Matrix", "category": "finance"})).await;
     let user = app
         .create(
@@ -106,6 +113,8 @@ async fn every_operation_with_every_caller(app: TestApp) {
                 let end = url.find('}').unwrap();
                 url.replace_range(start..=end, id);
             }
+            // A second parameter names the candidate (`/needs/{id}/pipeline/{candidate_id}`).
+            url = url.replace("{candidate_id}", candidate["id"].as_str().unwrap());
             let method: Method = method.to_uppercase().parse().unwrap();
             let body = match method {
                 Method::POST => example_body(&spec, op),

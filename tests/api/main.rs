@@ -20,6 +20,7 @@ mod needs;
 mod openapi;
 mod operations;
 mod organizations;
+mod pipeline;
 mod preconditions;
 mod skills;
 mod skillsets;
