@@ -4,6 +4,7 @@
 //! registration, so the two cannot drift.
 
 pub mod api_keys;
+pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod candidates;
@@ -41,6 +42,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         needs::routes(v1);
         matches::routes(v1);
         pipeline::routes(v1);
+        assignments::routes(v1);
         users::routes(v1);
         api_keys::routes(v1);
         audit::routes(v1);
@@ -72,6 +74,7 @@ pub fn openapi() -> OpenApiDoc {
         (name = "skillsets", description = "Ideal skillsets: global templates and organization-owned profiles."),
         (name = "needs", description = "An organization's need for an interim executive, with its charter."),
         (name = "pipeline", description = "Candidates considered for a need: stages, history with who moved them, notes."),
+        (name = "assignments", description = "Interim assignments: terms, status, extensions, roadmap milestones, check-ins, hand-over."),
         (name = "matching", description = "Explainable ranking of candidates for needs, and of needs for candidates."),
         (name = "auth", description = "Tokens (the OAuth2 token endpoint) and the caller's identity."),
         (name = "users", description = "People who log in; admins only."),

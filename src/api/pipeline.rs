@@ -3,7 +3,7 @@
 //! `/api/v1/candidates/{id}/pipeline`: a candidate's entries across needs.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -12,14 +12,18 @@ use super::created;
 use super::extract::{JsonBody, path_id};
 use super::pagination::{self, PageOf, Paging};
 use super::preconditions::{IfMatch, tagged};
+use super::views::Money;
 use crate::AppState;
 use crate::auth::Allowed;
-use crate::db::needs;
-use crate::db::pipeline::{self as store, EntryFilter, EntrySort, EntryWithNotes, Move, Note};
+use crate::db::needs::{self, StoredNeed};
+use crate::db::pipeline::{self as store, EntryFilter, EntrySort, EntryWithNotes, Move, Note, StoredEntry};
+use crate::db::{assignments, candidates};
 use crate::domain::access::required;
+use crate::domain::assignment::{Assignment, AssignmentStatus, Outcome, Period};
+use crate::domain::candidate::Candidate;
 use crate::domain::pipeline::{RejectionReason, Stage};
 use crate::domain::validation::{self, Validator};
-use crate::domain::{CandidateId, NeedId};
+use crate::domain::{CandidateId, DayRate, NeedId};
 use crate::error::{AppError, AppResult};
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -62,6 +66,67 @@ pub struct MoveInput {
     pub reason: Option<RejectionReason>,
     #[serde(default)]
     pub note: Option<String>,
+    /// Only when moving to `placed`: the terms of the interim assignment the placement creates.
+    #[serde(default)]
+    pub assignment: Option<PlacementTerms>,
+}
+
+/// The terms of the assignment a placement creates; each defaults from the need and the candidate.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"start": "2027-01-15", "planned_end": "2027-07-14", "day_rate": {"amount": 1550, "currency": "EUR"}}))]
+pub struct PlacementTerms {
+    /// Default: the need's start-by date, else today.
+    #[serde(default)]
+    pub start: Option<NaiveDate>,
+    /// Default: the start plus the need's expected duration (6 months when it has none).
+    #[serde(default)]
+    pub planned_end: Option<NaiveDate>,
+    /// The agreed day rate. Default: the candidate's day rate, else the need's budget.
+    #[serde(default)]
+    pub day_rate: Option<Money>,
+}
+
+/// Months an assignment runs when neither the request nor the need says.
+const DEFAULT_DURATION_MONTHS: u32 = 6;
+
+impl PlacementTerms {
+    /// The assignment a placement of `candidate` for `need` creates.
+    fn resolve(
+        &self,
+        day_rate: Option<DayRate>,
+        need: &StoredNeed,
+        candidate: &Candidate,
+        entry: &StoredEntry,
+    ) -> AppResult<Assignment> {
+        let n = &need.value.0;
+        let start = self.start.or(n.start_by).unwrap_or_else(|| Utc::now().date_naive());
+        let months = n.duration_months.and_then(|m| u32::try_from(m).ok()).unwrap_or(DEFAULT_DURATION_MONTHS);
+        let planned_end = match self.planned_end.or_else(|| start.checked_add_months(Months::new(months))) {
+            Some(end) => end,
+            None => return Err(AppError::field("assignment.planned_end", "required", "name the planned end")),
+        };
+        let mut v = Validator::new();
+        let period = v.check("assignment.planned_end", Period::new(start, planned_end));
+        let rate = day_rate.or(candidate.day_rate).or(n.day_rate_budget);
+        if rate.is_none() {
+            v.fail("assignment.day_rate", "required", "neither the candidate nor the need has a day rate: agree one");
+        }
+        let (period, day_rate) = v.finish(period.zip(rate)).map_err(AppError::Validation)?;
+        Ok(Assignment {
+            candidate_id: entry.value.candidate_id,
+            need_id: need.id,
+            organization_id: n.organization_id,
+            pipeline_entry_id: Some(entry.id),
+            start: period.start,
+            planned_end: period.end,
+            actual_end: None,
+            day_rate,
+            status: AssignmentStatus::Proposed,
+            outcome: Outcome::default(),
+            hand_over: None,
+        })
+    }
 }
 
 /// A note on an entry.
@@ -320,11 +385,16 @@ async fn get_entry(
 /// `withdrawn` from any open stage. A move outside these answers 409 with `allowed_moves` naming the moves
 /// there are; rejecting without a reason answers 422. The move is recorded in the history with who made it.
 /// `If-Match` is optional: when sent, the move applies only to that version (412 otherwise).
+///
+/// Moving to `placed` creates the interim assignment (status `proposed`) in the same transaction, with the
+/// `assignment` terms given or their defaults; `Link` names it. A candidate never holds two overlapping
+/// proposed, active or extended assignments: such a placement answers 409 and changes nothing.
 #[utoipa::path(security(("oauth2" = ["pipeline:write"])), tag = "pipeline",
     params(("id" = String, Path, description = "Need id"), ("candidate_id" = String, Path, description = "Candidate id"),
         ("If-Match" = Option<String>, Header, description = "The `ETag` the move is made against (optional).")),
     request_body = MoveInput,
-    responses((status = 200, description = "Moved; the entry as it is now.", body = EntryView),
+    responses((status = 200, description = "Moved; the entry as it is now.", body = EntryView,
+            headers(("Link" = String, description = "After a placement: the assignment it created (`rel=\"related\"`)."))),
         (status = 409, description = "The move is outside the stage machine; `allowed_moves` names the moves there are.",
             content_type = "application/problem+json", body = crate::error::Problem,
             example = json!({"type": "urn:interim-tracker:problem:conflict", "title": "The request conflicts with the current state",
@@ -343,9 +413,17 @@ async fn move_entry(
     let input = body.0;
     let mut v = Validator::new();
     let note = note_text(&mut v, "note", input.note.as_deref());
-    let note = v.finish(note).map_err(AppError::Validation)?;
+    if input.assignment.is_some() && input.to != Stage::Placed {
+        v.fail("assignment", "not_applicable", "assignment terms are only given when moving to `placed`");
+    }
+    let terms = input.assignment.unwrap_or_default();
+    let day_rate = match &terms.day_rate {
+        Some(money) => money.parse(&mut v, "assignment.day_rate").map(Some),
+        None => Some(None),
+    };
+    let (note, day_rate) = v.finish(note.zip(day_rate)).map_err(AppError::Validation)?;
     let actor = principal.subject.clone();
-    let entry = state
+    let (entry, assignment) = state
         .db
         .write(move |conn| {
             let need = needs::get(conn, need)?;
@@ -355,10 +433,25 @@ async fn move_entry(
                 if_match.check(current.version)?;
             }
             let moved = store::move_to(conn, &current, input.to, input.reason, note, &actor)?;
-            store::with_notes(conn, moved)
+            // Placing creates the assignment in the same transaction: both land or neither does.
+            let assignment = if input.to == Stage::Placed {
+                let person = candidates::get(conn, candidate)?;
+                let assignment = terms.resolve(day_rate, &need, &person.value.0, &moved)?;
+                Some(assignments::insert(conn, &assignment)?.id)
+            } else {
+                None
+            };
+            Ok((store::with_notes(conn, moved)?, assignment))
         })
         .await?;
-    Ok(tagged(entry.0.version, EntryView::from(entry)))
+    let mut response = tagged(entry.0.version, EntryView::from(entry));
+    if let Some(id) = assignment {
+        let link = format!("</api/v1/assignments/{id}>; rel=\"related\"; title=\"assignment\"");
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&link) {
+            response.headers_mut().insert(actix_web::http::header::LINK, value);
+        }
+    }
+    Ok(response)
 }
 
 /// Get an entry's stage history

@@ -3,6 +3,7 @@
 //! blocking thread pool through [`Database::read`] and [`Database::write`].
 
 pub mod api_keys;
+pub mod assignments;
 pub mod audit;
 pub mod candidates;
 pub mod idempotency;

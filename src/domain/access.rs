@@ -82,6 +82,10 @@ permissions! {
     PipelineRead = "pipeline:read",
     /// Add candidates to needs' pipelines, move them, and add notes.
     PipelineWrite = "pipeline:write",
+    /// Read interim assignments, their milestones, check-ins and reports.
+    AssignmentsRead = "assignments:read",
+    /// Change interim assignments: terms, status, extensions, milestones, check-ins, hand-over.
+    AssignmentsWrite = "assignments:write",
     UsersManage = "users:manage",
     ApiKeysManage = "api_keys:manage",
     AuditRead = "audit:read",
@@ -112,6 +116,8 @@ impl Role {
                     | NeedsWrite
                     | PipelineRead
                     | PipelineWrite
+                    | AssignmentsRead
+                    | AssignmentsWrite
             ),
         }
     }

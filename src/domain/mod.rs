@@ -42,6 +42,7 @@ macro_rules! text_enum {
 }
 
 pub mod access;
+pub mod assignment;
 pub mod candidate;
 pub mod catalog;
 pub mod codes;
@@ -56,7 +57,7 @@ pub mod skillset;
 pub mod validation;
 
 pub use crisis::CrisisSignal;
-pub use ids::{CandidateId, NeedId, OrganizationId, PipelineEntryId, SkillKey, SkillsetId};
+pub use ids::{AssignmentId, CandidateId, NeedId, OrganizationId, PipelineEntryId, SkillKey, SkillsetId};
 pub use money::{Currency, DayRate};
 pub use validation::{FieldError, Validator};
 

@@ -52,6 +52,19 @@ async fn every_operation_with_every_caller(app: TestApp) {
         )
         .await;
     assert_eq!(entry.status(), 201);
+    let moves =
+        format!("/api/v1/needs/{}/pipeline/{}/moves", need["id"].as_str().unwrap(), candidate["id"].as_str().unwrap());
+    let mut placed = None;
+    for stage in ["screening", "interviewing", "offered", "placed"] {
+        let mut body = json!({"to": stage});
+        if stage == "placed" {
+            body["assignment"] = json!({"day_rate": {"amount": 1500, "currency": "EUR"}});
+        }
+        let response = app.post(&moves, &body).await;
+        placed = response.headers().get("link").map(|l| l.to_str().unwrap().to_owned());
+        assert_eq!(response.status(), 200);
+    }
+    let assignment = placed.unwrap().trim_start_matches("</api/v1/assignments/").split('>').next().unwrap().to_owned();
     app.create("/api/v1/skills", &json!({"key": "matrix-skill", "name": "Matrix", "category": "finance"})).await;
     let user = app
         .create(
@@ -70,6 +83,7 @@ async fn every_operation_with_every_caller(app: TestApp) {
         ("skills", "matrix-skill".to_owned()),
         ("users", user["id"].as_str().unwrap().to_owned()),
         ("api-keys", key["id"].as_str().unwrap().to_owned()),
+        ("assignments", assignment),
     ];
 
     let mut callers = vec![

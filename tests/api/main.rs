@@ -8,6 +8,7 @@
 mod helpers;
 
 mod access_matrix;
+mod assignments;
 mod auth;
 mod bad_input;
 mod candidates;
