@@ -17,6 +17,7 @@ pub mod organizations;
 pub mod pagination;
 pub mod pipeline;
 pub mod preconditions;
+pub mod progress;
 pub mod skills;
 pub mod skillsets;
 pub mod users;
@@ -43,6 +44,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         matches::routes(v1);
         pipeline::routes(v1);
         assignments::routes(v1);
+        progress::routes(v1);
         users::routes(v1);
         api_keys::routes(v1);
         audit::routes(v1);
@@ -186,6 +188,7 @@ impl Modify for StandardErrors {
             let operations = [
                 ("get", &mut item.get),
                 ("post", &mut item.post),
+                ("put", &mut item.put),
                 ("patch", &mut item.patch),
                 ("delete", &mut item.delete),
             ];

@@ -437,7 +437,7 @@ async fn move_entry(
             let assignment = if input.to == Stage::Placed {
                 let person = candidates::get(conn, candidate)?;
                 let assignment = terms.resolve(day_rate, &need, &person.value.0, &moved)?;
-                Some(assignments::insert(conn, &assignment)?.id)
+                Some(assignments::insert(conn, &assignment, &need.value.0)?.id)
             } else {
                 None
             };

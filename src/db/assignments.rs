@@ -10,10 +10,13 @@ use diesel::prelude::*;
 use super::needs::StoredNeed;
 use super::organizations::corrupt;
 use super::page::{self, Page, PageRequest, Position, seek};
-use super::schema::{assignment_extensions, assignments, candidates, needs};
+use super::schema::{
+    assignment_check_ins, assignment_extensions, assignment_milestones, assignments, candidates, needs,
+};
 use super::{DbConnection, now};
-use crate::domain::assignment::{Assignment, AssignmentStatus, HandOver, Outcome, Period};
-use crate::domain::need::NeedStatus;
+use crate::domain::assignment::{self as rules, Assignment, AssignmentStatus, HandOver, Milestone, Outcome, Period};
+use crate::domain::catalog;
+use crate::domain::need::{Need, NeedStatus};
 use crate::domain::{AssignmentId, CandidateId, Currency, DayRate, NeedId, OrganizationId, Stored};
 use crate::error::{AppError, AppResult};
 
@@ -165,14 +168,23 @@ fn ensure_no_overlap(
     Ok(())
 }
 
-/// Creates an assignment, once no other of the candidate's overlaps it.
-pub fn insert(conn: &mut DbConnection, a: &Assignment) -> AppResult<StoredAssignment> {
+/// Creates an assignment for `need`, once no other of the candidate's
+/// overlaps it, with the role's roadmap (the CXO's seven steps when the need
+/// uses the shipped CXO skillset or its title names customer experience).
+pub fn insert(conn: &mut DbConnection, a: &Assignment, need: &Need) -> AppResult<StoredAssignment> {
     lock_candidate(conn, a.candidate_id)?;
     ensure_no_overlap(conn, a.candidate_id, a.period(), None)?;
     let at = now();
     let row = Row::new(AssignmentId::generate(), a, 1, at, at);
     diesel::insert_into(assignments::table).values(&row).execute(conn)?;
-    row.into_domain()
+    let stored = row.into_domain()?;
+    let cxo = super::skillsets::find_builtin(conn, catalog::CXO_SKILLSET.name)?;
+    let is_cxo = (need.skillset_id.is_some() && need.skillset_id.map(|s| s.to_string()) == cxo)
+        || rules::is_experience_role(&need.title);
+    for milestone in rules::roadmap_for(is_cxo, a.period()) {
+        insert_milestone_row(conn, stored.id, &milestone, at)?;
+    }
+    Ok(stored)
 }
 
 pub fn get(conn: &mut DbConnection, id: AssignmentId) -> AppResult<StoredAssignment> {
@@ -353,4 +365,209 @@ pub fn list(
         id: row.id.clone(),
     })
     .try_map(Row::into_domain)
+}
+
+pub type StoredMilestone = Stored<String, Milestone>;
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = assignment_milestones, treat_none_as_null = true)]
+struct MilestoneRow {
+    id: String,
+    assignment_id: String,
+    position: i32,
+    title: String,
+    skill_key: Option<String>,
+    status: String,
+    due_date: Option<NaiveDate>,
+    notes: Option<String>,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl MilestoneRow {
+    fn new(
+        id: String,
+        assignment: AssignmentId,
+        m: &Milestone,
+        version: i64,
+        created: NaiveDateTime,
+        updated: NaiveDateTime,
+    ) -> Self {
+        MilestoneRow {
+            id,
+            assignment_id: assignment.to_string(),
+            position: m.position,
+            title: m.title.clone(),
+            skill_key: m.skill_key.as_ref().map(|k| k.as_str().to_owned()),
+            status: m.status.as_str().into(),
+            due_date: m.due_date,
+            notes: m.notes.clone(),
+            version,
+            created_at: created,
+            updated_at: updated,
+        }
+    }
+
+    fn into_domain(self) -> AppResult<StoredMilestone> {
+        Ok(Stored {
+            id: self.id,
+            value: Milestone {
+                position: self.position,
+                title: self.title,
+                skill_key: self
+                    .skill_key
+                    .as_deref()
+                    .map(crate::domain::SkillKey::parse)
+                    .transpose()
+                    .map_err(corrupt)?,
+                status: self.status.parse().map_err(corrupt)?,
+                due_date: self.due_date,
+                notes: self.notes,
+            },
+            version: self.version,
+            created_at: self.created_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+        })
+    }
+}
+
+fn insert_milestone_row(
+    conn: &mut DbConnection,
+    assignment: AssignmentId,
+    m: &Milestone,
+    at: NaiveDateTime,
+) -> AppResult<StoredMilestone> {
+    let row = MilestoneRow::new(uuid::Uuid::now_v7().to_string(), assignment, m, 1, at, at);
+    diesel::insert_into(assignment_milestones::table).values(&row).execute(conn)?;
+    row.into_domain()
+}
+
+/// The most milestones an assignment has.
+pub const MAX_MILESTONES: i64 = 100;
+
+/// Adds a milestone after the last one.
+pub fn add_milestone(conn: &mut DbConnection, assignment: AssignmentId, m: &Milestone) -> AppResult<StoredMilestone> {
+    let existing: Vec<i32> = assignment_milestones::table
+        .filter(assignment_milestones::assignment_id.eq(assignment.to_string()))
+        .select(assignment_milestones::position)
+        .load(conn)?;
+    if existing.len() as i64 >= MAX_MILESTONES {
+        return Err(AppError::Conflict(format!("An assignment has at most {MAX_MILESTONES} milestones.")));
+    }
+    let position = existing.into_iter().max().unwrap_or(0) + 1;
+    insert_milestone_row(conn, assignment, &Milestone { position, ..m.clone() }, now())
+}
+
+/// The roadmap of an assignment, in order.
+pub fn milestones(conn: &mut DbConnection, assignment: AssignmentId) -> AppResult<Vec<StoredMilestone>> {
+    let rows: Vec<MilestoneRow> = assignment_milestones::table
+        .filter(assignment_milestones::assignment_id.eq(assignment.to_string()))
+        .order((assignment_milestones::position.asc(), assignment_milestones::id.asc()))
+        .select(MilestoneRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(MilestoneRow::into_domain).collect()
+}
+
+pub fn milestone(conn: &mut DbConnection, assignment: AssignmentId, id: &str) -> AppResult<StoredMilestone> {
+    assignment_milestones::table
+        .filter(assignment_milestones::assignment_id.eq(assignment.to_string()))
+        .filter(assignment_milestones::id.eq(id))
+        .select(MilestoneRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("milestone"))?
+        .into_domain()
+}
+
+/// Changes a milestone, guarded by the version read.
+pub fn update_milestone(
+    conn: &mut DbConnection,
+    assignment: AssignmentId,
+    current: &StoredMilestone,
+    next: &Milestone,
+) -> AppResult<StoredMilestone> {
+    let row = MilestoneRow::new(
+        current.id.clone(),
+        assignment,
+        next,
+        current.version + 1,
+        current.created_at.naive_utc(),
+        now(),
+    );
+    let updated = diesel::update(
+        assignment_milestones::table.find(&row.id).filter(assignment_milestones::version.eq(current.version)),
+    )
+    .set(&row)
+    .execute(conn)?;
+    super::ensure_updated(updated)?;
+    row.into_domain()
+}
+
+/// A measurement of a success criterion during an assignment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckIn {
+    pub id: String,
+    pub metric: String,
+    pub value: f64,
+    pub measured_on: NaiveDate,
+    pub note: Option<String>,
+    pub actor: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = assignment_check_ins)]
+struct CheckInRow {
+    id: String,
+    assignment_id: String,
+    metric: String,
+    value: f64,
+    measured_on: NaiveDate,
+    note: Option<String>,
+    actor: String,
+    created_at: NaiveDateTime,
+}
+
+impl CheckInRow {
+    fn into_domain(self) -> CheckIn {
+        CheckIn {
+            id: self.id,
+            metric: self.metric,
+            value: self.value,
+            measured_on: self.measured_on,
+            note: self.note,
+            actor: self.actor,
+            created_at: self.created_at.and_utc(),
+        }
+    }
+}
+
+pub fn add_check_in(conn: &mut DbConnection, assignment: AssignmentId, c: &CheckIn) -> AppResult<CheckIn> {
+    let row = CheckInRow {
+        id: c.id.clone(),
+        assignment_id: assignment.to_string(),
+        metric: c.metric.clone(),
+        value: c.value,
+        measured_on: c.measured_on,
+        note: c.note.clone(),
+        actor: c.actor.clone(),
+        created_at: c.created_at.naive_utc(),
+    };
+    diesel::insert_into(assignment_check_ins::table).values(&row).execute(conn)?;
+    Ok(row.into_domain())
+}
+
+/// The check-ins of each of `assignments`, by date of measurement.
+pub fn check_ins(conn: &mut DbConnection, assignments: &[AssignmentId]) -> AppResult<Vec<(AssignmentId, CheckIn)>> {
+    if assignments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = assignments.iter().map(ToString::to_string).collect();
+    let rows: Vec<CheckInRow> = assignment_check_ins::table
+        .filter(assignment_check_ins::assignment_id.eq_any(ids))
+        .order((assignment_check_ins::measured_on.asc(), assignment_check_ins::id.asc()))
+        .select(CheckInRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(|r| Ok((r.assignment_id.parse().map_err(corrupt)?, r.into_domain()))).collect()
 }

@@ -45,6 +45,57 @@ impl AssignmentStatus {
     }
 }
 
+text_enum! {
+    /// Where a roadmap milestone stands.
+    pub enum MilestoneStatus {
+        Planned = "planned",
+        InProgress = "in_progress",
+        Done = "done",
+        Skipped = "skipped",
+    }
+}
+
+/// A step of the assignment's roadmap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Milestone {
+    /// Order within the roadmap, from 1.
+    pub position: i32,
+    pub title: String,
+    /// The roadmap area's skill, for milestones from a template.
+    pub skill_key: Option<super::SkillKey>,
+    pub status: MilestoneStatus,
+    pub due_date: Option<NaiveDate>,
+    pub notes: Option<String>,
+}
+
+/// The roadmap copied onto a new assignment: the CXO's seven steps when the
+/// need is for a Chief Experience Officer, due one after the other across
+/// the planned period; none otherwise.
+pub fn roadmap_for(is_cxo: bool, period: Period) -> Vec<Milestone> {
+    if !is_cxo {
+        return Vec::new();
+    }
+    let steps = super::catalog::CXO_MILESTONES.len() as i64;
+    let days = (period.end - period.start).num_days();
+    super::catalog::CXO_MILESTONES
+        .iter()
+        .zip(1_i32..)
+        .map(|(step, position)| Milestone {
+            position,
+            title: step.title.to_owned(),
+            skill_key: super::SkillKey::parse(step.skill).ok(),
+            status: MilestoneStatus::Planned,
+            due_date: Some(period.start + chrono::Days::new((days * i64::from(position) / steps).max(0) as u64)),
+            notes: None,
+        })
+        .collect()
+}
+
+/// Whether a need's role is a Chief Experience Officer's, from its title.
+pub fn is_experience_role(title: &str) -> bool {
+    title.to_lowercase().contains("experience")
+}
+
 /// An outcome rating of a completed assignment, 1 (poor) to 5 (excellent).
 pub fn outcome_rating(value: i64) -> Result<i32, Invalid> {
     super::validation::in_range(value, 1, 5).map(|v| v as i32)
@@ -150,5 +201,19 @@ mod tests {
         assert!(a.overlaps(&Period::new(d("2026-01-01"), d("2028-01-01")).unwrap()), "containing");
         assert!(Period::new(d("2027-02-01"), d("2027-01-31")).is_err());
         assert!(outcome_rating(0).is_err() && outcome_rating(6).is_err() && outcome_rating(5).is_ok());
+    }
+
+    #[test]
+    fn the_cxo_roadmap_spreads_over_the_period() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let period = Period::new(d("2027-01-01"), d("2027-07-01")).unwrap();
+        let roadmap = roadmap_for(true, period);
+        assert_eq!(roadmap.len(), 7);
+        assert_eq!(roadmap[0].skill_key.as_ref().unwrap().as_str(), "customer-service-strategy");
+        assert_eq!(roadmap[6].skill_key.as_ref().unwrap().as_str(), "product-and-service-innovation");
+        assert_eq!(roadmap[6].due_date, Some(d("2027-07-01")), "the last step is due at the planned end");
+        assert!(roadmap.windows(2).all(|w| w[0].due_date <= w[1].due_date && w[0].position + 1 == w[1].position));
+        assert!(roadmap_for(false, period).is_empty());
+        assert!(is_experience_role("Interim Chief Experience Officer") && !is_experience_role("Interim CFO"));
     }
 }

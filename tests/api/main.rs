@@ -23,6 +23,7 @@ mod operations;
 mod organizations;
 mod pipeline;
 mod preconditions;
+mod progress;
 mod skills;
 mod skillsets;
 mod tenancy;
