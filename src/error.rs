@@ -35,6 +35,10 @@ pub enum AppError {
     InvalidQuery(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A move outside a life cycle (a pipeline stage, an assignment status);
+    /// `allowed` names the moves there are from the current state.
+    #[error("refused move: {detail}")]
+    RefusedMove { detail: String, allowed: Vec<&'static str> },
     /// A change without `If-Match`.
     #[error("precondition required")]
     PreconditionRequired,
@@ -70,7 +74,9 @@ impl AppError {
             AppError::Validation(_) => ("validation-failed", "The request body is invalid"),
             AppError::MalformedBody(_) => ("malformed-body", "The request body could not be read"),
             AppError::InvalidQuery(_) => ("invalid-query", "The query parameters are invalid"),
-            AppError::Conflict(_) => ("conflict", "The request conflicts with the current state"),
+            AppError::Conflict(_) | AppError::RefusedMove { .. } => {
+                ("conflict", "The request conflicts with the current state")
+            }
             AppError::PreconditionRequired => ("precondition-required", "If-Match is required"),
             AppError::PreconditionFailed => ("precondition-failed", "The resource has changed"),
             AppError::PayloadTooLarge { .. } => ("payload-too-large", "The request body is too large"),
@@ -94,6 +100,7 @@ impl AppError {
                 format!("{} field(s) are invalid; see `errors`.", errors.len())
             }
             AppError::MalformedBody(d) | AppError::InvalidQuery(d) | AppError::Conflict(d) => d.clone(),
+            AppError::RefusedMove { detail, .. } => detail.clone(),
             AppError::UnsupportedMediaType(d) => d.clone(),
             AppError::PreconditionRequired => {
                 "Send If-Match with the ETag of the version you read, so no change is lost.".into()
@@ -129,6 +136,9 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<ProblemFieldError>)]
     pub errors: Vec<FieldError>,
+    /// For a refused move (`conflict`): the moves allowed from the current state (empty when none is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_moves: Option<Vec<String>>,
 }
 
 /// One invalid field of a request.
@@ -151,7 +161,7 @@ impl ResponseError for AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::MalformedBody(_) | AppError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::RefusedMove { .. } => StatusCode::CONFLICT,
             AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -178,6 +188,10 @@ impl ResponseError for AppError {
             errors: match self {
                 AppError::Validation(errors) => errors.clone(),
                 _ => Vec::new(),
+            },
+            allowed_moves: match self {
+                AppError::RefusedMove { allowed, .. } => Some(allowed.iter().map(|m| (*m).to_owned()).collect()),
+                _ => None,
             },
         };
         let mut response = HttpResponse::build(status);

@@ -4,6 +4,7 @@
 //! registration, so the two cannot drift.
 
 pub mod api_keys;
+pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod candidates;
@@ -14,7 +15,9 @@ pub mod matches;
 pub mod needs;
 pub mod organizations;
 pub mod pagination;
+pub mod pipeline;
 pub mod preconditions;
+pub mod progress;
 pub mod skills;
 pub mod skillsets;
 pub mod users;
@@ -39,6 +42,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         skillsets::routes(v1);
         needs::routes(v1);
         matches::routes(v1);
+        pipeline::routes(v1);
+        assignments::routes(v1);
+        progress::routes(v1);
         users::routes(v1);
         api_keys::routes(v1);
         audit::routes(v1);
@@ -69,6 +75,8 @@ pub fn openapi() -> OpenApiDoc {
         (name = "candidates", description = "Interim executives and their profiles."),
         (name = "skillsets", description = "Ideal skillsets: global templates and organization-owned profiles."),
         (name = "needs", description = "An organization's need for an interim executive, with its charter."),
+        (name = "pipeline", description = "Candidates considered for a need: stages, history with who moved them, notes."),
+        (name = "assignments", description = "Interim assignments: terms, status, extensions, roadmap milestones, check-ins, hand-over."),
         (name = "matching", description = "Explainable ranking of candidates for needs, and of needs for candidates."),
         (name = "auth", description = "Tokens (the OAuth2 token endpoint) and the caller's identity."),
         (name = "users", description = "People who log in; admins only."),
@@ -180,6 +188,7 @@ impl Modify for StandardErrors {
             let operations = [
                 ("get", &mut item.get),
                 ("post", &mut item.post),
+                ("put", &mut item.put),
                 ("patch", &mut item.patch),
                 ("delete", &mut item.delete),
             ];

@@ -337,6 +337,11 @@ pub fn update(conn: &mut DbConnection, current: &StoredCandidate, c: &Candidate)
     get(conn, current.id)
 }
 
+pub fn exists(conn: &mut DbConnection, id: CandidateId) -> AppResult<bool> {
+    let found = candidates::table.find(id.to_string()).count().get_result::<i64>(conn)?;
+    Ok(found > 0)
+}
+
 pub fn delete(conn: &mut DbConnection, id: CandidateId) -> AppResult<()> {
     match diesel::delete(candidates::table.find(id.to_string())).execute(conn)? {
         0 => Err(AppError::NotFound("candidate")),

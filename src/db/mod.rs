@@ -3,6 +3,7 @@
 //! blocking thread pool through [`Database::read`] and [`Database::write`].
 
 pub mod api_keys;
+pub mod assignments;
 pub mod audit;
 pub mod candidates;
 pub mod idempotency;
@@ -11,6 +12,7 @@ pub mod match_index;
 pub mod needs;
 pub mod organizations;
 pub mod page;
+pub mod pipeline;
 mod schema;
 pub mod seed;
 pub mod skills;

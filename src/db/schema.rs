@@ -237,3 +237,123 @@ diesel::table! {
         changed_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    pipeline_entries (id) {
+        id -> Text,
+        need_id -> Text,
+        candidate_id -> Text,
+        organization_id -> Text,
+        stage -> Text,
+        rejection_reason -> Nullable<Text>,
+        match_score -> Nullable<Double>,
+        match_skillset_id -> Nullable<Text>,
+        match_skillset_version -> Nullable<BigInt>,
+        match_explanation -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pipeline_moves (id) {
+        id -> Text,
+        entry_id -> Text,
+        from_stage -> Nullable<Text>,
+        to_stage -> Text,
+        reason -> Nullable<Text>,
+        note -> Nullable<Text>,
+        actor -> Text,
+        moved_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pipeline_notes (id) {
+        id -> Text,
+        entry_id -> Text,
+        body -> Text,
+        author -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(pipeline_moves -> pipeline_entries (entry_id));
+diesel::joinable!(pipeline_notes -> pipeline_entries (entry_id));
+diesel::allow_tables_to_appear_in_same_query!(pipeline_entries, pipeline_moves, pipeline_notes);
+
+diesel::table! {
+    assignments (id) {
+        id -> Text,
+        candidate_id -> Text,
+        need_id -> Text,
+        organization_id -> Text,
+        pipeline_entry_id -> Nullable<Text>,
+        start_date -> Date,
+        planned_end -> Date,
+        actual_end -> Nullable<Date>,
+        day_rate_amount -> BigInt,
+        day_rate_currency -> Text,
+        status -> Text,
+        termination_reason -> Nullable<Text>,
+        outcome_rating -> Nullable<Integer>,
+        evaluation -> Nullable<Text>,
+        successor_candidate_id -> Nullable<Text>,
+        successor_name -> Nullable<Text>,
+        hand_over_date -> Nullable<Date>,
+        hand_over_notes -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assignment_extensions (id) {
+        id -> Text,
+        assignment_id -> Text,
+        previous_end -> Date,
+        new_end -> Date,
+        reason -> Text,
+        agreed_by -> Text,
+        actor -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assignment_milestones (id) {
+        id -> Text,
+        assignment_id -> Text,
+        position -> Integer,
+        title -> Text,
+        skill_key -> Nullable<Text>,
+        status -> Text,
+        due_date -> Nullable<Date>,
+        notes -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assignment_check_ins (id) {
+        id -> Text,
+        assignment_id -> Text,
+        metric -> Text,
+        value -> Double,
+        measured_on -> Date,
+        note -> Nullable<Text>,
+        actor -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    assignments,
+    assignment_extensions,
+    assignment_milestones,
+    assignment_check_ins
+);

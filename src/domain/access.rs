@@ -78,6 +78,14 @@ permissions! {
     SkillsetsWrite = "skillsets:write",
     NeedsRead = "needs:read",
     NeedsWrite = "needs:write",
+    /// Read the pipelines (candidacies) of needs.
+    PipelineRead = "pipeline:read",
+    /// Add candidates to needs' pipelines, move them, and add notes.
+    PipelineWrite = "pipeline:write",
+    /// Read interim assignments, their milestones, check-ins and reports.
+    AssignmentsRead = "assignments:read",
+    /// Change interim assignments: terms, status, extensions, milestones, check-ins, hand-over.
+    AssignmentsWrite = "assignments:write",
     UsersManage = "users:manage",
     ApiKeysManage = "api_keys:manage",
     AuditRead = "audit:read",
@@ -106,6 +114,10 @@ impl Role {
                     | SkillsetsWrite
                     | NeedsRead
                     | NeedsWrite
+                    | PipelineRead
+                    | PipelineWrite
+                    | AssignmentsRead
+                    | AssignmentsWrite
             ),
         }
     }
@@ -139,6 +151,8 @@ mod tests {
         assert!(!Role::Recruiter.grants(Permission::UsersManage));
         assert!(!Role::OrgMember.grants(Permission::CandidatesRead));
         assert!(!Role::OrgMember.grants(Permission::OrganizationsManage));
+        assert!(Role::OrgMember.grants(Permission::PipelineRead) && Role::OrgMember.grants(Permission::PipelineWrite));
+        assert!(Role::Recruiter.grants(Permission::PipelineWrite));
     }
 }
 

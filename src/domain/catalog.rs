@@ -34,6 +34,25 @@ pub const CXO_ROADMAP: [&str; 7] = [
     "product-and-service-innovation",
 ];
 
+/// A step of a role's roadmap, copied onto an assignment as a milestone.
+pub struct BuiltinMilestone {
+    /// The roadmap area's skill.
+    pub skill: &'static str,
+    pub title: &'static str,
+}
+
+/// The roadmap an interim CXO works through: the seed's seven steps, in
+/// order, copied onto a CXO's assignment when it is created.
+pub const CXO_MILESTONES: [BuiltinMilestone; 7] = [
+    BuiltinMilestone { skill: CXO_ROADMAP[0], title: "Set the customer service strategy" },
+    BuiltinMilestone { skill: CXO_ROADMAP[1], title: "Make the culture customer-centric" },
+    BuiltinMilestone { skill: CXO_ROADMAP[2], title: "Analyse customer data from every touch point" },
+    BuiltinMilestone { skill: CXO_ROADMAP[3], title: "Develop customer relationships" },
+    BuiltinMilestone { skill: CXO_ROADMAP[4], title: "Leverage the customer base" },
+    BuiltinMilestone { skill: CXO_ROADMAP[5], title: "Acquire new customers" },
+    BuiltinMilestone { skill: CXO_ROADMAP[6], title: "Innovate products and services" },
+];
+
 pub const SKILLS: &[BuiltinSkill] = &[
     skill(
         "customer-service-strategy",

@@ -52,6 +52,8 @@ uuid_id!(OrganizationId, "an organization");
 uuid_id!(CandidateId, "a candidate");
 uuid_id!(SkillsetId, "an ideal skillset");
 uuid_id!(NeedId, "a need");
+uuid_id!(PipelineEntryId, "a pipeline entry");
+uuid_id!(AssignmentId, "an interim assignment");
 
 /// A skill of the taxonomy, named by a stable slug such as
 /// `customer-data-analysis`.

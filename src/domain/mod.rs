@@ -42,6 +42,7 @@ macro_rules! text_enum {
 }
 
 pub mod access;
+pub mod assignment;
 pub mod candidate;
 pub mod catalog;
 pub mod codes;
@@ -50,12 +51,13 @@ pub mod ids;
 pub mod money;
 pub mod need;
 pub mod organization;
+pub mod pipeline;
 pub mod skill;
 pub mod skillset;
 pub mod validation;
 
 pub use crisis::CrisisSignal;
-pub use ids::{CandidateId, NeedId, OrganizationId, SkillKey, SkillsetId};
+pub use ids::{AssignmentId, CandidateId, NeedId, OrganizationId, PipelineEntryId, SkillKey, SkillsetId};
 pub use money::{Currency, DayRate};
 pub use validation::{FieldError, Validator};
 

@@ -96,6 +96,13 @@ impl SuccessCriterion {
         }
         Ok(())
     }
+
+    /// How far `value` has come from the baseline towards the target, in per
+    /// cent: 0 at the baseline, 100 at the target, beyond either past them.
+    /// Works as well when the target is below the baseline (fewer complaints).
+    pub fn progress(&self, value: f64) -> f64 {
+        (value - self.baseline) / (self.target - self.baseline) * 100.0
+    }
 }
 
 /// The team charter of the mandate.
@@ -147,6 +154,22 @@ mod tests {
         ];
         for (from, to, allowed) in table {
             assert_eq!(from.can_move_to(to), allowed, "{from} -> {to}");
+        }
+    }
+
+    #[test]
+    fn progress_towards_the_target() {
+        let rising =
+            SuccessCriterion { metric: "NPS".into(), unit: None, baseline: -12.0, target: 20.0, measured_by: None };
+        let table = [(-12.0, 0.0), (20.0, 100.0), (4.0, 50.0), (-20.0, -25.0), (28.0, 125.0)];
+        for (value, expected) in table {
+            assert!((rising.progress(value) - expected).abs() < 1e-9, "{value}: {}", rising.progress(value));
+        }
+        // Lower is better: complaints a week from 120 to 40.
+        let falling = SuccessCriterion { baseline: 120.0, target: 40.0, ..rising };
+        let table = [(120.0, 0.0), (40.0, 100.0), (80.0, 50.0), (140.0, -25.0), (20.0, 125.0)];
+        for (value, expected) in table {
+            assert!((falling.progress(value) - expected).abs() < 1e-9, "{value}: {}", falling.progress(value));
         }
     }
 

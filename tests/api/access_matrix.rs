@@ -45,6 +45,26 @@ async fn every_operation_with_every_caller(app: TestApp) {
     let candidate = app
         .create("/api/v1/candidates", &json!({"first_name": "A", "last_name": "B", "email": "ab@example.com"}))
         .await;
+    let entry = app
+        .post(
+            &format!("/api/v1/needs/{}/pipeline", need["id"].as_str().unwrap()),
+            &json!({"candidate_id": candidate["id"]}),
+        )
+        .await;
+    assert_eq!(entry.status(), 201);
+    let moves =
+        format!("/api/v1/needs/{}/pipeline/{}/moves", need["id"].as_str().unwrap(), candidate["id"].as_str().unwrap());
+    let mut placed = None;
+    for stage in ["screening", "interviewing", "offered", "placed"] {
+        let mut body = json!({"to": stage});
+        if stage == "placed" {
+            body["assignment"] = json!({"day_rate": {"amount": 1500, "currency": "EUR"}});
+        }
+        let response = app.post(&moves, &body).await;
+        placed = response.headers().get("link").map(|l| l.to_str().unwrap().to_owned());
+        assert_eq!(response.status(), 200);
+    }
+    let assignment = placed.unwrap().trim_start_matches("</api/v1/assignments/").split('>').next().unwrap().to_owned();
     app.create("/api/v1/skills", &json!({"key": "matrix-skill", "name": "Matrix", "category": "finance"})).await;
     let user = app
         .create(
@@ -63,6 +83,7 @@ async fn every_operation_with_every_caller(app: TestApp) {
         ("skills", "matrix-skill".to_owned()),
         ("users", user["id"].as_str().unwrap().to_owned()),
         ("api-keys", key["id"].as_str().unwrap().to_owned()),
+        ("assignments", assignment),
     ];
 
     let mut callers = vec![
@@ -106,6 +127,8 @@ async fn every_operation_with_every_caller(app: TestApp) {
                 let end = url.find('}').unwrap();
                 url.replace_range(start..=end, id);
             }
+            // A second parameter names the candidate (`/needs/{id}/pipeline/{candidate_id}`).
+            url = url.replace("{candidate_id}", candidate["id"].as_str().unwrap());
             let method: Method = method.to_uppercase().parse().unwrap();
             let body = match method {
                 Method::POST => example_body(&spec, op),

@@ -8,6 +8,7 @@
 mod helpers;
 
 mod access_matrix;
+mod assignments;
 mod auth;
 mod bad_input;
 mod candidates;
@@ -20,7 +21,9 @@ mod needs;
 mod openapi;
 mod operations;
 mod organizations;
+mod pipeline;
 mod preconditions;
+mod progress;
 mod skills;
 mod skillsets;
 mod tenancy;
