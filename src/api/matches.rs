@@ -2,7 +2,7 @@
 //! candidate (including why one is excluded), and open needs ranked for a
 //! candidate. Scores come from [`crate::matching`].
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,25 +12,31 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::extract::path_id;
+use super::extract::{JsonBody, path_id};
 use super::pagination::{self, PageOf, Paging};
+use super::pipeline::EntryView;
 use crate::AppState;
 use crate::auth::Allowed;
 use crate::db::needs::StoredNeed;
 use crate::db::page::{Page, PageRequest, Position};
-use crate::db::{candidates, needs, skillsets};
-use crate::domain::access::required;
+use crate::db::{candidates, needs, pipeline, skillsets};
+use crate::domain::access::{Permission, required};
 use crate::domain::candidate::Candidate;
 use crate::domain::need::Need;
+use crate::domain::pipeline::MatchSnapshot;
 use crate::domain::skillset::{IdealSkillset, MatchWeights};
+use crate::domain::validation::{self, Validator};
 use crate::domain::{CandidateId, NeedId};
 use crate::error::{AppError, AppResult};
 use crate::matching::index::{self, Hit, Search};
 use crate::matching::{self, Explanation, Settings};
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(need_matches).service(need_match).service(candidate_matches);
+    cfg.service(need_matches).service(need_match).service(candidate_matches).service(shortlist);
 }
+
+/// The most candidates one shortlist call adds.
+pub const MAX_SHORTLIST: usize = 50;
 
 /// How far above a need's budget a day rate may be and still pass.
 pub const RATE_TOLERANCE: f64 = 0.10;
@@ -276,4 +282,169 @@ async fn candidate_matches(
         title: need.value.0.title,
         explanation,
     })))
+}
+
+/// What to shortlist: the best `top` eligible candidates not yet in the pipeline, or the listed ones.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"top": 5, "min_score": 60, "note": "First long list for the steering committee"}))]
+pub struct ShortlistInput {
+    /// How many of the best-ranked eligible candidates to add, 1 to 50 (candidates already in the pipeline are
+    /// passed over). Give either this or `candidate_ids`.
+    #[schema(minimum = 1, maximum = 50)]
+    pub top: Option<i64>,
+    /// These candidates, whether or not a hard filter excludes them (at most 50).
+    pub candidate_ids: Option<Vec<String>>,
+    /// With `top`: only candidates scoring at least this (0-100).
+    pub min_score: Option<f64>,
+    /// Kept on each entry's history.
+    pub note: Option<String>,
+}
+
+/// A listed candidate that was not added.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShortlistSkip {
+    pub candidate_id: String,
+    /// `already_in_pipeline`.
+    pub reason: &'static str,
+}
+
+/// What a shortlist call added (each entry with the match that put it there) and what it passed over.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShortlistResult {
+    pub added: Vec<EntryView>,
+    pub skipped: Vec<ShortlistSkip>,
+}
+
+enum Choice {
+    Top { count: usize, min_score: f64 },
+    Listed(Vec<CandidateId>),
+}
+
+impl ShortlistInput {
+    fn parse(self) -> AppResult<(Choice, Option<String>)> {
+        let mut v = Validator::new();
+        let choice = match (self.top, self.candidate_ids) {
+            (Some(top), None) => v
+                .check("top", validation::in_range(top, 1, MAX_SHORTLIST as i64))
+                .map(|count| Choice::Top { count: count as usize, min_score: self.min_score.unwrap_or(0.0) }),
+            (None, Some(ids)) => {
+                let ids = v.check("candidate_ids", validation::list_len(&ids, MAX_SHORTLIST)).map(|_| {
+                    ids.iter()
+                        .enumerate()
+                        .filter_map(|(i, id)| v.check(format!("candidate_ids[{i}]"), id.parse::<CandidateId>()))
+                        .collect::<Vec<_>>()
+                });
+                if ids.as_ref().is_some_and(Vec::is_empty) {
+                    v.fail("candidate_ids", "empty", "name at least one candidate");
+                }
+                ids.map(Choice::Listed)
+            }
+            _ => {
+                v.fail("top", "one_of", "give either `top` or `candidate_ids`");
+                None
+            }
+        };
+        if let Some(score) = self.min_score
+            && !(0.0..=100.0).contains(&score)
+        {
+            v.fail("min_score", "out_of_range", "must be between 0 and 100");
+        }
+        let note = self.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+            v.fail("note", "too_long", "at most 2000 characters");
+        }
+        v.finish(choice.map(|c| (c, note))).map_err(AppError::Validation)
+    }
+}
+
+/// Shortlist candidates for a need
+///
+/// Puts the best `top` eligible candidates not yet in the need's pipeline (ranked as `GET .../matches` ranks
+/// them), or the listed `candidate_ids`, into the pipeline at stage `sourced`, each with a snapshot of its match:
+/// the score, the full explanation, and the ideal skillset and version it was computed with, so an audit can
+/// reproduce it. Listed candidates already in the pipeline are reported in `skipped`; an unknown one refuses
+/// the whole call (422) and nothing is added. Needs both `pipeline:write` and `candidates:read`.
+#[utoipa::path(security(("oauth2" = ["pipeline:write", "candidates:read"])), tag = "matching",
+    params(("id" = String, Path, description = "Need id")), request_body = ShortlistInput,
+    responses((status = 200, body = ShortlistResult), (status = 409, response = super::Conflict)))]
+#[post("/needs/{id}/shortlist")]
+async fn shortlist(
+    state: web::Data<AppState>,
+    principal: Allowed<required::PipelineWrite>,
+    id: web::Path<String>,
+    body: JsonBody<ShortlistInput>,
+) -> AppResult<web::Json<ShortlistResult>> {
+    principal.require(Permission::CandidatesRead)?;
+    let id: NeedId = path_id(&id, "need")?;
+    let (choice, note) = body.0.parse()?;
+    let (need, skillset) = load_need(&state, id).await?;
+    principal.check_sees(Some(need.organization_id), "need")?;
+    let settings = settings();
+    let chosen = match choice {
+        Choice::Listed(ids) => ids,
+        Choice::Top { count, min_score } => {
+            let live = state.matches.clone();
+            state
+                .db
+                .read(move |conn| {
+                    let present = pipeline::candidates_of(conn, id)?;
+                    live.catch_up(conn)?;
+                    let search = Search { min_score, include_excluded: false, after: None, k: count + present.len() };
+                    let ranking = live.read().rank(&need, skillset.as_ref(), &settings, search);
+                    Ok(ranking
+                        .hits
+                        .into_iter()
+                        .map(|h| CandidateId::from_uuid(h.id))
+                        .filter(|c| !present.contains(c))
+                        .take(count)
+                        .collect())
+                })
+                .await?
+        }
+    };
+    let actor = principal.subject.clone();
+    let result = state
+        .db
+        .write(move |conn| {
+            let need = needs::get(conn, id)?;
+            let skillset = skillsets::of_need(conn, &need.value.0)?;
+            let present = pipeline::candidates_of(conn, id)?;
+            let mut result = ShortlistResult { added: Vec::new(), skipped: Vec::new() };
+            for candidate_id in chosen {
+                if present.contains(&candidate_id)
+                    || result.added.iter().any(|e| e.candidate_id == candidate_id.to_string())
+                {
+                    result
+                        .skipped
+                        .push(ShortlistSkip { candidate_id: candidate_id.to_string(), reason: "already_in_pipeline" });
+                    continue;
+                }
+                let candidate = candidates::get(conn, candidate_id).map_err(|e| match e {
+                    AppError::NotFound(_) => AppError::field(
+                        "candidate_ids",
+                        "unknown_candidate",
+                        format!("no candidate has the id {candidate_id}"),
+                    ),
+                    e => e,
+                })?;
+                let explanation = matching::explain(
+                    &need.value.0,
+                    skillset.as_ref().map(|s| &s.value.0),
+                    &candidate.value.0,
+                    &settings,
+                );
+                let snapshot = MatchSnapshot {
+                    score: explanation.total,
+                    skillset_id: skillset.as_ref().map(|s| s.id),
+                    skillset_version: skillset.as_ref().map(|s| s.version),
+                    explanation: Some(serde_json::to_value(&explanation).map_err(|e| AppError::Internal(e.into()))?),
+                };
+                let entry = pipeline::insert(conn, &need, candidate_id, Some(snapshot), note.clone(), &actor)?;
+                result.added.push(EntryView::from(pipeline::with_notes(conn, entry)?));
+            }
+            Ok(result)
+        })
+        .await?;
+    Ok(web::Json(result))
 }

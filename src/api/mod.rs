@@ -135,20 +135,22 @@ struct StandardErrors;
 const OAUTH2: &str = "oauth2";
 const BEARER: &str = "bearer";
 
-fn who_may_call(scope: Option<&str>) -> String {
+fn who_may_call(scopes: &[String]) -> String {
     use crate::domain::access::{Permission, Role};
-    match scope.and_then(|s| s.parse::<Permission>().ok()) {
-        None => "**Who may call:** any authenticated caller.".to_owned(),
-        Some(p) => {
-            let roles: Vec<&str> = Role::ALL.iter().filter(|r| r.grants(p)).map(Role::as_str).collect();
-            let members = if Role::OrgMember.grants(p) {
-                " (organization members: their own organization's objects only)"
-            } else {
-                ""
-            };
-            format!("**Who may call:** {}{members}; API keys with scope `{}`.", roles.join(", "), p.scope())
-        }
+    let required: Vec<Permission> = scopes.iter().filter_map(|s| s.parse().ok()).collect();
+    if required.is_empty() {
+        return "**Who may call:** any authenticated caller.".to_owned();
     }
+    let roles: Vec<&str> =
+        Role::ALL.iter().filter(|r| required.iter().all(|p| r.grants(*p))).map(Role::as_str).collect();
+    let members = if required.iter().all(|p| Role::OrgMember.grants(*p)) {
+        " (organization members: their own organization's objects only)"
+    } else {
+        ""
+    };
+    let keys = required.iter().map(|p| format!("`{}`", p.scope())).collect::<Vec<_>>().join(" and ");
+    let noun = if required.len() == 1 { "scope" } else { "scopes" };
+    format!("**Who may call:** {}{members}; API keys with {noun} {keys}.", roles.join(", "))
 }
 
 fn security_schemes(openapi: &mut OpenApiDoc) {
@@ -218,19 +220,20 @@ impl Modify for StandardErrors {
                         .build();
                     operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(if_match));
                 }
-                // A handler declares `oauth2` with the scope it requires; a plain bearer token works the same.
-                let scope = operation.security.as_ref().and_then(|requirements| {
+                // A handler declares `oauth2` with the scopes it requires (all of them); a plain bearer token
+                // works the same.
+                let scopes = operation.security.as_ref().and_then(|requirements| {
                     let value = serde_json::to_value(requirements).ok()?;
                     let scopes = value.get(0)?.get(OAUTH2)?.as_array()?.clone();
-                    Some(scopes.first().and_then(|s| s.as_str()).map(str::to_owned))
+                    Some(scopes.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect::<Vec<String>>())
                 });
-                if let Some(scope) = &scope {
-                    let scopes: Vec<String> = scope.iter().cloned().collect();
+                let secured = scopes.is_some();
+                if let Some(scopes) = scopes {
                     operation.security = Some(vec![
                         SecurityRequirement::new(OAUTH2, scopes.clone()),
-                        SecurityRequirement::new(BEARER, scopes),
+                        SecurityRequirement::new(BEARER, scopes.clone()),
                     ]);
-                    let who = who_may_call(scope.as_deref());
+                    let who = who_may_call(&scopes);
                     operation.description = Some(match operation.description.take() {
                         Some(d) if !d.is_empty() => format!("{d}\n\n{who}"),
                         _ => who,
@@ -269,7 +272,7 @@ impl Modify for StandardErrors {
                         }
                     }
                 }
-                if scope.is_some() {
+                if secured {
                     add(responses, "401", "Unauthorized");
                     add(responses, "403", "Forbidden");
                     add(responses, "429", "TooManyRequests");

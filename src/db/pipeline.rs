@@ -420,3 +420,12 @@ pub fn candidate_in_organization(
         .get_result::<i64>(conn)?;
     Ok(found > 0)
 }
+
+/// The candidates already in the pipeline of `need`, whatever their stage.
+pub fn candidates_of(conn: &mut DbConnection, need: NeedId) -> AppResult<Vec<CandidateId>> {
+    let ids: Vec<String> = pipeline_entries::table
+        .filter(pipeline_entries::need_id.eq(need.to_string()))
+        .select(pipeline_entries::candidate_id)
+        .load(conn)?;
+    ids.iter().map(|id| id.parse().map_err(corrupt)).collect()
+}

@@ -94,6 +94,22 @@ impl TopK {
         TopK { search, after, heap: BinaryHeap::with_capacity(search.k + 1), matched: 0 }
     }
 
+    /// Offers a result known by an estimate within [`score::ESTIMATE_MARGIN`] of its total; `exact` gives the
+    /// total, asked for only when the result may count against `min_score` or enter the top k.
+    fn offer_estimated(&mut self, estimate: f64, exact: impl FnOnce() -> f64, id: u128, eligible: bool) {
+        if !(eligible || self.search.include_excluded) || estimate + score::ESTIMATE_MARGIN < self.search.min_score {
+            return;
+        }
+        let full = self.heap.len() >= self.search.k;
+        let cannot_enter =
+            full && self.heap.peek().is_some_and(|worst| estimate + score::ESTIMATE_MARGIN < worst.0.total);
+        if cannot_enter && estimate - score::ESTIMATE_MARGIN >= self.search.min_score {
+            self.matched += 1;
+            return;
+        }
+        self.offer(exact(), id, eligible);
+    }
+
     fn offer(&mut self, total: f64, id: u128, eligible: bool) {
         if total < self.search.min_score || !(eligible || self.search.include_excluded) {
             return;
@@ -470,6 +486,7 @@ struct Query {
     /// `(country, city)` of the need; city 0 when the need names none.
     place: Option<(u32, u32)>,
     weights: MatchWeights,
+    weights_in_order: [f64; CRITERIA.len()],
     active: u8,
     remote_only: u8,
     professional: u8,
@@ -529,6 +546,7 @@ impl Query {
                 .as_ref()
                 .map(|l| (index.countries.id(&l.country), l.city.as_deref().map_or(0, |c| index.cities.id(c)))),
             weights: skillset.and_then(|s| s.weights).unwrap_or(settings.weights),
+            weights_in_order: skillset.and_then(|s| s.weights).unwrap_or(settings.weights).in_order(),
             active: position(CandidateStatus::ALL, &CandidateStatus::Active),
             remote_only: position(RemotePreference::ALL, &RemotePreference::Remote),
             professional: position(LanguageProficiency::ALL, &LanguageProficiency::Professional),
@@ -640,7 +658,8 @@ impl Query {
                 _ => None,
             }
         };
-        top.offer(score::total(&scores, &self.weights), row.id, eligible);
+        let estimate = score::estimate(&scores, &self.weights_in_order);
+        top.offer_estimated(estimate, || score::total(&scores, &self.weights), row.id, eligible);
     }
 }
 

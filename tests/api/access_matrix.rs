@@ -115,8 +115,12 @@ async fn every_operation_with_every_caller(app: TestApp) {
     let mut checked = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
-            let Some(scope) = op["security"][0]["oauth2"][0].as_str() else { continue };
-            let permission: Permission = scope.parse().unwrap();
+            let Some(scopes) = op["security"][0]["oauth2"].as_array() else { continue };
+            // An operation may require several scopes: all of them.
+            let required: Vec<Permission> = scopes.iter().map(|s| s.as_str().unwrap().parse().unwrap()).collect();
+            if required.is_empty() {
+                continue;
+            }
             let mut url = path.clone();
             if let Some(start) = url.find('{') {
                 let id = &ids
@@ -139,7 +143,7 @@ async fn every_operation_with_every_caller(app: TestApp) {
                 let response = app.with(&caller.token).request(method.clone(), &url, body.as_ref()).await;
                 let status = response.status().as_u16();
                 let who = format!("{method} {url} as {}", caller.name);
-                if caller.may(permission) {
+                if required.iter().all(|p| caller.may(*p)) {
                     assert!(![401, 403].contains(&status) && status < 500, "{who}: allowed, but answered {status}");
                 } else {
                     assert_eq!(status, 403, "{who}: not allowed, but answered {status}");

@@ -268,3 +268,76 @@ mod more {
         skillset_weights_are_applied_and_shown
     );
 }
+
+/// A shortlist puts the best eligible candidates (or the listed ones) in the pipeline, each with its match.
+async fn a_shortlist_keeps_the_match_that_made_it(app: TestApp) {
+    let org = app.organization("Northwind").await;
+    let need = cxo_need(&app, &org).await;
+    let strong =
+        json!([{"skill": "customer-service-strategy", "level": 5}, {"skill": "executive-leadership", "level": 5}]);
+    let fair =
+        json!([{"skill": "customer-service-strategy", "level": 4}, {"skill": "executive-leadership", "level": 4}]);
+    let lacking = json!([{"skill": "executive-leadership", "level": 5}]);
+    app.create("/api/v1/candidates", &candidate("Strong", strong.clone(), 1400)).await;
+    app.create("/api/v1/candidates", &candidate("Second", strong, 1450)).await;
+    app.create("/api/v1/candidates", &candidate("Fair", fair, 1450)).await;
+    let lacking = app.create("/api/v1/candidates", &candidate("Lacking", lacking, 1400)).await;
+    let ranked = json_of(app.get(&format!("/api/v1/needs/{need}/matches")).await, 200).await;
+    let ranked = ranked["items"].as_array().unwrap().clone();
+    assert_eq!(ranked.len(), 3);
+
+    let first = json_of(
+        app.post(&format!("/api/v1/needs/{need}/shortlist"), &json!({"top": 2, "note": "long list"})).await,
+        200,
+    )
+    .await;
+    let added = first["added"].as_array().unwrap();
+    assert_eq!(added.len(), 2);
+    for (entry, ranked) in added.iter().zip(&ranked) {
+        assert_eq!(entry["candidate_id"], ranked["candidate_id"]);
+        assert_eq!(entry["stage"], "sourced");
+        let snapshot = &entry["match_snapshot"];
+        assert_eq!(snapshot["score"], ranked["total"]);
+        assert!(snapshot["skillset_id"].is_string() && snapshot["skillset_version"].is_i64(), "{snapshot}");
+        assert_eq!(snapshot["explanation"]["criteria"], ranked["criteria"]);
+    }
+    // Again: the ones already in are passed over, and only eligible candidates are taken.
+    let second = json_of(app.post(&format!("/api/v1/needs/{need}/shortlist"), &json!({"top": 5})).await, 200).await;
+    let added: Vec<&Value> = second["added"].as_array().unwrap().iter().map(|e| &e["candidate_id"]).collect();
+    assert_eq!(added, [&ranked[2]["candidate_id"]]);
+
+    // Listed by hand: an excluded candidate may be shortlisted (its snapshot says so); one already in is skipped.
+    let listed = json!({"candidate_ids": [lacking["id"], ranked[0]["candidate_id"]]});
+    let third = json_of(app.post(&format!("/api/v1/needs/{need}/shortlist"), &listed).await, 200).await;
+    assert_eq!(third["added"][0]["match_snapshot"]["explanation"]["eligible"], false);
+    assert_eq!(third["skipped"][0]["reason"], "already_in_pipeline");
+    let pipeline = app.list_all(&format!("/api/v1/needs/{need}/pipeline")).await;
+    assert_eq!(pipeline.len(), 4);
+
+    // Bad requests change nothing.
+    let unknown = json!({"candidate_ids": ["0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c"]});
+    problem(app.post(&format!("/api/v1/needs/{need}/shortlist"), &unknown).await, 422, "validation-failed").await;
+    for bad in [
+        json!({}),
+        json!({"top": 0}),
+        json!({"top": 51}),
+        json!({"top": 2, "candidate_ids": []}),
+        json!({"top": 2, "min_score": 101}),
+    ] {
+        problem(app.post(&format!("/api/v1/needs/{need}/shortlist"), &bad).await, 422, "validation-failed").await;
+    }
+    assert_eq!(app.list_all(&format!("/api/v1/needs/{need}/pipeline")).await.len(), 4);
+    // Organization members cannot browse the bench, so they cannot shortlist from it.
+    let member = app.user("org_member", Some(&org)).await;
+    problem(
+        app.with(&member).post(&format!("/api/v1/needs/{need}/shortlist"), &json!({"top": 1})).await,
+        403,
+        "forbidden",
+    )
+    .await;
+}
+
+mod shortlists {
+    use super::*;
+    backend_tests!(a_shortlist_keeps_the_match_that_made_it);
+}
