@@ -420,3 +420,17 @@ pub fn candidate_in_organization(
         .get_result::<i64>(conn)?;
     Ok(found > 0)
 }
+
+/// The stages `candidate` is at in the pipelines of `organization`'s needs.
+pub fn stages_in_organization(
+    conn: &mut DbConnection,
+    candidate: CandidateId,
+    organization: OrganizationId,
+) -> AppResult<Vec<Stage>> {
+    let stages: Vec<String> = pipeline_entries::table
+        .filter(pipeline_entries::candidate_id.eq(candidate.to_string()))
+        .filter(pipeline_entries::organization_id.eq(organization.to_string()))
+        .select(pipeline_entries::stage)
+        .load(conn)?;
+    stages.iter().map(|s| s.parse().map_err(corrupt)).collect()
+}
