@@ -185,6 +185,7 @@ pub struct MatchSnapshotView {
     "allowed_moves": ["offered", "rejected", "withdrawn"],
     "match_snapshot": {"score": 82.5, "skillset_id": "0193a5f2-4a9c-7958-9a33-fb0c1d2e3f4a", "skillset_version": 3, "explanation": null},
     "notes": [{"id": "0193a5f4-0000-7000-8000-000000000001", "body": "Strong references.", "author": "user:0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c", "created_at": "2026-11-23T10:15:00Z"}],
+    "assignment_id": null,
     "version": 4,
     "created_at": "2026-11-20T09:00:00Z",
     "updated_at": "2026-11-23T10:15:00Z"
@@ -204,13 +205,15 @@ pub struct EntryView {
     pub match_snapshot: Option<MatchSnapshotView>,
     /// Oldest first.
     pub notes: Vec<NoteView>,
+    /// The interim assignment the placement created; null before.
+    pub assignment_id: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl From<EntryWithNotes> for EntryView {
-    fn from((s, notes): EntryWithNotes) -> Self {
+    fn from((s, notes, assignment): EntryWithNotes) -> Self {
         let e = s.value;
         EntryView {
             id: s.id.to_string(),
@@ -227,6 +230,7 @@ impl From<EntryWithNotes> for EntryView {
                 explanation: m.explanation,
             }),
             notes: notes.into_iter().map(NoteView::from).collect(),
+            assignment_id: assignment.map(|a| a.to_string()),
             version: s.version,
             created_at: s.created_at,
             updated_at: s.updated_at,

@@ -50,6 +50,7 @@ async fn a_candidate_moves_through_the_stages(app: TestApp) {
     assert_eq!(added["organization_id"], org.as_str());
     assert_eq!(added["allowed_moves"], json!(["screening", "rejected", "withdrawn"]));
     assert_eq!(added["match_snapshot"], Value::Null);
+    assert_eq!(added["assignment_id"], Value::Null);
     let entry = format!("/api/v1/needs/{need}/pipeline/{ada}");
     let read = app.get(&entry).await;
     assert_eq!(read.headers()["etag"], "\"v1\"");
