@@ -519,17 +519,55 @@ async fn create_candidate(
 }
 
 /// Get a candidate
+///
+/// Organization members may read a candidate who is in the pipeline of one of their organization's needs
+/// (`pipeline:read`; anyone else answers 404, as a missing one), with `email` and `phone` null until the
+/// candidate is `offered` or `placed` there.
 #[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "candidates", params(("id" = String, Path, description = "Candidate id")),
     responses((status = 200, body = CandidateView)))]
 #[get("/candidates/{id}")]
 async fn get_candidate(
     state: web::Data<AppState>,
-    _: Allowed<required::CandidatesRead>,
+    principal: crate::auth::Principal,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
+    use crate::domain::access::Permission;
+    use crate::domain::pipeline::Stage;
+    let member_of = match principal.tenant() {
+        _ if principal.may(Permission::CandidatesRead) => None,
+        Some(org) if principal.may(Permission::PipelineRead) => Some(org),
+        _ => return Err(AppError::Forbidden { scope: Permission::CandidatesRead.scope() }),
+    };
     let id: CandidateId = path_id(&id, "candidate")?;
-    let stored = state.db.read(move |conn| store::get(conn, id)).await?;
-    Ok(tagged(stored.version, CandidateView::from(stored)))
+    let (stored, stages) = state
+        .db
+        .read(move |conn| {
+            let stages = match member_of {
+                Some(org) => {
+                    let stages = crate::db::pipeline::stages_in_organization(conn, id, org)?;
+                    if stages.is_empty() {
+                        return Err(AppError::NotFound("candidate"));
+                    }
+                    Some(stages)
+                }
+                None => None,
+            };
+            Ok((store::get(conn, id)?, stages))
+        })
+        .await?;
+    let version = stored.version;
+    let view = CandidateView::from(stored);
+    let contact_shown = stages.is_none_or(|s| s.iter().any(|s| matches!(s, Stage::Offered | Stage::Placed)));
+    if contact_shown {
+        return Ok(tagged(version, view));
+    }
+    let mut body = serde_json::to_value(&view).map_err(|e| AppError::Internal(e.into()))?;
+    for field in ["email", "phone"] {
+        if let Some(value) = body.get_mut(field) {
+            *value = serde_json::Value::Null;
+        }
+    }
+    Ok(tagged(version, body))
 }
 
 /// Update a candidate

@@ -18,6 +18,7 @@ pub mod pagination;
 pub mod pipeline;
 pub mod preconditions;
 pub mod progress;
+pub mod reports;
 pub mod skills;
 pub mod skillsets;
 pub mod users;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         pipeline::routes(v1);
         assignments::routes(v1);
         progress::routes(v1);
+        reports::routes(v1);
         users::routes(v1);
         api_keys::routes(v1);
         audit::routes(v1);
@@ -77,6 +79,7 @@ pub fn openapi() -> OpenApiDoc {
         (name = "needs", description = "An organization's need for an interim executive, with its charter."),
         (name = "pipeline", description = "Candidates considered for a need: stages, history with who moved them, notes."),
         (name = "assignments", description = "Interim assignments: terms, status, extensions, roadmap milestones, check-ins, hand-over."),
+        (name = "reports", description = "Assignments ending soon, time to fill, success-criteria progress, open needs, placements."),
         (name = "matching", description = "Explainable ranking of candidates for needs, and of needs for candidates."),
         (name = "auth", description = "Tokens (the OAuth2 token endpoint) and the caller's identity."),
         (name = "users", description = "People who log in; admins only."),

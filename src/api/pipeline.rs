@@ -18,7 +18,7 @@ use crate::auth::Allowed;
 use crate::db::needs::{self, StoredNeed};
 use crate::db::pipeline::{self as store, EntryFilter, EntrySort, EntryWithNotes, Move, Note, StoredEntry};
 use crate::db::{assignments, candidates};
-use crate::domain::access::required;
+use crate::domain::access::{Permission, required};
 use crate::domain::assignment::{Assignment, AssignmentStatus, Outcome, Period};
 use crate::domain::candidate::Candidate;
 use crate::domain::pipeline::{RejectionReason, Stage};
@@ -185,6 +185,7 @@ pub struct MatchSnapshotView {
     "allowed_moves": ["offered", "rejected", "withdrawn"],
     "match_snapshot": {"score": 82.5, "skillset_id": "0193a5f2-4a9c-7958-9a33-fb0c1d2e3f4a", "skillset_version": 3, "explanation": null},
     "notes": [{"id": "0193a5f4-0000-7000-8000-000000000001", "body": "Strong references.", "author": "user:0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c", "created_at": "2026-11-23T10:15:00Z"}],
+    "assignment_id": null,
     "version": 4,
     "created_at": "2026-11-20T09:00:00Z",
     "updated_at": "2026-11-23T10:15:00Z"
@@ -204,13 +205,15 @@ pub struct EntryView {
     pub match_snapshot: Option<MatchSnapshotView>,
     /// Oldest first.
     pub notes: Vec<NoteView>,
+    /// The interim assignment the placement created; null before.
+    pub assignment_id: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl From<EntryWithNotes> for EntryView {
-    fn from((s, notes): EntryWithNotes) -> Self {
+    fn from((s, notes, assignment): EntryWithNotes) -> Self {
         let e = s.value;
         EntryView {
             id: s.id.to_string(),
@@ -227,6 +230,7 @@ impl From<EntryWithNotes> for EntryView {
                 explanation: m.explanation,
             }),
             notes: notes.into_iter().map(NoteView::from).collect(),
+            assignment_id: assignment.map(|a| a.to_string()),
             version: s.version,
             created_at: s.created_at,
             updated_at: s.updated_at,
@@ -322,9 +326,10 @@ async fn list_pipeline(
 
 /// Add a candidate to a need's pipeline
 ///
-/// The candidate enters at stage `sourced`. A candidate is in a need's pipeline at most once (409), and a
+/// The candidate enters at stage `sourced`. Needs `candidates:read` as well: organization members work with the
+/// candidates the practice puts in their pipelines, and do not add their own. A candidate is in a need's pipeline at most once (409), and a
 /// filled or cancelled need takes no new candidates (409). An unknown candidate is a validation error (422).
-#[utoipa::path(security(("oauth2" = ["pipeline:write"])), tag = "pipeline",
+#[utoipa::path(security(("oauth2" = ["pipeline:write", "candidates:read"])), tag = "pipeline",
     params(("id" = String, Path, description = "Need id")), request_body = AddCandidateInput,
     responses((status = 201, description = "Added; `Location` names the entry.", body = EntryView,
         headers(("Location" = String, description = "URL of the entry"))),
@@ -336,6 +341,9 @@ async fn add_to_pipeline(
     id: web::Path<String>,
     body: JsonBody<AddCandidateInput>,
 ) -> AppResult<HttpResponse> {
+    // Only the practice's staff, who see the bench, put candidates forward: an organization member naming an
+    // arbitrary candidate would otherwise reach their contact details by moving them to `offered`.
+    principal.require(Permission::CandidatesRead)?;
     let id: NeedId = path_id(&id, "need")?;
     let input = body.0;
     let mut v = Validator::new();

@@ -312,33 +312,41 @@ pub struct AssignmentFilter {
     pub ending_after: Option<NaiveDate>,
 }
 
+fn selected(filter: &AssignmentFilter) -> assignments::BoxedQuery<'_, <DbConnection as diesel::Connection>::Backend> {
+    let mut query = assignments::table.into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(assignments::status.eq(status.as_str()));
+    }
+    if let Some(org) = filter.organization_id {
+        query = query.filter(assignments::organization_id.eq(org.to_string()));
+    }
+    if let Some(candidate) = filter.candidate_id {
+        query = query.filter(assignments::candidate_id.eq(candidate.to_string()));
+    }
+    if let Some(need) = filter.need_id {
+        query = query.filter(assignments::need_id.eq(need.to_string()));
+    }
+    if let Some(day) = filter.ending_before {
+        query = query.filter(assignments::planned_end.le(day));
+    }
+    if let Some(day) = filter.ending_after {
+        query = query.filter(assignments::planned_end.ge(day));
+    }
+    query
+}
+
+/// Every assignment `filter` selects (for reports).
+pub fn all(conn: &mut DbConnection, filter: &AssignmentFilter) -> AppResult<Vec<StoredAssignment>> {
+    let rows: Vec<Row> = selected(filter).order(assignments::id.asc()).select(Row::as_select()).load(conn)?;
+    rows.into_iter().map(Row::into_domain).collect()
+}
+
 pub fn list(
     conn: &mut DbConnection,
     filter: &AssignmentFilter,
     page: &PageRequest<AssignmentSort>,
 ) -> AppResult<Page<StoredAssignment>> {
-    let filtered = || {
-        let mut query = assignments::table.into_boxed();
-        if let Some(status) = filter.status {
-            query = query.filter(assignments::status.eq(status.as_str()));
-        }
-        if let Some(org) = filter.organization_id {
-            query = query.filter(assignments::organization_id.eq(org.to_string()));
-        }
-        if let Some(candidate) = filter.candidate_id {
-            query = query.filter(assignments::candidate_id.eq(candidate.to_string()));
-        }
-        if let Some(need) = filter.need_id {
-            query = query.filter(assignments::need_id.eq(need.to_string()));
-        }
-        if let Some(day) = filter.ending_before {
-            query = query.filter(assignments::planned_end.le(day));
-        }
-        if let Some(day) = filter.ending_after {
-            query = query.filter(assignments::planned_end.ge(day));
-        }
-        query
-    };
+    let filtered = || selected(filter);
     let total = if page.with_total { Some(filtered().count().get_result(conn)?) } else { None };
     let query = filtered().select(Row::as_select()).limit(page.limit + 1);
     let after = page.after.as_ref();

@@ -280,3 +280,20 @@ pub fn all_open(conn: &mut DbConnection) -> AppResult<Vec<StoredNeed>> {
         .load(conn)?;
     rows.into_iter().map(Row::into_domain).collect()
 }
+
+/// The needs that were ever opened, of one organization or of all, oldest first.
+pub fn ever_opened(conn: &mut DbConnection, organization: Option<OrganizationId>) -> AppResult<Vec<StoredNeed>> {
+    let mut query = needs::table.filter(needs::opened_at.is_not_null()).into_boxed();
+    if let Some(org) = organization {
+        query = query.filter(needs::organization_id.eq(org.to_string()));
+    }
+    let rows: Vec<Row> = query.order((needs::opened_at.asc(), needs::id.asc())).select(Row::as_select()).load(conn)?;
+    rows.into_iter().map(Row::into_domain).collect()
+}
+
+/// The needs of `ids`.
+pub fn many(conn: &mut DbConnection, ids: &[NeedId]) -> AppResult<Vec<StoredNeed>> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<Row> = needs::table.filter(needs::id.eq_any(ids)).select(Row::as_select()).load(conn)?;
+    rows.into_iter().map(Row::into_domain).collect()
+}

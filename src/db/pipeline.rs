@@ -10,11 +10,11 @@ use diesel::prelude::*;
 use super::needs::StoredNeed;
 use super::organizations::corrupt;
 use super::page::{self, Page, PageRequest, Position, seek};
-use super::schema::{candidates, pipeline_entries, pipeline_moves, pipeline_notes};
+use super::schema::{assignments, candidates, pipeline_entries, pipeline_moves, pipeline_notes};
 use super::{DbConnection, json, now};
 use crate::domain::need::NeedStatus;
 use crate::domain::pipeline::{self as rules, MatchSnapshot, MoveRefusal, PipelineEntry, RejectionReason, Stage};
-use crate::domain::{CandidateId, NeedId, OrganizationId, PipelineEntryId, Stored};
+use crate::domain::{AssignmentId, CandidateId, NeedId, OrganizationId, PipelineEntryId, Stored};
 use crate::error::{AppError, AppResult};
 
 pub type StoredEntry = Stored<PipelineEntryId, PipelineEntry>;
@@ -40,8 +40,8 @@ pub struct Note {
     pub created_at: DateTime<Utc>,
 }
 
-/// An entry with its notes, oldest first.
-pub type EntryWithNotes = (StoredEntry, Vec<Note>);
+/// An entry with its notes, oldest first, and the assignment its placement created.
+pub type EntryWithNotes = (StoredEntry, Vec<Note>, Option<AssignmentId>);
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = pipeline_entries, treat_none_as_null = true)]
@@ -339,11 +339,31 @@ pub fn notes_of(
     Ok(notes)
 }
 
-/// An entry with its notes.
+/// The assignments the placements of `entries` created.
+fn assignments_of(
+    conn: &mut DbConnection,
+    entries: &[PipelineEntryId],
+) -> AppResult<HashMap<PipelineEntryId, AssignmentId>> {
+    if entries.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<String> = entries.iter().map(ToString::to_string).collect();
+    let rows: Vec<(Option<String>, String)> = assignments::table
+        .filter(assignments::pipeline_entry_id.eq_any(ids))
+        .select((assignments::pipeline_entry_id, assignments::id))
+        .load(conn)?;
+    rows.into_iter()
+        .filter_map(|(entry, id)| entry.map(|e| (e, id)))
+        .map(|(entry, id)| Ok((entry.parse().map_err(corrupt)?, id.parse().map_err(corrupt)?)))
+        .collect()
+}
+
+/// An entry with its notes and its assignment.
 pub fn with_notes(conn: &mut DbConnection, entry: StoredEntry) -> AppResult<EntryWithNotes> {
     let mut notes = notes_of(conn, &[entry.id])?;
     let own = notes.remove(&entry.id).unwrap_or_default();
-    Ok((entry, own))
+    let assignment = assignments_of(conn, &[entry.id])?.remove(&entry.id);
+    Ok((entry, own, assignment))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -401,9 +421,11 @@ pub fn list(
     .try_map(Row::into_domain)?;
     let ids: Vec<PipelineEntryId> = page.items.iter().map(|e| e.id).collect();
     let mut notes = notes_of(conn, &ids)?;
+    let mut placed = assignments_of(conn, &ids)?;
     page.try_map(|entry| {
         let own = notes.remove(&entry.id).unwrap_or_default();
-        Ok((entry, own))
+        let assignment = placed.remove(&entry.id);
+        Ok((entry, own, assignment))
     })
 }
 
@@ -428,4 +450,18 @@ pub fn candidates_of(conn: &mut DbConnection, need: NeedId) -> AppResult<Vec<Can
         .select(pipeline_entries::candidate_id)
         .load(conn)?;
     ids.iter().map(|id| id.parse().map_err(corrupt)).collect()
+}
+
+/// The stages `candidate` is at in the pipelines of `organization`'s needs.
+pub fn stages_in_organization(
+    conn: &mut DbConnection,
+    candidate: CandidateId,
+    organization: OrganizationId,
+) -> AppResult<Vec<Stage>> {
+    let stages: Vec<String> = pipeline_entries::table
+        .filter(pipeline_entries::candidate_id.eq(candidate.to_string()))
+        .filter(pipeline_entries::organization_id.eq(organization.to_string()))
+        .select(pipeline_entries::stage)
+        .load(conn)?;
+    stages.iter().map(|s| s.parse().map_err(corrupt)).collect()
 }

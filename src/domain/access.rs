@@ -86,6 +86,8 @@ permissions! {
     AssignmentsRead = "assignments:read",
     /// Change interim assignments: terms, status, extensions, milestones, check-ins, hand-over.
     AssignmentsWrite = "assignments:write",
+    /// Read the reports (organization members: their own organization's figures).
+    ReportsRead = "reports:read",
     UsersManage = "users:manage",
     ApiKeysManage = "api_keys:manage",
     AuditRead = "audit:read",
@@ -118,6 +120,7 @@ impl Role {
                     | PipelineWrite
                     | AssignmentsRead
                     | AssignmentsWrite
+                    | ReportsRead
             ),
         }
     }

@@ -26,7 +26,9 @@ async fn place(app: &TestApp, need: &str, candidate: &str, terms: Option<Value>)
     let entry = json_of(response, 200).await;
     assert_eq!(entry["stage"], "placed");
     let path = link.trim_start_matches('<').split('>').next().unwrap().to_owned();
-    json_of(app.get(&path).await, 200).await
+    let assignment = json_of(app.get(&path).await, 200).await;
+    assert_eq!(entry["assignment_id"], assignment["id"], "the entry names its assignment");
+    assignment
 }
 
 async fn transition(app: &TestApp, id: &str, body: Value) -> reqwest::Response {

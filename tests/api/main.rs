@@ -24,6 +24,7 @@ mod organizations;
 mod pipeline;
 mod preconditions;
 mod progress;
+mod reports;
 mod skills;
 mod skillsets;
 mod tenancy;

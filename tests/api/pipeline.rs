@@ -50,6 +50,7 @@ async fn a_candidate_moves_through_the_stages(app: TestApp) {
     assert_eq!(added["organization_id"], org.as_str());
     assert_eq!(added["allowed_moves"], json!(["screening", "rejected", "withdrawn"]));
     assert_eq!(added["match_snapshot"], Value::Null);
+    assert_eq!(added["assignment_id"], Value::Null);
     let entry = format!("/api/v1/needs/{need}/pipeline/{ada}");
     let read = app.get(&entry).await;
     assert_eq!(read.headers()["etag"], "\"v1\"");
@@ -243,8 +244,12 @@ async fn members_work_only_on_their_own_pipelines(app: TestApp) {
         let missing = problem(member.get(&missing).await, 404, "not-found").await;
         assert_eq!(seen, missing, "{path}");
     }
+    // Members do not put candidates forward (they would reach anyone's contact details by offering them).
+    for need in [&need_a, &need_b] {
+        let body = json!({"candidate_id": ada});
+        problem(member.post(&format!("/api/v1/needs/{need}/pipeline"), &body).await, 403, "forbidden").await;
+    }
     for (path, body) in [
-        (format!("/api/v1/needs/{need_a}/pipeline"), json!({"candidate_id": bea})),
         (format!("{entry_a}/moves"), json!({"to": "screening"})),
         (format!("{entry_a}/notes"), json!({"body": "mine now"})),
     ] {
@@ -255,7 +260,7 @@ async fn members_work_only_on_their_own_pipelines(app: TestApp) {
     // Their own organization's pipeline is theirs to read and work.
     let own = json_of(member.get(&format!("/api/v1/needs/{need_b}/pipeline")).await, 200).await;
     assert_eq!(own["items"][0]["candidate_id"], bea.as_str());
-    json_of(member.post(&format!("/api/v1/needs/{need_b}/pipeline"), &json!({"candidate_id": ada})).await, 201).await;
+    add(&app, &need_b, &ada).await;
     let moved = json_of(
         member.post(&format!("/api/v1/needs/{need_b}/pipeline/{bea}/moves"), &json!({"to": "screening"})).await,
         200,
@@ -271,7 +276,49 @@ async fn members_work_only_on_their_own_pipelines(app: TestApp) {
     assert_eq!(everything["total"], 2);
 }
 
+async fn members_read_candidates_of_their_pipelines_without_contact_until_offered(app: TestApp) {
+    let a = app.organization("Org A").await;
+    let b = app.organization("Org B").await;
+    let need_a = open_need(&app, &a, "A's CXO").await;
+    let need_b = open_need(&app, &b, "B's CFO").await;
+    let ada = candidate(&app, "Ada").await;
+    let bea = candidate(&app, "Bea").await;
+    json_of(app.patch(&format!("/api/v1/candidates/{ada}"), &json!({"phone": "+31 20 123 4567"})).await, 200).await;
+    add(&app, &need_b, &ada).await;
+    add(&app, &need_a, &bea).await;
+    // Offered in A's pipeline does not reveal anything to B.
+    add(&app, &need_a, &ada).await;
+    for stage in ["screening", "interviewing", "offered"] {
+        json_of(move_to(&app, &need_a, &ada, json!({"to": stage})).await, 200).await;
+    }
+
+    let token = app.user("org_member", Some(&b)).await;
+    let member = app.with(&token);
+    let read = member.get(&format!("/api/v1/candidates/{ada}")).await;
+    assert!(read.headers().contains_key("etag"));
+    let read = json_of(read, 200).await;
+    assert_eq!((&read["first_name"], &read["email"], &read["phone"]), (&json!("Ada"), &Value::Null, &Value::Null));
+    // Not in B's pipelines: the same answer as a missing candidate.
+    assert_eq!(
+        problem(member.get(&format!("/api/v1/candidates/{bea}")).await, 404, "not-found").await,
+        problem(member.get(&format!("/api/v1/candidates/{MISSING}")).await, 404, "not-found").await
+    );
+    problem(member.get("/api/v1/candidates").await, 403, "forbidden").await;
+    problem(member.patch(&format!("/api/v1/candidates/{ada}"), &json!({"headline": "x"})).await, 403, "forbidden")
+        .await;
+
+    for stage in ["screening", "interviewing", "offered"] {
+        json_of(move_to(&app, &need_b, &ada, json!({"to": stage})).await, 200).await;
+    }
+    let offered = json_of(member.get(&format!("/api/v1/candidates/{ada}")).await, 200).await;
+    assert_eq!((&offered["email"], &offered["phone"]), (&json!("ada@example.com"), &json!("+31 20 123 4567")));
+    // The practice's staff always see everything.
+    let staff = json_of(app.get(&format!("/api/v1/candidates/{bea}")).await, 200).await;
+    assert_eq!(staff["email"], "bea@example.com");
+}
+
 backend_tests!(
+    members_read_candidates_of_their_pipelines_without_contact_until_offered,
     a_candidate_moves_through_the_stages,
     notes_are_listed_with_the_entry,
     pipelines_list_page_and_follow_candidates,
