@@ -401,6 +401,7 @@ fn load_candidates(conn: &mut DbConnection) -> AppResult<usize> {
             },
             status,
             consent: Consent { given: true, retention_until: NaiveDate::from_ymd_opt(2030, 12, 31) },
+            commitments: Vec::new(),
         };
         db::candidates::insert(conn, &candidate)?;
     }

@@ -347,6 +347,7 @@ impl CandidateInput {
                 training,
                 status: self.status,
                 consent: Consent { given: self.consent.given, retention_until: self.consent.retention_until },
+                commitments: Vec::new(),
             })
         })();
         v.finish(candidate).map_err(AppError::Validation)

@@ -137,6 +137,20 @@ fn lock_candidate(conn: &mut DbConnection, candidate: CandidateId) -> AppResult<
     Ok(())
 }
 
+/// The periods of the assignments the `candidates` hold (proposed, active or extended), by candidate id: what
+/// matching's "no overlapping assignment" filter reads.
+pub fn held_periods(conn: &mut DbConnection, candidates: &[&str]) -> AppResult<Vec<(String, Period)>> {
+    let holding: Vec<&str> =
+        AssignmentStatus::ALL.iter().filter(|s| s.holds_candidate()).map(AssignmentStatus::as_str).collect();
+    let rows: Vec<Row> = assignments::table
+        .filter(assignments::candidate_id.eq_any(candidates))
+        .filter(assignments::status.eq_any(holding))
+        .order((assignments::candidate_id, assignments::start_date, assignments::id))
+        .select(Row::as_select())
+        .load(conn)?;
+    rows.into_iter().map(|row| Ok((row.candidate_id.clone(), row.into_domain()?.value.period()))).collect()
+}
+
 /// Refuses with 409 when `candidate` holds another assignment (proposed,
 /// active or extended) overlapping `period`.
 fn ensure_no_overlap(
@@ -184,6 +198,8 @@ pub fn insert(conn: &mut DbConnection, a: &Assignment, need: &Need) -> AppResult
     for milestone in rules::roadmap_for(is_cxo, a.period()) {
         insert_milestone_row(conn, stored.id, &milestone, at)?;
     }
+    // What the candidate holds changed: matching indexes reload it.
+    super::candidates::record_change(conn, a.candidate_id)?;
     Ok(stored)
 }
 
@@ -210,6 +226,11 @@ pub fn update(conn: &mut DbConnection, current: &StoredAssignment, next: &Assign
         .set(&row)
         .execute(conn)?;
     super::ensure_updated(updated)?;
+    if next.status.holds_candidate() != current.value.status.holds_candidate()
+        || next.period() != current.value.period()
+    {
+        super::candidates::record_change(conn, next.candidate_id)?;
+    }
     row.into_domain()
 }
 

@@ -10,6 +10,7 @@ use super::organizations::corrupt;
 use super::page::{self, Page, PageRequest, Position, lower, seek};
 use super::schema::{candidate_changes, candidate_industries, candidate_languages, candidate_skills, candidates};
 use super::{DbConnection, json, now};
+use crate::domain::assignment::Period;
 use crate::domain::candidate::{Availability, Candidate, CandidateSkill, CandidateStatus, Consent, LanguageSkill};
 use crate::domain::codes::Location;
 use crate::domain::skill::SkillLevel;
@@ -83,6 +84,7 @@ struct Children {
     skills: HashMap<String, Vec<SkillRow>>,
     industries: HashMap<String, Vec<IndustryRow>>,
     languages: HashMap<String, Vec<LanguageRow>>,
+    commitments: HashMap<String, Vec<Period>>,
 }
 
 impl Row {
@@ -131,6 +133,7 @@ impl Row {
         let skills = children.skills.remove(&self.id).unwrap_or_default();
         let industries = children.industries.remove(&self.id).unwrap_or_default();
         let languages = children.languages.remove(&self.id).unwrap_or_default();
+        let commitments = children.commitments.remove(&self.id).unwrap_or_default();
         let day_rate = match (self.day_rate_amount, self.day_rate_currency.as_deref()) {
             (Some(amount), Some(code)) => Some(DayRate { amount, currency: Currency::parse(code).map_err(corrupt)? }),
             _ => None,
@@ -176,6 +179,7 @@ impl Row {
             training: json::decode(&self.training)?,
             status: self.status.parse().map_err(corrupt)?,
             consent: Consent { given: self.consent_given, retention_until: self.retention_until },
+            commitments,
         };
         Ok(Stored {
             id: self.id.parse().map_err(corrupt)?,
@@ -212,6 +216,9 @@ fn load_children(conn: &mut DbConnection, ids: &[&str]) -> AppResult<Children> {
         .load(conn)?;
     for row in languages {
         children.languages.entry(row.candidate_id.clone()).or_default().push(row);
+    }
+    for (candidate, period) in super::assignments::held_periods(conn, ids)? {
+        children.commitments.entry(candidate).or_default().push(period);
     }
     Ok(children)
 }
@@ -490,10 +497,10 @@ pub fn get_many(conn: &mut DbConnection, ids: &[CandidateId]) -> AppResult<Vec<S
     Ok(out)
 }
 
-/// Appends a change of the candidate to the change log, which every instance's matching index follows.
+/// Appends a change of the candidate (or of what it holds) to the change log, which every instance's matching index follows.
 /// On PostgreSQL writers take turns (an advisory lock held to the commit) so that sequence numbers become
 /// visible in order and a reader never skips one still being committed.
-fn record_change(conn: &mut DbConnection, id: CandidateId) -> AppResult<()> {
+pub(crate) fn record_change(conn: &mut DbConnection, id: CandidateId) -> AppResult<()> {
     if let DbConnection::Postgresql(pg) = conn {
         diesel::sql_query("SELECT pg_advisory_xact_lock(7265616368)").execute(pg)?;
     }

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::assignment::Period;
 use super::codes::Location;
 use super::skill::SkillLevel;
 use super::{CrisisSignal, DayRate, SkillKey};
@@ -125,6 +126,9 @@ pub struct Candidate {
     pub training: Vec<Training>,
     pub status: CandidateStatus,
     pub consent: Consent,
+    /// The periods of the interim assignments the candidate holds (proposed, active or extended). Kept by the
+    /// service from the assignments; never written through the candidate.
+    pub commitments: Vec<Period>,
 }
 
 #[cfg(test)]

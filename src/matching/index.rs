@@ -220,7 +220,7 @@ fn position<T: PartialEq>(all: &[T], value: &T) -> u8 {
 
 /// One candidate's fixed-size part. Its lists live in `attrs[offset..]`:
 /// skills (`skill << 8 | level`), languages (`language << 8 | proficiency`),
-/// industries, then education and training lines.
+/// industries, education and training lines, then the assignments held (start and end day, two words each).
 #[derive(Debug, Clone, Copy)]
 struct Row {
     id: u128,
@@ -238,6 +238,7 @@ struct Row {
     languages: u16,
     industries: u16,
     records: u16,
+    commitments: u16,
     status: u8,
     remote: u8,
     willing_to_travel: bool,
@@ -294,6 +295,9 @@ impl CandidateIndex {
         for line in &record {
             self.attrs.push(self.records.intern(line));
         }
+        for period in &c.commitments {
+            self.attrs.extend([days(period.start) as u32, days(period.end) as u32]);
+        }
         let row = Row {
             id: key,
             available_from: c.availability.available_from.map_or(OPEN_FROM, days),
@@ -308,6 +312,7 @@ impl CandidateIndex {
             languages: c.languages.len() as u16,
             industries: c.industries.len() as u16,
             records: record.len() as u16,
+            commitments: c.commitments.len() as u16,
             status: position(CandidateStatus::ALL, &c.status),
             remote: position(RemotePreference::ALL, &c.remote_preference),
             willing_to_travel: c.willing_to_travel,
@@ -458,6 +463,7 @@ impl Row {
             + usize::from(self.languages)
             + usize::from(self.industries)
             + usize::from(self.records)
+            + 2 * usize::from(self.commitments)
     }
 }
 
@@ -558,7 +564,8 @@ impl Query {
     fn offer(&self, row: &Row, attrs: &[u32], levels: &mut [u8], top: &mut TopK) {
         let (skills, rest) = attrs.split_at(usize::from(row.skills));
         let (languages, rest) = rest.split_at(usize::from(row.languages));
-        let (industries, records) = rest.split_at(usize::from(row.industries));
+        let (industries, rest) = rest.split_at(usize::from(row.industries));
+        let (records, commitments) = rest.split_at(usize::from(row.records));
         let speaks = |language: u32| languages.iter().find(|a| *a >> 8 == language).map(|a| (*a & 0xff) as u8);
 
         levels.fill(0);
@@ -580,6 +587,9 @@ impl Query {
                 .all(|&(min, _, must_have, slot)| !must_have || level(slot).is_some_and(|l| l >= min))
             && row.available_until >= self.start
             && self.end.is_none_or(|end| row.available_from <= end)
+            && !commitments
+                .chunks_exact(2)
+                .any(|p| p[1] as i32 >= self.start && self.end.is_none_or(|end| p[0] as i32 <= end))
             && self.budget.is_none_or(|(currency, amount)| {
                 row.currency == 0
                     || (u32::from(row.currency) == currency

@@ -33,7 +33,8 @@ pub struct Settings {
 /// One hard filter's verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Filter {
-    /// `status`, `must_have_skills`, `availability`, `rate`, `location`, `languages`.
+    /// `status`, `must_have_skills`, `availability`, `assignments` (no overlapping assignment held), `rate`,
+    /// `location`, `languages`.
     pub name: &'static str,
     pub passed: bool,
     pub reason: String,
@@ -139,6 +140,15 @@ pub fn explain(
             (_, Some(until)) if until < start => format!("available only until {until}, before the start on {start}"),
             (Some(from), _) => format!("available only from {from}, after the assignment ends"),
             _ => "not available during the assignment".into(),
+        },
+    });
+    let clash = candidate.commitments.iter().find(|p| p.end >= start && end.is_none_or(|end| p.start <= end));
+    filters.push(Filter {
+        name: "assignments",
+        passed: clash.is_none(),
+        reason: match clash {
+            Some(p) => format!("holds an assignment from {} to {}, which overlaps this one", p.start, p.end),
+            None => "holds no overlapping assignment".into(),
         },
     });
     let (rate_ok, rate_reason) = match (need.day_rate_budget, candidate.day_rate) {

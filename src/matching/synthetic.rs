@@ -7,6 +7,7 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 
+use crate::domain::assignment::Period;
 use crate::domain::candidate::{
     Availability, Candidate, CandidateSkill, CandidateStatus, Consent, Education, LanguageProficiency, LanguageSkill,
     RemotePreference, Training,
@@ -145,6 +146,12 @@ impl Synthetic {
         let day_rate = self.rng.random_bool(0.9).then(|| self.rate(600, 2600));
         let location = self.rng.random_bool(0.9).then(|| self.place());
         let crisis_experience = self.signals(0.25);
+        let commitments = if self.rng.random_bool(0.15) {
+            let start = date(self.today, self.rng.random_range(-90..=120));
+            vec![Period { start, end: date(start, self.rng.random_range(30..=300)) }]
+        } else {
+            Vec::new()
+        };
         Candidate {
             external_id: None,
             first_name: "Synthetic".into(),
@@ -168,6 +175,7 @@ impl Synthetic {
             training,
             status,
             consent: Consent::default(),
+            commitments,
         }
     }
 

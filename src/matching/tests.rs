@@ -107,6 +107,7 @@ fn ideal() -> Candidate {
         training: vec![Training { name: "CCXP".into(), issuer: None, year: None }],
         status: CandidateStatus::Active,
         consent: Consent::default(),
+        commitments: Vec::new(),
     }
 }
 

@@ -341,3 +341,52 @@ mod shortlists {
     use super::*;
     backend_tests!(a_shortlist_keeps_the_match_that_made_it);
 }
+
+/// The explanation of `candidate` for `need`, after checking the ranking lists it exactly when it is eligible.
+async fn eligible_for(app: &TestApp, need: &str, candidate: &str) -> Value {
+    let one = json_of(app.get(&format!("/api/v1/needs/{need}/matches/{candidate}")).await, 200).await;
+    let listed = json_of(app.get(&format!("/api/v1/needs/{need}/matches")).await, 200).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), usize::from(one["eligible"] == true), "{listed}");
+    one
+}
+
+/// A candidate placed on one mandate is not a match for another at the same time, and is again once that
+/// assignment ends early.
+async fn a_candidate_on_an_overlapping_assignment_is_excluded(app: TestApp) {
+    let org = app.organization("Northwind").await;
+    let first = cxo_need(&app, &org).await;
+    let second = cxo_need(&app, &org).await;
+    let strong =
+        json!([{"skill": "customer-service-strategy", "level": 5}, {"skill": "executive-leadership", "level": 5}]);
+    let c = app.create("/api/v1/candidates", &candidate("Busy", strong, 1400)).await;
+    let id = c["id"].as_str().unwrap();
+    let other = app.another_instance().await;
+    assert_eq!(eligible_for(&other, &second, id).await["eligible"], true);
+
+    json_of(app.post(&format!("/api/v1/needs/{first}/pipeline"), &json!({"candidate_id": id})).await, 201).await;
+    for stage in ["screening", "interviewing", "offered", "placed"] {
+        let moved = app.post(&format!("/api/v1/needs/{first}/pipeline/{id}/moves"), &json!({"to": stage})).await;
+        json_of(moved, 200).await;
+    }
+    let busy = eligible_for(&other, &second, id).await;
+    assert_eq!(busy["eligible"], false);
+    let filter = busy["filters"].as_array().unwrap().iter().find(|f| f["name"] == "assignments").unwrap().clone();
+    assert_eq!(filter["passed"], false);
+    assert!(filter["reason"].as_str().unwrap().contains("overlaps"), "{filter}");
+
+    let assignments = app.list_all(&format!("/api/v1/assignments?candidate_id={id}")).await;
+    let assignment = assignments[0]["id"].as_str().unwrap();
+    let ended = app
+        .post(
+            &format!("/api/v1/assignments/{assignment}/transitions"),
+            &json!({"to": "terminated", "reason": "The board changed its mind"}),
+        )
+        .await;
+    json_of(ended, 200).await;
+    assert_eq!(eligible_for(&other, &second, id).await["eligible"], true);
+}
+
+mod assignments_held {
+    use super::*;
+    backend_tests!(a_candidate_on_an_overlapping_assignment_is_excluded);
+}
