@@ -110,6 +110,14 @@ impl TopK {
         self.offer(exact(), id, eligible);
     }
 
+    /// Whether a result whose total is at most `upper` (within the estimate's margin) could not enter the top k
+    /// and is counted by `min_score` anyway (the default 0 counts every result).
+    fn hopeless(&self, upper: f64) -> bool {
+        self.search.min_score <= 0.0
+            && self.heap.len() >= self.search.k
+            && self.heap.peek().is_some_and(|worst| upper + score::ESTIMATE_MARGIN < worst.0.total)
+    }
+
     fn offer(&mut self, total: f64, id: u128, eligible: bool) {
         if total < self.search.min_score || !(eligible || self.search.include_excluded) {
             return;
@@ -407,7 +415,7 @@ impl CandidateIndex {
     /// Ranks every candidate for the need: exactly what [`scan`] gives over the same candidates.
     pub fn rank(&self, need: &Need, skillset: Option<&IdealSkillset>, settings: &Settings, search: Search) -> Ranking {
         let query = Query::new(self, need, skillset, settings);
-        let mut levels = vec![0u8; query.requirements.len()];
+        let mut levels = Levels::new(query.requirements.len());
         let mut top = TopK::new(search);
         for row in &self.rows {
             if row.status == VACANT {
@@ -437,7 +445,7 @@ impl CandidateIndex {
                 .map(|rows| {
                     let query = &query;
                     s.spawn(move || {
-                        let mut levels = vec![0u8; query.requirements.len()];
+                        let mut levels = Levels::new(query.requirements.len());
                         let mut top = TopK::new(search);
                         for row in rows.iter().filter(|r| r.status != VACANT) {
                             let attrs = &self.attrs[row.offset as usize..row.offset as usize + row.width()];
@@ -559,32 +567,18 @@ impl Query {
         }
     }
 
-    /// Scores one row and offers it to `top`; `levels` is scratch space of one byte per requirement.
+    /// Scores one row and offers it to `top`. `levels` is scratch space, one entry per requirement: the level
+    /// gathered for it, valid when stamped with this row's `stamp` (so it never needs clearing).
     #[inline]
-    fn offer(&self, row: &Row, attrs: &[u32], levels: &mut [u8], top: &mut TopK) {
+    fn offer(&self, row: &Row, attrs: &[u32], levels: &mut Levels, top: &mut TopK) {
         let (skills, rest) = attrs.split_at(usize::from(row.skills));
         let (languages, rest) = rest.split_at(usize::from(row.languages));
         let (industries, rest) = rest.split_at(usize::from(row.industries));
         let (records, commitments) = rest.split_at(usize::from(row.records));
         let speaks = |language: u32| languages.iter().find(|a| *a >> 8 == language).map(|a| (*a & 0xff) as u8);
 
-        levels.fill(0);
-        for a in skills {
-            if let Some(&slot) = self.slot_of_skill.get((a >> 8) as usize)
-                && slot != u16::MAX
-                && levels[usize::from(slot)] == 0
-            {
-                levels[usize::from(slot)] = (a & 0xff) as u8;
-            }
-        }
-        let level = |slot: u16| levels.get(usize::from(slot)).copied().filter(|l| *l > 0);
-
-        // Hard filters, as `explain` decides them.
+        // Hard filters, as `explain` decides them; the cheap ones first.
         let eligible = row.status == self.active
-            && self
-                .requirements
-                .iter()
-                .all(|&(min, _, must_have, slot)| !must_have || level(slot).is_some_and(|l| l >= min))
             && row.available_until >= self.start
             && self.end.is_none_or(|end| row.available_from <= end)
             && !commitments
@@ -605,15 +599,17 @@ impl Query {
         if !eligible && !top.search.include_excluded {
             return;
         }
+        levels.gather(skills, &self.slot_of_skill);
+        let eligible = eligible
+            && self
+                .requirements
+                .iter()
+                .all(|&(min, _, must_have, slot)| !must_have || levels.get(slot).is_some_and(|l| l >= min));
+        if !eligible && !top.search.include_excluded {
+            return;
+        }
 
         let mut scores: Scores = [None; CRITERIA.len()];
-        if !self.requirements.is_empty() {
-            let mut acc = (0.0, 0.0);
-            for &(min, weight, _, slot) in &self.requirements {
-                acc = score::add_weighted(acc, score::skill(level(slot), min), weight);
-            }
-            scores[0] = Some(acc.0 / acc.1);
-        }
         scores[1] = Some(score::experience(row.years, self.min_years));
         if !self.industries.is_empty() {
             let hits = self.industries.iter().filter(|i| industries.contains(i)).count();
@@ -668,8 +664,57 @@ impl Query {
                 _ => None,
             }
         };
+        if !self.requirements.is_empty() {
+            // Even with every skill perfect this row could not enter the top k: it only needs counting.
+            scores[0] = Some(100.0);
+            if top.hopeless(score::estimate(&scores, &self.weights_in_order)) {
+                top.matched += 1;
+                return;
+            }
+            let mut acc = (0.0, 0.0);
+            for &(min, weight, _, slot) in &self.requirements {
+                acc = score::add_weighted(acc, score::skill(levels.get(slot), min), weight);
+            }
+            scores[0] = Some(acc.0 / acc.1);
+        }
         let estimate = score::estimate(&scores, &self.weights_in_order);
         top.offer_estimated(estimate, || score::total(&scores, &self.weights), row.id, eligible);
+    }
+}
+
+/// The candidate's level of each requirement's skill, gathered once per row.
+struct Levels {
+    /// `(stamp, level)` per requirement slot; an entry is this row's only when its stamp is.
+    slots: Vec<(u32, u8)>,
+    stamp: u32,
+}
+
+impl Levels {
+    fn new(requirements: usize) -> Self {
+        Levels { slots: vec![(0, 0); requirements], stamp: 0 }
+    }
+
+    /// Gathers the levels of a row's `skills` (`skill << 8 | level`); the first mention of a skill counts.
+    #[inline]
+    fn gather(&mut self, skills: &[u32], slot_of_skill: &[u16]) {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.slots.fill((0, 0));
+            self.stamp = 1;
+        }
+        for a in skills {
+            if let Some(&slot) = slot_of_skill.get((a >> 8) as usize)
+                && let Some(entry) = self.slots.get_mut(usize::from(slot))
+                && entry.0 != self.stamp
+            {
+                *entry = (self.stamp, (a & 0xff) as u8);
+            }
+        }
+    }
+
+    #[inline]
+    fn get(&self, slot: u16) -> Option<u8> {
+        self.slots.get(usize::from(slot)).filter(|e| e.0 == self.stamp).map(|e| e.1)
     }
 }
 
