@@ -126,6 +126,8 @@ pub fn test_config(database_url: &str) -> Config {
         database_pool_size: 4,
         workers: Some(2),
         max_body_bytes: 64 * 1024,
+        request_header_timeout_ms: 5000,
+        cors_allowed_origins: Vec::new(),
         shutdown_timeout_secs: 1,
         log_level: std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()),
         log_format: "text".into(),
