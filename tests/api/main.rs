@@ -23,6 +23,7 @@ mod needs;
 mod openapi;
 mod operations;
 mod organizations;
+mod page_cap;
 mod pipeline;
 mod preconditions;
 mod progress;
