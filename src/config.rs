@@ -113,6 +113,10 @@ pub struct Config {
     /// slower clients (half a header, or nothing) get 408 or are disconnected.
     #[arg(long, env = "REQUEST_HEADER_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(100..=300_000), global = true)]
     pub request_header_timeout_ms: u64,
+    /// Milliseconds a request's body may take to arrive once its headers have;
+    /// slower bodies get 408 and the connection is closed.
+    #[arg(long, env = "REQUEST_BODY_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=600_000), global = true)]
+    pub request_body_timeout_ms: u64,
     /// Browser origins allowed to call the API (CORS), comma-separated, such as
     /// `https://app.example.com`; empty: no CORS headers at all.
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = parse_origin, global = true)]

@@ -27,7 +27,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::extract::{self, BodyLimit};
+use crate::api::extract::{self, BodyLimit, BodyTimeout};
 use crate::config::Config;
 use crate::db::match_index::LiveIndex;
 use crate::db::{Database, DatabaseUrl};
@@ -87,14 +87,17 @@ impl Application {
         let body_limit = usize::try_from(config.max_body_bytes).unwrap_or(extract::DEFAULT_BODY_LIMIT);
         let cors_origins: Vec<String> = config.cors_allowed_origins.iter().filter(|o| !o.is_empty()).cloned().collect();
         let header_timeout = Duration::from_millis(config.request_header_timeout_ms);
+        let body_timeout = Duration::from_millis(config.request_body_timeout_ms);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(state.clone()))
                 .app_data(routes.clone())
                 .app_data(BodyLimit(body_limit))
+                .app_data(BodyTimeout(body_timeout))
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(extract::query_config())
                 .wrap(from_fn(api::idempotency::guard))
+                .wrap(from_fn(extract::body_deadline))
                 .wrap(from_fn(api::audit::record))
                 .wrap(from_fn(telemetry::request_id))
                 // Outermost, so preflights are answered before anything asks for a token.

@@ -127,6 +127,7 @@ pub fn test_config(database_url: &str) -> Config {
         workers: Some(2),
         max_body_bytes: 64 * 1024,
         request_header_timeout_ms: 5000,
+        request_body_timeout_ms: 10_000,
         cors_allowed_origins: Vec::new(),
         shutdown_timeout_secs: 1,
         log_level: std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()),
