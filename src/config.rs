@@ -109,6 +109,18 @@ pub struct Config {
     /// Largest request body accepted, in bytes; larger bodies get 413.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 262_144, value_parser = clap::value_parser!(u64).range(1024..=67_108_864), global = true)]
     pub max_body_bytes: u64,
+    /// Milliseconds a client has to send a request's headers after connecting;
+    /// slower clients (half a header, or nothing) get 408 or are disconnected.
+    #[arg(long, env = "REQUEST_HEADER_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(100..=300_000), global = true)]
+    pub request_header_timeout_ms: u64,
+    /// Milliseconds a request's body may take to arrive once its headers have;
+    /// slower bodies get 408 and the connection is closed.
+    #[arg(long, env = "REQUEST_BODY_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=600_000), global = true)]
+    pub request_body_timeout_ms: u64,
+    /// Browser origins allowed to call the API (CORS), comma-separated, such as
+    /// `https://app.example.com`; empty: no CORS headers at all.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = parse_origin, global = true)]
+    pub cors_allowed_origins: Vec<String>,
     /// Seconds in-flight requests get to finish on shutdown.
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 30, global = true)]
     pub shutdown_timeout_secs: u64,
@@ -171,4 +183,58 @@ pub struct AuthConfig {
     /// Token requests per minute from one address, and for one account.
     #[arg(long, env = "TOKEN_RATE_LIMIT_PER_MINUTE", default_value_t = 10, global = true)]
     pub token_rate_limit_per_minute: u32,
+}
+
+/// A browser origin: `http` or `https`, a host and an optional port, nothing
+/// after; surrounding spaces are ignored and an empty item is skipped later.
+fn parse_origin(value: &str) -> Result<String, String> {
+    let origin = value.trim().trim_end_matches('/');
+    if origin.is_empty() {
+        return Ok(String::new());
+    }
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{origin}` is not an origin: write it as https://host[:port]"))?;
+    let valid = !rest.is_empty()
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        && !rest.starts_with([':', '.']);
+    if valid {
+        Ok(origin.to_ascii_lowercase())
+    } else {
+        Err(format!("`{origin}` is not an origin: write it as https://host[:port], without a path"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use clap::Parser;
+
+    use super::Cli;
+
+    fn origins(args: &[&str]) -> Result<Vec<String>, clap::Error> {
+        let cli = Cli::try_parse_from([&["interim-tracker"], args].concat())?;
+        Ok(cli.config.cors_allowed_origins)
+    }
+
+    #[test]
+    fn cors_origins_are_listed_and_checked() {
+        assert_eq!(
+            origins(&["--cors-allowed-origins", "https://App.example.com/, http://localhost:5173"]).unwrap(),
+            ["https://app.example.com", "http://localhost:5173"]
+        );
+        assert_eq!(origins(&["--cors-allowed-origins", ""]).unwrap(), [""]);
+        for bad in ["*", "app.example.com", "https://app.example.com/path", "ftp://x.example.com", "https://"] {
+            assert!(origins(&["--cors-allowed-origins", bad]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_header_timeout_has_a_sane_range() {
+        let timeout = |v: &str| Cli::try_parse_from(["interim-tracker", "--request-header-timeout-ms", v]);
+        assert_eq!(timeout("500").unwrap().config.request_header_timeout_ms, 500);
+        assert!(timeout("0").is_err());
+        assert!(timeout("99999999").is_err());
+    }
 }

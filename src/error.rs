@@ -45,6 +45,9 @@ pub enum AppError {
     /// `If-Match` names a version that is no longer current.
     #[error("precondition failed")]
     PreconditionFailed,
+    /// The body did not arrive within the body timeout.
+    #[error("request body timed out")]
+    RequestTimeout,
     #[error("body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type: {0}")]
@@ -79,6 +82,7 @@ impl AppError {
             }
             AppError::PreconditionRequired => ("precondition-required", "If-Match is required"),
             AppError::PreconditionFailed => ("precondition-failed", "The resource has changed"),
+            AppError::RequestTimeout => ("request-timeout", "The request body arrived too slowly"),
             AppError::PayloadTooLarge { .. } => ("payload-too-large", "The request body is too large"),
             AppError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             AppError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
@@ -108,6 +112,7 @@ impl AppError {
             AppError::PreconditionFailed => {
                 "The resource changed since you read it: read it again, then reapply your change.".into()
             }
+            AppError::RequestTimeout => "Send the whole body without pausing; the connection is closed.".into(),
             AppError::PayloadTooLarge { limit } => format!("The body must not exceed {limit} bytes."),
             AppError::MethodNotAllowed { allow } => format!("This resource supports: {allow}."),
             AppError::Unavailable(_) => "The database is busy or unreachable; retry shortly.".into(),
@@ -164,6 +169,7 @@ impl ResponseError for AppError {
             AppError::Conflict(_) | AppError::RefusedMove { .. } => StatusCode::CONFLICT,
             AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,

@@ -21,12 +21,13 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::http::header;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::extract::{self, BodyLimit};
+use crate::api::extract::{self, BodyLimit, BodyTimeout};
 use crate::config::Config;
 use crate::db::match_index::LiveIndex;
 use crate::db::{Database, DatabaseUrl};
@@ -84,16 +85,23 @@ impl Application {
         let spec = api::openapi();
         let routes = web::Data::new(api::RouteTable::from_spec(&spec));
         let body_limit = usize::try_from(config.max_body_bytes).unwrap_or(extract::DEFAULT_BODY_LIMIT);
+        let cors_origins: Vec<String> = config.cors_allowed_origins.iter().filter(|o| !o.is_empty()).cloned().collect();
+        let header_timeout = Duration::from_millis(config.request_header_timeout_ms);
+        let body_timeout = Duration::from_millis(config.request_body_timeout_ms);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(state.clone()))
                 .app_data(routes.clone())
                 .app_data(BodyLimit(body_limit))
+                .app_data(BodyTimeout(body_timeout))
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(extract::query_config())
                 .wrap(from_fn(api::idempotency::guard))
+                .wrap(from_fn(extract::body_deadline))
                 .wrap(from_fn(api::audit::record))
                 .wrap(from_fn(telemetry::request_id))
+                // Outermost, so preflights are answered before anything asks for a token.
+                .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
                 .configure(|cfg| api::configure(&mut utoipa_actix_web::service_config::ServiceConfig::new(cfg)))
                 .service(
                     SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()).config(
@@ -115,7 +123,10 @@ impl Application {
         .workers(workers)
         .worker_max_blocking_threads(blocking_threads)
         .shutdown_timeout(config.shutdown_timeout_secs)
-        .client_request_timeout(Duration::from_secs(10))
+        // A client that sends half a header, or nothing, is answered 408 or
+        // dropped after this long, and holds no worker meanwhile.
+        .client_request_timeout(header_timeout)
+        .client_disconnect_timeout(Duration::from_secs(1))
         .listen(listener)?;
         Ok(Self { server: server.run(), port })
     }
@@ -128,6 +139,20 @@ impl Application {
     pub async fn run(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// CORS for the configured origins only: a preflight from another origin is
+/// refused, and its requests are served without CORS headers, so browsers
+/// keep their pages from reading the answers.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let cors = origins.iter().fold(actix_cors::Cors::default(), |cors, origin| cors.allowed_origin(origin));
+    cors.allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH])
+        .allowed_header("idempotency-key")
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
+        .expose_headers(["x-request-id"])
+        .block_on_origin_mismatch(false)
+        .max_age(3600)
 }
 
 /// Catches the matching index up with writes made through other instances every second, so their effect

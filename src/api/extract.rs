@@ -5,6 +5,13 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
+use std::time::Duration;
+
+use actix_web::ResponseError;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::ConnectionType;
+use actix_web::middleware::Next;
 
 use actix_web::error::PayloadError;
 use actix_web::http::header::CONTENT_TYPE;
@@ -19,6 +26,41 @@ use crate::error::AppError;
 /// The body size limit, in bytes; bigger bodies are answered 413.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
+
+/// How long a request's body may take to arrive once its headers have.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub Duration);
+
+/// Reads every request's body (within the body limit) before anything else
+/// does, and answers 408 and closes the connection when it takes longer than
+/// [`BodyTimeout`]: a client trickling a body, or stopping halfway, holds
+/// nothing for long.
+pub async fn body_deadline(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(BodyTimeout(deadline)) = req.app_data::<BodyTimeout>().copied() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let limit = req.app_data::<BodyLimit>().copied().unwrap_or(BodyLimit(DEFAULT_BODY_LIMIT)).0;
+    let read = actix_web::rt::time::timeout(deadline, req.extract::<web::Bytes>()).await;
+    let error = match read {
+        Ok(Ok(body)) => {
+            req.set_payload(Payload::from(body));
+            return Ok(next.call(req).await?.map_into_boxed_body());
+        }
+        Err(_elapsed) => AppError::RequestTimeout,
+        Ok(Err(e)) => match e.as_error::<PayloadError>() {
+            Some(PayloadError::Overflow) => AppError::PayloadTooLarge { limit },
+            _ if e.as_response_error().status_code().as_u16() == 413 => AppError::PayloadTooLarge { limit },
+            _ => AppError::MalformedBody("The body could not be read.".into()),
+        },
+    };
+    let mut response = req.into_response(error.error_response());
+    // What is left of the body would be read as the next request.
+    response.response_mut().head_mut().set_connection_type(ConnectionType::Close);
+    Ok(response)
+}
 
 /// A JSON request body (`application/json` or any `+json` type).
 pub struct JsonBody<T>(pub T);
