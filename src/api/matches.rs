@@ -175,7 +175,7 @@ async fn need_matches(
         .db
         .read(move |conn| {
             live.catch_up(conn)?;
-            let ranking = live.read().rank(&need, skillset.as_ref(), &settings, search);
+            let ranking = live.read().rank_auto(&need, skillset.as_ref(), &settings, search);
             let ids: Vec<CandidateId> = ranking.hits.iter().map(|h| CandidateId::from_uuid(h.id)).collect();
             let explained = candidates::get_many(conn, &ids)?
                 .into_iter()
@@ -391,7 +391,7 @@ async fn shortlist(
                     let present = pipeline::candidates_of(conn, id)?;
                     live.catch_up(conn)?;
                     let search = Search { min_score, include_excluded: false, after: None, k: count + present.len() };
-                    let ranking = live.read().rank(&need, skillset.as_ref(), &settings, search);
+                    let ranking = live.read().rank_auto(&need, skillset.as_ref(), &settings, search);
                     Ok(ranking
                         .hits
                         .into_iter()

@@ -427,6 +427,23 @@ impl CandidateIndex {
         top.finish()
     }
 
+    /// [`Self::rank`], split over the machine's cores when the index is large enough for it to pay.
+    pub fn rank_auto(
+        &self,
+        need: &Need,
+        skillset: Option<&IdealSkillset>,
+        settings: &Settings,
+        search: Search,
+    ) -> Ranking {
+        const PARALLEL_FROM: usize = 250_000;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if self.rows.len() >= PARALLEL_FROM && cores > 1 {
+            self.rank_parallel(need, skillset, settings, search, cores)
+        } else {
+            self.rank(need, skillset, settings, search)
+        }
+    }
+
     /// [`Self::rank`] split over `threads` threads: for large indexes on an otherwise idle machine.
     pub fn rank_parallel(
         &self,
