@@ -37,6 +37,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// The most candidates one shortlist call adds.
 pub const MAX_SHORTLIST: usize = 50;
+/// The longest note a shortlist call keeps on each entry, in characters.
+const MAX_SHORTLIST_NOTE: usize = 2000;
 
 /// How far above a need's budget a day rate may be and still pass.
 pub const RATE_TOLERANCE: f64 = 0.10;
@@ -350,11 +352,8 @@ impl ShortlistInput {
         {
             v.fail("min_score", "out_of_range", "must be between 0 and 100");
         }
-        let note = self.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-        if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
-            v.fail("note", "too_long", "at most 2000 characters");
-        }
-        v.finish(choice.map(|c| (c, note))).map_err(AppError::Validation)
+        let note = v.check("note", validation::optional_text(self.note.as_deref(), MAX_SHORTLIST_NOTE));
+        v.finish(choice.zip(note)).map_err(AppError::Validation)
     }
 }
 

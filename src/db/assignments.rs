@@ -140,6 +140,11 @@ fn lock_candidate(conn: &mut DbConnection, candidate: CandidateId) -> AppResult<
 /// The periods of the assignments the `candidates` hold (proposed, active or extended), by candidate id: what
 /// matching's "no overlapping assignment" filter reads.
 pub fn held_periods(conn: &mut DbConnection, candidates: &[&str]) -> AppResult<Vec<(String, Period)>> {
+    held(conn, candidates)?.into_iter().map(|a| Ok((a.value.candidate_id.to_string(), a.value.period()))).collect()
+}
+
+/// The assignments the `candidates` hold (proposed, active or extended), by candidate and start.
+fn held(conn: &mut DbConnection, candidates: &[&str]) -> AppResult<Vec<StoredAssignment>> {
     let holding: Vec<&str> =
         AssignmentStatus::ALL.iter().filter(|s| s.holds_candidate()).map(AssignmentStatus::as_str).collect();
     let rows: Vec<Row> = assignments::table
@@ -148,7 +153,7 @@ pub fn held_periods(conn: &mut DbConnection, candidates: &[&str]) -> AppResult<V
         .order((assignments::candidate_id, assignments::start_date, assignments::id))
         .select(Row::as_select())
         .load(conn)?;
-    rows.into_iter().map(|row| Ok((row.candidate_id.clone(), row.into_domain()?.value.period()))).collect()
+    rows.into_iter().map(Row::into_domain).collect()
 }
 
 /// Refuses with 409 when `candidate` holds another assignment (proposed,
@@ -159,15 +164,7 @@ fn ensure_no_overlap(
     period: Period,
     except: Option<AssignmentId>,
 ) -> AppResult<()> {
-    let holding: Vec<&str> =
-        AssignmentStatus::ALL.iter().filter(|s| s.holds_candidate()).map(AssignmentStatus::as_str).collect();
-    let rows: Vec<Row> = assignments::table
-        .filter(assignments::candidate_id.eq(candidate.to_string()))
-        .filter(assignments::status.eq_any(holding))
-        .select(Row::as_select())
-        .load(conn)?;
-    for row in rows {
-        let other = row.into_domain()?;
+    for other in held(conn, &[&candidate.to_string()])? {
         if Some(other.id) == except {
             continue;
         }

@@ -415,16 +415,18 @@ impl CandidateIndex {
     /// Ranks every candidate for the need: exactly what [`scan`] gives over the same candidates.
     pub fn rank(&self, need: &Need, skillset: Option<&IdealSkillset>, settings: &Settings, search: Search) -> Ranking {
         let query = Query::new(self, need, skillset, settings);
+        self.offer_rows(&query, &self.rows, search).finish()
+    }
+
+    /// Offers every live row of `rows` to a fresh top k.
+    fn offer_rows(&self, query: &Query, rows: &[Row], search: Search) -> TopK {
         let mut levels = Levels::new(query.requirements.len());
         let mut top = TopK::new(search);
-        for row in &self.rows {
-            if row.status == VACANT {
-                continue;
-            }
+        for row in rows.iter().filter(|r| r.status != VACANT) {
             let attrs = &self.attrs[row.offset as usize..row.offset as usize + row.width()];
             query.offer(row, attrs, &mut levels, &mut top);
         }
-        top.finish()
+        top
     }
 
     /// [`Self::rank`], split over the machine's cores when the index is large enough for it to pay.
@@ -461,15 +463,7 @@ impl CandidateIndex {
                 .chunks(chunk)
                 .map(|rows| {
                     let query = &query;
-                    s.spawn(move || {
-                        let mut levels = Levels::new(query.requirements.len());
-                        let mut top = TopK::new(search);
-                        for row in rows.iter().filter(|r| r.status != VACANT) {
-                            let attrs = &self.attrs[row.offset as usize..row.offset as usize + row.width()];
-                            query.offer(row, attrs, &mut levels, &mut top);
-                        }
-                        top
-                    })
+                    s.spawn(move || self.offer_rows(query, rows, search))
                 })
                 .collect();
             handles.into_iter().filter_map(|h| h.join().ok()).collect()
@@ -576,8 +570,8 @@ impl Query {
                 .location
                 .as_ref()
                 .map(|l| (index.countries.id(&l.country), l.city.as_deref().map_or(0, |c| index.cities.id(c)))),
-            weights: skillset.and_then(|s| s.weights).unwrap_or(settings.weights),
-            weights_in_order: skillset.and_then(|s| s.weights).unwrap_or(settings.weights).in_order(),
+            weights: settings.weights_for(skillset),
+            weights_in_order: settings.weights_for(skillset).in_order(),
             active: position(CandidateStatus::ALL, &CandidateStatus::Active),
             remote_only: position(RemotePreference::ALL, &RemotePreference::Remote),
             professional: position(LanguageProficiency::ALL, &LanguageProficiency::Professional),

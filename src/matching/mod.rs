@@ -30,6 +30,13 @@ pub struct Settings {
     pub today: NaiveDate,
 }
 
+impl Settings {
+    /// The weights applied for a need: its skillset's own, or the defaults.
+    pub fn weights_for(&self, skillset: Option<&IdealSkillset>) -> MatchWeights {
+        skillset.and_then(|s| s.weights).unwrap_or(self.weights)
+    }
+}
+
 /// One hard filter's verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Filter {
@@ -333,7 +340,7 @@ fn criteria(
     };
     scores[8] = proximity.map(score::location);
 
-    let weights = skillset.and_then(|s| s.weights).unwrap_or(settings.weights);
+    let weights = settings.weights_for(skillset);
     let criteria = score::contributions(&scores, &weights)
         .into_iter()
         .zip(CRITERIA)
