@@ -226,7 +226,6 @@ async fn update_assignment(
         .db
         .write(move |conn| {
             let current = visible(conn, &principal, id)?;
-            if_match.check(current.version)?;
             let a = &current.value;
             let terms =
                 AssignmentTerms { start: a.start, planned_end: a.planned_end, day_rate: Money::from(a.day_rate) };
@@ -235,6 +234,8 @@ async fn update_assignment(
             let period = v.check("planned_end", Period::new(next.start, next.planned_end));
             let rate = next.day_rate.parse(&mut v, "day_rate");
             let (period, rate) = v.finish(period.zip(rate)).map_err(AppError::Validation)?;
+            // An invalid body is refused (422) whatever version it names.
+            if_match.check(current.version)?;
             if !a.status.holds_candidate() {
                 return Err(AppError::Conflict(format!(
                     "The assignment is `{}`: its terms no longer change.",

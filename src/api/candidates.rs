@@ -592,8 +592,9 @@ async fn update_candidate(
         .db
         .write(move |conn| {
             let current = store::get(conn, id)?;
-            if_match.check(current.version)?;
             let next = merge(&CandidateInput::from(&current.value.0), &patch.0)?.parse()?;
+            // An invalid body is refused (422) whatever version it names.
+            if_match.check(current.version)?;
             store::update(conn, &current, &next)
         })
         .await?;

@@ -141,10 +141,29 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::MalformedBody("The body is empty; send a JSON document.".into()));
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(shape_error)?;
-    de.end().map_err(|e| AppError::MalformedBody(format!("The body is not valid JSON: {e}.")))?;
-    Ok(value)
+    let mut document: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| AppError::MalformedBody(format!("The body is not valid JSON: {e}.")))?;
+    integral_numbers(&mut document);
+    from_value(document)
+}
+
+/// JSON does not tell `30` from `30.0`, and JSON Schema counts both as
+/// integers: a number without a fraction is read as an integer, so fields
+/// typed as integers accept both.
+fn integral_numbers(value: &mut serde_json::Value) {
+    // Beyond 2^53 a float no longer holds every integer exactly.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() <= EXACT) {
+                // Integral and within ±2^53: the cast is exact.
+                *value = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
 }
 
 /// Deserializes an in-memory JSON value (a merged patch) into `T`.

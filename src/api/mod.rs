@@ -19,6 +19,7 @@ pub mod pipeline;
 pub mod preconditions;
 pub mod progress;
 pub mod reports;
+mod schema_shapes;
 pub mod skills;
 pub mod skillsets;
 pub mod users;
@@ -57,7 +58,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub fn openapi() -> OpenApiDoc {
     let (_, mut doc) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure).split_for_parts();
     StandardErrors.modify(&mut doc);
-    doc
+    schema_shapes::reshape(doc)
 }
 
 #[derive(OpenApi)]
@@ -209,7 +210,13 @@ impl Modify for StandardErrors {
                              replayed (with `Idempotent-Replayed: true`); the same key with another body answers 422, \
                              and while the first request runs, 409.",
                         ))
-                        .schema(Some(utoipa::openapi::schema::Object::with_type(utoipa::openapi::schema::Type::String)))
+                        .schema(Some(
+                            utoipa::openapi::schema::ObjectBuilder::new()
+                                .schema_type(utoipa::openapi::schema::Type::String)
+                                .min_length(Some(1))
+                                .max_length(Some(255))
+                                .pattern(Some(r"^[\x21-\x7e]+$")),
+                        ))
                         .build();
                     operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(key));
                 }
@@ -219,7 +226,11 @@ impl Modify for StandardErrors {
                         .parameter_in(utoipa::openapi::path::ParameterIn::Header)
                         .required(utoipa::openapi::Required::True)
                         .description(Some("The `ETag` of the version the change is made against (`*`: any)."))
-                        .schema(Some(utoipa::openapi::schema::Object::with_type(utoipa::openapi::schema::Type::String)))
+                        .schema(Some(
+                            utoipa::openapi::schema::ObjectBuilder::new()
+                                .schema_type(utoipa::openapi::schema::Type::String)
+                                .min_length(Some(1)),
+                        ))
                         .build();
                     operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(if_match));
                 }
@@ -249,7 +260,8 @@ impl Modify for StandardErrors {
                         .or_insert_with(|| Ref::from_response_name(name).into());
                 };
                 let responses = &mut operation.responses;
-                if versioned && method == "post" && !path.ends_with("/auth/token") {
+                // A POST may collide with a record or an in-flight retry; a DELETE may find the record in use.
+                if versioned && ((method == "post" && !path.ends_with("/auth/token")) || method == "delete") {
                     add(responses, "409", "Conflict");
                 }
                 // Single resources carry their version as an ETag; changes must name it.

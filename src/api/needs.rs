@@ -395,8 +395,9 @@ async fn update_need(
         .write(move |conn| {
             let current = store::get(conn, id)?;
             principal.check_sees(Some(current.value.0.organization_id), "need")?;
-            if_match.check(current.version)?;
             let next = merge(&NeedInput::from(&current.value.0), &patch.0)?.parse()?;
+            // An invalid body is refused (422) whatever version it names.
+            if_match.check(current.version)?;
             store::update(conn, &current, &next)
         })
         .await?;

@@ -202,8 +202,9 @@ async fn update_organization(
         .db
         .write(move |conn| {
             let current = store::get(conn, id)?;
-            if_match.check(current.version)?;
             let next = merge(&OrganizationInput::from(&current.value), &patch.0)?.parse()?;
+            // An invalid body is refused (422) whatever version it names.
+            if_match.check(current.version)?;
             store::update(conn, &current, &next)
         })
         .await?;

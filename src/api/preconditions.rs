@@ -47,6 +47,10 @@ impl FromRequest for IfMatch {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let Some(header) = req.headers().get(IF_MATCH) else { return ready(Err(AppError::PreconditionRequired)) };
         let Ok(value) = header.to_str() else { return ready(Err(AppError::PreconditionFailed)) };
+        // An empty If-Match names no version: as good as none.
+        if value.trim().is_empty() {
+            return ready(Err(AppError::PreconditionRequired));
+        }
         if value.trim() == "*" {
             return ready(Ok(IfMatch::Any));
         }

@@ -222,8 +222,9 @@ async fn update_milestone(
         .write(move |conn| {
             visible(conn, &principal, id)?;
             let current = store::milestone(conn, id, &milestone)?;
-            if_match.check(current.version)?;
             let next = merge(&MilestoneInput::from(&current.value), &patch.0)?.parse(current.value.position)?;
+            // An invalid body is refused (422) whatever version it names.
+            if_match.check(current.version)?;
             store::update_milestone(conn, id, &current, &next)
         })
         .await?;

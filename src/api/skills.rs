@@ -173,8 +173,9 @@ async fn update_skill(
         .db
         .write(move |conn| {
             let current = store::get(conn, &key)?;
-            if_match.check(current.version)?;
             let next = merge(&SkillInput::from(&current.value.0), &patch.0)?.parse()?;
+            // An invalid body is refused (422) whatever version it names.
+            if_match.check(current.version)?;
             if next.key != key {
                 return Err(AppError::field("key", "immutable", "the key of a skill cannot change"));
             }

@@ -361,8 +361,9 @@ async fn update_skillset(
             let current = store::get(conn, id)?;
             principal.check_sees(current.value.0.organization_id, "skillset")?;
             principal.check_changes_global(current.value.0.organization_id)?;
-            if_match.check(current.version)?;
             let next = merge(&SkillsetInput::from(&current.value.0), &patch.0)?.parse()?;
+            // An invalid body is refused (422) whatever version it names.
+            if_match.check(current.version)?;
             if next.organization_id != current.value.0.organization_id {
                 return Err(AppError::field("organization_id", "immutable", "the owner of a skillset cannot change"));
             }

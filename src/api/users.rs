@@ -37,7 +37,8 @@ pub struct UserInput {
     #[serde(default = "active")]
     pub active: bool,
     /// 12 to 256 characters; write-only. On update, absent keeps the password.
-    #[serde(default, skip_serializing)]
+    // Never serialized from a stored user (there is none to show); named in the schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(format = Password, write_only)]
     pub password: Option<String>,
 }
@@ -181,8 +182,9 @@ async fn update_user(
 ) -> AppResult<HttpResponse> {
     let id = path_id_uuid(&id, "user")?;
     let current = state.db.read(move |conn| store::get(conn, id)).await?;
-    if_match.check(current.version)?;
     let (user, password) = merge(&UserInput::from(&current.value), &patch.0)?.parse()?;
+    // An invalid body is refused (422) whatever version it names.
+    if_match.check(current.version)?;
     let hashed = hash(password).await?;
     let stored = state.db.write(move |conn| store::update(conn, &current, &user, hashed)).await?;
     Ok(tagged(stored.version, UserView::from(stored)))

@@ -124,6 +124,15 @@ async fn out_of_range_values_name_their_fields(app: TestApp) {
     assert_eq!(count(&app, "/api/v1/candidates").await, 0);
 }
 
+/// JSON Schema counts `12.0` as an integer, and so does the service; `12.5` is refused.
+async fn integers_may_be_written_with_a_zero_fraction(app: TestApp) {
+    let body = json!({"first_name": "Ada", "last_name": "Byron", "email": "ada@example.com", "years_experience": 12.0});
+    assert_eq!(app.create("/api/v1/candidates", &body).await["years_experience"], 12);
+    let body = json!({"first_name": "Bo", "last_name": "Byron", "email": "bo@example.com", "years_experience": 12.5});
+    let refused = problem(app.post("/api/v1/candidates", &body).await, 422, "validation-failed").await;
+    assert_eq!(invalid_fields(&refused), ["years_experience"]);
+}
+
 async fn unknown_ids_answer_404(app: TestApp) {
     for path in ["organizations", "candidates", "skillsets", "needs"] {
         problem(app.get(&format!("/api/v1/{path}/0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c")).await, 404, "not-found").await;
@@ -179,6 +188,7 @@ backend_tests!(
     malformed_and_mistyped_bodies,
     unknown_fields_never_take_effect,
     out_of_range_values_name_their_fields,
+    integers_may_be_written_with_a_zero_fraction,
     unknown_ids_answer_404,
     unknown_references_are_refused_and_nothing_is_written,
     oversized_bodies_answer_413

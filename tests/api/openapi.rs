@@ -93,3 +93,30 @@ fn every_operation_is_documented() {
     }
     assert!(operations >= 27, "only {operations} operations");
 }
+
+/// Views validate as served (no `allOf` with a closed input inside), and a
+/// PATCH body is a merge patch: nothing required, `null` allowed where the
+/// field is optional.
+#[test]
+fn views_are_open_and_patches_are_merge_patches() {
+    let spec = generated();
+    let text = spec.to_string();
+    assert!(!text.contains("\"allOf\""), "an allOf is left in the document");
+    let view = &spec["components"]["schemas"]["OrganizationView"];
+    assert!(view["properties"]["id"].is_object() && view["properties"]["name"].is_object());
+    assert!(view.get("additionalProperties").is_none());
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let Some(patch) = item.get("patch") else { continue };
+        let reference = patch["requestBody"]["content"]["application/merge-patch+json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("PATCH {path} takes a merge patch"));
+        let name = reference.rsplit('/').next().unwrap();
+        assert!(name.ends_with("Patch"), "PATCH {path} names {name}");
+        let schema = &spec["components"]["schemas"][name];
+        assert!(schema.get("required").is_none(), "{name} requires nothing");
+        assert_eq!(schema["additionalProperties"], false, "{name} refuses unknown fields");
+    }
+    let patch = &spec["components"]["schemas"]["OrganizationInputPatch"]["properties"];
+    assert_eq!(patch["name"]["type"], "string", "a required field cannot be removed");
+    assert_eq!(patch["region"]["type"], serde_json::json!(["string", "null"]));
+}

@@ -93,4 +93,21 @@ async fn every_resource_is_tagged(app: TestApp) {
     }
 }
 
-backend_tests!(etags_guard_every_change, of_racing_changes_exactly_one_wins, every_resource_is_tagged);
+/// An invalid body is refused for what it is, whatever version it names; an
+/// empty If-Match names none.
+async fn invalid_bodies_are_refused_before_the_version_is_compared(app: TestApp) {
+    let org = app.organization("Ordered").await;
+    let path = format!("/api/v1/organizations/{org}");
+    let invalid = json!({"name": null, "country": "Narnia"});
+    problem(app.patch_if(&path, &invalid, "\"v999\"").await, 422, "validation-failed").await;
+    problem(app.patch_if(&path, &json!({"region": "EMEA"}), "").await, 428, "precondition-required").await;
+    problem(app.patch_if(&path, &json!({"region": "EMEA"}), "\"v999\"").await, 412, "precondition-failed").await;
+    assert_eq!(json_of(app.get(&path).await, 200).await["version"], 1);
+}
+
+backend_tests!(
+    etags_guard_every_change,
+    of_racing_changes_exactly_one_wins,
+    every_resource_is_tagged,
+    invalid_bodies_are_refused_before_the_version_is_compared
+);
