@@ -14,6 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod matching;
+pub mod metrics;
 pub mod telemetry;
 
 use std::net::TcpListener;
@@ -40,6 +41,7 @@ pub struct AppState {
     pub auth: Arc<auth::Auth>,
     /// The matching index of every candidate, kept in step with the database.
     pub matches: Arc<LiveIndex>,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// Opens the database, applies pending migrations and ships the catalog.
@@ -81,7 +83,8 @@ impl Application {
         // thread instead of holding one while they wait for a connection.
         let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let blocking_threads = (db.max_connections() as usize).div_ceil(workers).max(2);
-        let state = AppState { db, auth, matches };
+        let metrics = Arc::new(metrics::Metrics::new().context("registering the metrics")?);
+        let state = AppState { db, auth, matches, metrics };
         let spec = api::openapi();
         let routes = web::Data::new(api::RouteTable::from_spec(&spec));
         let body_limit = usize::try_from(config.max_body_bytes).unwrap_or(extract::DEFAULT_BODY_LIMIT);
@@ -100,6 +103,7 @@ impl Application {
                 .wrap(from_fn(extract::body_deadline))
                 .wrap(from_fn(api::audit::record))
                 .wrap(from_fn(telemetry::request_id))
+                .wrap(from_fn(metrics::observe))
                 // Outermost, so preflights are answered before anything asks for a token.
                 .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
                 .configure(|cfg| api::configure(&mut utoipa_actix_web::service_config::ServiceConfig::new(cfg)))

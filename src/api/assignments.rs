@@ -134,8 +134,11 @@ pub fn visible(conn: &mut DbConnection, principal: &Principal, id: AssignmentId)
 #[into_params(parameter_in = Query)]
 pub struct AssignmentListQuery {
     status: Option<AssignmentStatus>,
+    #[param(format = Uuid)]
     organization_id: Option<String>,
+    #[param(format = Uuid)]
     candidate_id: Option<String>,
+    #[param(format = Uuid)]
     need_id: Option<String>,
     /// Only assignments planned to end on or before this day.
     ending_before: Option<NaiveDate>,
@@ -144,6 +147,7 @@ pub struct AssignmentListQuery {
     /// `created_at` (default) or `planned_end`; prefix `-` for descending.
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
+    #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
     cursor: Option<String>,

@@ -131,6 +131,7 @@ impl From<AuditEvent> for AuditEventView {
 pub struct AuditQuery {
     /// Only this actor's events.
     actor: Option<String>,
+    #[param(format = Uuid)]
     organization_id: Option<String>,
     /// `succeeded`, `rejected`, `refused` or `failed`.
     outcome: Option<String>,
@@ -139,6 +140,7 @@ pub struct AuditQuery {
     /// `occurred_at` (default) or `-occurred_at` for the newest first.
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
+    #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,

@@ -443,8 +443,10 @@ pub struct CandidateListQuery {
     q: Option<String>,
     status: Option<CandidateStatus>,
     /// Only candidates with this skill (a skill key) …
+    #[param(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 60)]
     skill: Option<String>,
     /// … at this level or higher (1 to 5; default 1).
+    #[param(minimum = 1, maximum = 5)]
     min_level: Option<i64>,
     /// Only candidates with this industry.
     industry: Option<String>,
@@ -459,6 +461,7 @@ pub struct CandidateListQuery {
     /// `created_at` (default), `updated_at` or `last_name`; prefix `-` for descending.
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
+    #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
     cursor: Option<String>,

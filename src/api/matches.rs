@@ -72,10 +72,12 @@ pub struct NeedMatch {
 #[into_params(parameter_in = Query)]
 pub struct MatchQuery {
     /// Only results scoring at least this (0-100).
+    #[param(minimum = 0, maximum = 100)]
     min_score: Option<f64>,
     /// Also list candidates a hard filter excludes (default: only eligible ones).
     include_excluded: Option<bool>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
+    #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -172,12 +174,14 @@ async fn need_matches(
     let asked = asked(query.into_inner())?;
     let (need, skillset) = load_need(&state, id).await?;
     principal.check_sees(Some(need.organization_id), "need")?;
-    let (settings, search, live) = (settings(), asked.search, state.matches.clone());
+    let (settings, search, live, metrics) = (settings(), asked.search, state.matches.clone(), state.metrics.clone());
     let (ranking, explained) = state
         .db
         .read(move |conn| {
             live.catch_up(conn)?;
+            let started = std::time::Instant::now();
             let ranking = live.read().rank_auto(&need, skillset.as_ref(), &settings, search);
+            metrics.observe_match(started);
             let ids: Vec<CandidateId> = ranking.hits.iter().map(|h| CandidateId::from_uuid(h.id)).collect();
             let explained = candidates::get_many(conn, &ids)?
                 .into_iter()

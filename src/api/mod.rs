@@ -36,22 +36,24 @@ use crate::error::Problem;
 
 /// Every route of the service, with its documentation.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(health::health).service(health::ready).service(scope::scope("/api/v1").configure(|v1| {
-        auth::routes(v1);
-        organizations::routes(v1);
-        skills::routes(v1);
-        candidates::routes(v1);
-        skillsets::routes(v1);
-        needs::routes(v1);
-        matches::routes(v1);
-        pipeline::routes(v1);
-        assignments::routes(v1);
-        progress::routes(v1);
-        reports::routes(v1);
-        users::routes(v1);
-        api_keys::routes(v1);
-        audit::routes(v1);
-    }));
+    cfg.service(health::health).service(health::ready).service(health::metrics).service(
+        scope::scope("/api/v1").configure(|v1| {
+            auth::routes(v1);
+            organizations::routes(v1);
+            skills::routes(v1);
+            candidates::routes(v1);
+            skillsets::routes(v1);
+            needs::routes(v1);
+            matches::routes(v1);
+            pipeline::routes(v1);
+            assignments::routes(v1);
+            progress::routes(v1);
+            reports::routes(v1);
+            users::routes(v1);
+            api_keys::routes(v1);
+            audit::routes(v1);
+        }),
+    );
 }
 
 /// The OpenAPI 3.1 document of the service.

@@ -279,18 +279,21 @@ impl From<StoredNeed> for NeedView {
 pub struct NeedListQuery {
     /// Case-insensitive text the title contains.
     q: Option<String>,
+    #[param(format = Uuid)]
     organization_id: Option<String>,
     status: Option<NeedStatus>,
     reason: Option<NeedReason>,
     urgency: Option<Urgency>,
     /// Only needs with this crisis signal.
     crisis_signal: Option<CrisisSignal>,
+    #[param(format = Uuid)]
     skillset_id: Option<String>,
     /// Only needs changed at or after this time (RFC 3339).
     updated_since: Option<DateTime<Utc>>,
     /// `created_at` (default), `updated_at` or `title`; prefix `-` for descending.
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
+    #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
     cursor: Option<String>,

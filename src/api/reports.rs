@@ -34,6 +34,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// Only this organization's figures (organization members always get their own).
+    #[param(format = Uuid)]
     organization_id: Option<String>,
 }
 
@@ -47,8 +48,10 @@ fn scope(principal: &Principal, requested: Option<&str>) -> AppResult<Option<Org
 #[into_params(parameter_in = Query)]
 pub struct EndingQuery {
     /// The window, 1 to 366 days from today (default 30).
+    #[param(minimum = 1, maximum = 366)]
     within_days: Option<i64>,
     /// Only this organization's assignments (organization members always get their own).
+    #[param(format = Uuid)]
     organization_id: Option<String>,
 }
 

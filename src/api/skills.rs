@@ -96,6 +96,7 @@ pub struct SkillListQuery {
     /// `key` (default) or `name`; prefix `-` for descending.
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
+    #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
     cursor: Option<String>,

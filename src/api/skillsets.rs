@@ -259,16 +259,19 @@ pub struct SkillsetListQuery {
     /// Case-insensitive text the name contains.
     q: Option<String>,
     /// Only this organization's skillsets.
+    #[param(format = Uuid)]
     organization_id: Option<String>,
     /// `global` for templates only, `organization` for owned ones only.
     scope: Option<SkillsetScope>,
     /// Only skillsets that ask for this skill.
+    #[param(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 60)]
     skill: Option<String>,
     /// Only skillsets changed at or after this time (RFC 3339).
     updated_since: Option<DateTime<Utc>>,
     /// `created_at` (default), `updated_at` or `name`; prefix `-` for descending.
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
+    #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
     cursor: Option<String>,

@@ -21,13 +21,15 @@ pub mod skillsets;
 pub mod users;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{NaiveDateTime, Utc};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
-use diesel::r2d2::{ManageConnection, Pool, R2D2Connection};
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::{AppError, AppResult};
@@ -129,6 +131,29 @@ pub struct Database {
     reader: DbPool,
     writer: DbPool,
     url: DatabaseUrl,
+    /// Callers waiting for a connection of each pool, for the metrics.
+    waiting: Arc<[AtomicI64; 2]>,
+}
+
+/// What a connection pool holds, for the metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    pub name: &'static str,
+    pub in_use: u32,
+    pub idle: u32,
+    pub max: u32,
+    pub waiting: i64,
+}
+
+const READ: usize = 0;
+const WRITE: usize = 1;
+
+/// Takes a connection from `pool`, counted in `waiting` while it waits.
+fn checkout(pool: &DbPool, waiting: &AtomicI64) -> AppResult<PooledConnection<Connector>> {
+    waiting.fetch_add(1, Ordering::Relaxed);
+    let conn = pool.get();
+    waiting.fetch_sub(1, Ordering::Relaxed);
+    Ok(conn?)
 }
 
 impl Database {
@@ -148,11 +173,11 @@ impl Database {
                 create_parent_dir(path)?;
                 let writer = build(1)?;
                 let reader = build(pool_size)?;
-                Ok(Self { reader, writer, url: url.clone() })
+                Ok(Self { reader, writer, url: url.clone(), waiting: Arc::default() })
             }
             DatabaseUrl::Postgres(_) => {
                 let pool = build(pool_size)?;
-                Ok(Self { reader: pool.clone(), writer: pool, url: url.clone() })
+                Ok(Self { reader: pool.clone(), writer: pool, url: url.clone(), waiting: Arc::default() })
             }
         }
     }
@@ -167,6 +192,26 @@ impl Database {
 
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
+    }
+
+    /// The pools as they stand: on SQLite the read pool and the one-connection
+    /// write pool, on PostgreSQL the one pool both use.
+    pub fn pool_stats(&self) -> Vec<PoolStats> {
+        let stats = |name, pool: &DbPool, waiting: i64| {
+            let state = pool.state();
+            PoolStats {
+                name,
+                in_use: state.connections - state.idle_connections,
+                idle: state.idle_connections,
+                max: pool.max_size(),
+                waiting,
+            }
+        };
+        let [read, write] = [&self.waiting[READ], &self.waiting[WRITE]].map(|w| w.load(Ordering::Relaxed));
+        match self.url {
+            DatabaseUrl::Sqlite(_) => vec![stats("read", &self.reader, read), stats("write", &self.writer, write)],
+            DatabaseUrl::Postgres(_) => vec![stats("shared", &self.reader, read + write)],
+        }
     }
 
     /// Applies the migrations not yet applied; returns their names.
@@ -196,13 +241,13 @@ impl Database {
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.reader.clone();
-        actix_web::web::block(move || f(&mut *pool.get()?)).await?
+        let db = self.clone();
+        actix_web::web::block(move || db.with_reader(f)).await?
     }
 
     /// Runs `f` on a read connection, on this (blocking) thread.
     pub fn with_reader<T>(&self, f: impl FnOnce(&mut DbConnection) -> AppResult<T>) -> AppResult<T> {
-        f(&mut *self.reader.get()?)
+        f(&mut *checkout(&self.reader, &self.waiting[READ])?)
     }
 
     /// Runs `f` in one write transaction, off the async workers: all of it
@@ -212,13 +257,13 @@ impl Database {
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.writer.clone();
-        actix_web::web::block(move || write_transaction(&mut *pool.get()?, f)).await?
+        let db = self.clone();
+        actix_web::web::block(move || db.write_blocking(f)).await?
     }
 
     /// The same as [`Database::write`], for code that already runs off the async workers.
     pub fn write_blocking<T>(&self, f: impl FnOnce(&mut DbConnection) -> AppResult<T>) -> AppResult<T> {
-        write_transaction(&mut *self.writer.get()?, f)
+        write_transaction(&mut *checkout(&self.writer, &self.waiting[WRITE])?, f)
     }
 
     /// Whether the database answers a trivial query.

@@ -67,7 +67,42 @@ async fn demo_data_loads_once(app: TestApp) {
     assert_eq!(crisis["total"], 3);
 }
 
+/// `/metrics` speaks Prometheus: requests by route template (never the raw
+/// path) and status, the pools, the matching index and match latency.
+async fn metrics_are_exposed_for_prometheus(app: TestApp) {
+    let org = app.organization("Measured").await;
+    json_of(app.get(&format!("/api/v1/organizations/{org}")).await, 200).await;
+    app.get("/api/v1/nothing-here").await;
+    let candidate = serde_json::json!({"first_name": "Ada", "last_name": "Byron", "email": "ada@example.com"});
+    app.create("/api/v1/candidates", &candidate).await;
+    let need = app
+        .create(
+            "/api/v1/needs",
+            &serde_json::json!({"organization_id": org, "title": "CFO", "reason": "replacement", "status": "open"}),
+        )
+        .await;
+    json_of(app.get(&format!("/api/v1/needs/{}/matches", need["id"].as_str().unwrap())).await, 200).await;
+
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    let text = response.text().await.unwrap();
+    for expected in [
+        r#"interim_tracker_http_request_duration_seconds_count{method="GET",route="/api/v1/organizations/{id}",status="200"} 1"#,
+        r#"interim_tracker_http_request_duration_seconds_bucket{method="POST",route="/api/v1/candidates",status="201",le="+Inf"} 1"#,
+        r#"route="unmatched",status="404""#,
+        "interim_tracker_match_duration_seconds_count 1",
+        "interim_tracker_match_index_candidates 1",
+        r#"interim_tracker_db_pool_connections{pool=""#,
+        r#"interim_tracker_db_pool_waiting{pool=""#,
+    ] {
+        assert!(text.contains(expected), "{expected} is missing from\n{text}");
+    }
+    assert!(!text.contains(&org), "a raw path (with an id) became a label");
+}
+
 backend_tests!(
+    metrics_are_exposed_for_prometheus,
     demo_data_loads_once,
     health_and_readiness,
     request_ids_are_echoed_or_made,
