@@ -14,6 +14,7 @@ use super::views::{Money, Place};
 use crate::AppState;
 use crate::auth::Allowed;
 use crate::db::candidates::{self as store, CandidateFilter, CandidateSort, StoredCandidate};
+use crate::db::page::PageRequest;
 use crate::domain::access::required;
 use crate::domain::candidate::{
     self as rules, Availability, Candidate, CandidateSkill, CandidateStatus, Consent, Education, LanguageProficiency,
@@ -25,7 +26,9 @@ use crate::domain::{CandidateId, CrisisSignal, SkillKey, codes};
 use crate::error::{AppError, AppResult};
 
 pub fn routes(cfg: &mut ServiceConfig) {
+    // The export before `/candidates/{id}`, which would take `export` for an id.
     cfg.service(list_candidates)
+        .service(export_candidates)
         .service(create_candidate)
         .service(get_candidate)
         .service(update_candidate)
@@ -470,6 +473,17 @@ pub struct CandidateListQuery {
 }
 
 impl CandidateListQuery {
+    fn resolve(self) -> AppResult<(CandidateFilter, PageRequest<CandidateSort>)> {
+        let filter = self.filter()?;
+        let paging = Paging {
+            limit: self.limit,
+            cursor: self.cursor.as_deref(),
+            sort: self.sort.as_deref(),
+            include_total: self.include_total,
+        };
+        pagination::resolve(paging, filter, CandidateSort::CreatedAt)
+    }
+
     fn filter(&self) -> AppResult<CandidateFilter> {
         Ok(CandidateFilter {
             q: self.q.clone(),
@@ -497,11 +511,26 @@ async fn list_candidates(
     _: Allowed<required::CandidatesRead>,
     query: web::Query<CandidateListQuery>,
 ) -> AppResult<web::Json<PageOf<CandidateView>>> {
-    let q = query.into_inner();
-    let paging =
-        Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
-    let (filter, request) = pagination::resolve(paging, q.filter()?, CandidateSort::CreatedAt)?;
+    let (filter, request) = query.into_inner().resolve()?;
     Ok(web::Json(pagination::read_page(&state.db, filter, request, store::list, CandidateView::from).await?))
+}
+
+/// Export candidates (NDJSON)
+///
+/// Every candidate the filters match, one JSON object a line (`application/x-ndjson`), streamed as it is read,
+/// so an export of any size holds little memory on either side. The list's filters and `sort` apply; `cursor`
+/// resumes after a page of the list; `limit` and `include_total` do not apply. For nightly syncs:
+/// `updated_since` with the time the previous run started.
+#[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "candidates", params(CandidateListQuery),
+    responses((status = 200, description = "One `CandidateView` a line.", content_type = "application/x-ndjson", body = CandidateView)))]
+#[get("/candidates/export")]
+async fn export_candidates(
+    state: web::Data<AppState>,
+    _: Allowed<required::CandidatesRead>,
+    query: web::Query<CandidateListQuery>,
+) -> AppResult<HttpResponse> {
+    let (filter, request) = query.into_inner().resolve()?;
+    Ok(pagination::export(state.db.clone(), filter, request, store::list, CandidateView::from))
 }
 
 /// Create a candidate

@@ -13,8 +13,9 @@ use super::pagination::{self, PageOf, Paging};
 use super::preconditions::{IfMatch, tagged};
 use super::views::{Money, Place};
 use crate::AppState;
-use crate::auth::Allowed;
+use crate::auth::{Allowed, Principal};
 use crate::db::needs::{self as store, NeedFilter, NeedSort, StoredNeed};
+use crate::db::page::PageRequest;
 use crate::domain::access::required;
 use crate::domain::need::{Charter, Need, NeedReason, NeedStatus, RemotePolicy, SuccessCriterion, Urgency};
 use crate::domain::validation::{self, Invalid, Validator, in_range};
@@ -22,7 +23,13 @@ use crate::domain::{CrisisSignal, NeedId, OrganizationId, SkillsetId};
 use crate::error::{AppError, AppResult};
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(list_needs).service(create_need).service(get_need).service(update_need).service(delete_need);
+    // The export before `/needs/{id}`, which would take `export` for an id.
+    cfg.service(list_needs)
+        .service(export_needs)
+        .service(create_need)
+        .service(get_need)
+        .service(update_need)
+        .service(delete_need);
 }
 
 /// A success criterion: a metric, where it stands, and where it must get to.
@@ -309,7 +316,30 @@ async fn list_needs(
     principal: Allowed<required::NeedsRead>,
     query: web::Query<NeedListQuery>,
 ) -> AppResult<web::Json<PageOf<NeedView>>> {
-    let q = query.into_inner();
+    let (filter, request) = listed(&principal, query.into_inner())?;
+    Ok(web::Json(pagination::read_page(&state.db, filter, request, store::list, NeedView::from).await?))
+}
+
+/// Export needs (NDJSON)
+///
+/// Every need the filters match, one JSON object a line (`application/x-ndjson`), streamed as it is read, so
+/// an export of any size holds little memory on either side. The list's filters and `sort` apply; `cursor`
+/// resumes after a page of the list; `limit` and `include_total` do not apply. For nightly syncs:
+/// `updated_since` with the time the previous run started.
+#[utoipa::path(security(("oauth2" = ["needs:read"])), tag = "needs", params(NeedListQuery),
+    responses((status = 200, description = "One `NeedView` a line.", content_type = "application/x-ndjson", body = NeedView)))]
+#[get("/needs/export")]
+async fn export_needs(
+    state: web::Data<AppState>,
+    principal: Allowed<required::NeedsRead>,
+    query: web::Query<NeedListQuery>,
+) -> AppResult<HttpResponse> {
+    let (filter, request) = listed(&principal, query.into_inner())?;
+    Ok(pagination::export(state.db.clone(), filter, request, store::list, NeedView::from))
+}
+
+/// What a list or an export of needs asks for, confined to a member's own organization.
+fn listed(principal: &Principal, q: NeedListQuery) -> AppResult<(NeedFilter, PageRequest<NeedSort>)> {
     let filter = NeedFilter {
         q: q.q,
         organization_id: q
@@ -332,7 +362,7 @@ async fn list_needs(
     if let Some(tenant) = principal.tenant() {
         filter.organization_id = Some(tenant);
     }
-    Ok(web::Json(pagination::read_page(&state.db, filter, request, store::list, NeedView::from).await?))
+    Ok((filter, request))
 }
 
 /// Create a need

@@ -7,6 +7,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use actix_web::{HttpResponse, web};
+
 use crate::db::page::{Direction, Page, PageRequest, Position};
 use crate::db::{Database, DbConnection};
 use crate::error::{AppError, AppResult};
@@ -94,6 +96,56 @@ where
 {
     let (page, filter, request) = db.read(move |conn| Ok((list(conn, &filter, &request)?, filter, request))).await?;
     Ok(PageOf::new(page, &filter, &request, view))
+}
+
+/// Rows an export reads at a time.
+const EXPORT_BATCH: i64 = 200;
+
+/// Streams every item of a list as NDJSON (one JSON object a line), reading
+/// [`EXPORT_BATCH`] rows at a time with the store's `list`, so neither side
+/// holds more than a batch whatever the size. An error after the first line
+/// can no longer change the status: it is logged and the stream cut short, so
+/// the client sees an incomplete body, never a silently short one that ends well.
+pub fn export<F, S, D, T>(
+    db: Database,
+    filter: F,
+    request: PageRequest<S>,
+    list: fn(&mut DbConnection, &F, &PageRequest<S>) -> AppResult<Page<D>>,
+    view: fn(D) -> T,
+) -> HttpResponse
+where
+    F: Send + Sync + 'static,
+    S: Copy + Send + 'static,
+    D: Send + 'static,
+    T: Serialize + 'static,
+{
+    let filter = std::sync::Arc::new(filter);
+    let first = PageRequest { limit: EXPORT_BATCH, with_total: false, ..request };
+    let batches = futures_util::stream::unfold(Some(first), move |next| {
+        let (db, filter) = (db.clone(), filter.clone());
+        async move {
+            let request = next?;
+            let read = db.read(move |conn| list(conn, &filter, &request).map(|page| (page, request))).await;
+            let (page, request) = match read {
+                Ok(read) => read,
+                Err(error) => {
+                    tracing::error!(%error, "export cut short");
+                    return Some((Err(actix_web::error::ErrorInternalServerError("export cut short")), None));
+                }
+            };
+            let mut lines = Vec::new();
+            for item in page.items.into_iter().map(view) {
+                if let Err(error) = serde_json::to_writer(&mut lines, &item) {
+                    tracing::error!(%error, "export cut short");
+                    return Some((Err(actix_web::error::ErrorInternalServerError("export cut short")), None));
+                }
+                lines.push(b'\n');
+            }
+            let next = page.next.map(|after| PageRequest { after: Some(after), ..request });
+            Some((Ok::<_, actix_web::Error>(web::Bytes::from(lines)), next))
+        }
+    });
+    HttpResponse::Ok().content_type("application/x-ndjson").streaming(batches)
 }
 
 /// One page of a list.

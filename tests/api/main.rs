@@ -15,6 +15,7 @@ mod candidates;
 mod commands;
 mod cors;
 mod error_bodies;
+mod export;
 mod idempotency;
 mod limits;
 mod matching;
