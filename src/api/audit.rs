@@ -12,10 +12,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::extract::invalid_param;
 use super::pagination::{self, PageOf, Paging};
 use crate::AppState;
 use crate::auth::{Allowed, Principal};
 use crate::db::audit::{self as store, AuditEvent, AuditFilter, AuditSort};
+use crate::domain::OrganizationId;
 use crate::domain::access::required;
 use crate::error::AppResult;
 use crate::telemetry::RequestId;
@@ -159,7 +161,13 @@ async fn list_audit_events(
     let q = query.into_inner();
     let filter = AuditFilter {
         actor: q.actor,
-        organization_id: q.organization_id,
+        organization_id: q
+            .organization_id
+            .as_deref()
+            .map(str::parse::<OrganizationId>)
+            .transpose()
+            .map_err(invalid_param("organization_id"))?
+            .map(|id| id.to_string()),
         outcome: q.outcome,
         since: q.since.map(|t| t.naive_utc()),
     };

@@ -336,14 +336,20 @@ impl RouteTable {
         RouteTable(routes)
     }
 
-    /// The methods of the documented path `path` matches, if any.
+    /// The methods of the documented path `path` matches, if any. A path
+    /// such as `/candidates/export` matches `/candidates/{id}` too; the
+    /// template with the most literal segments names it.
     pub fn methods(&self, path: &str) -> Option<Vec<&'static str>> {
         let segments: Vec<&str> = path.split('/').collect();
+        let matching = self.0.iter().filter(|(template, _)| {
+            template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s)
+        });
+        let literal = |template: &[String]| template.iter().filter(|t| !t.starts_with('{')).count();
+        let most_literal = matching.clone().map(|(template, _)| literal(template)).max()?;
         let mut found: Option<Vec<&'static str>> = None;
-        for (template, methods) in &self.0 {
-            let matches = template.len() == segments.len()
-                && template.iter().zip(&segments).all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s);
-            if matches {
+        for (template, methods) in matching {
+            if literal(template) == most_literal {
                 let all = found.get_or_insert_with(Vec::new);
                 for method in methods {
                     if !all.contains(method) {

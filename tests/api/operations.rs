@@ -37,6 +37,12 @@ async fn unsupported_methods_answer_405_with_allow(app: TestApp) {
     problem(app.with(&app.token).request(reqwest::Method::DELETE, "/health", None).await, 405, "method-not-allowed")
         .await;
     problem(app.with(&app.token).request(reqwest::Method::PUT, "/api/v1/nothing", None).await, 404, "not-found").await;
+    // `/candidates/export` also fits `/candidates/{id}`; the literal path names the methods.
+    let export = app.with(&app.token).request(reqwest::Method::OPTIONS, "/api/v1/candidates/export", None).await;
+    assert_eq!(export.headers()["allow"], "GET");
+    problem(export, 405, "method-not-allowed").await;
+    let audit = app.get("/api/v1/audit-events?organization_id=").await;
+    problem(audit, 400, "invalid-query").await;
 }
 
 async fn swagger_ui_and_spec_are_served(app: TestApp) {
