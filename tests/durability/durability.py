@@ -56,6 +56,15 @@ READY_TIMEOUT = 60.0
 HTTP_TIMEOUT = 15.0
 
 
+
+def tail(path: str, lines: int) -> str:
+    """The last `lines` lines of a log file, or nothing when it cannot be read."""
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError:
+        return ""
+
 class Failure(Exception):
     """A part of the test that could not run, or a broken expectation."""
 
@@ -171,11 +180,7 @@ class Service:
         return self.proc.returncode
 
     def log_tail(self, lines: int = 25) -> str:
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return "".join(f.readlines()[-lines:])
-        except OSError:
-            return ""
+        return tail(self.log_path, lines)
 
 
 def http_json(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
@@ -515,11 +520,7 @@ class PgCluster:
         return "ok"
 
     def log_tail(self, lines: int = 20) -> str:
-        try:
-            with open(self.logfile, errors="replace") as f:
-                return "".join(f.readlines()[-lines:])
-        except OSError:
-            return ""
+        return tail(self.logfile, lines)
 
     def destroy(self) -> None:
         if self.initialized and os.path.exists(os.path.join(self.data, "postmaster.pid")):
