@@ -56,7 +56,6 @@ READY_TIMEOUT = 60.0
 HTTP_TIMEOUT = 15.0
 
 
-
 def tail(path: str, lines: int) -> str:
     """The last `lines` lines of a log file, or nothing when it cannot be read."""
     try:
@@ -64,6 +63,7 @@ def tail(path: str, lines: int) -> str:
             return "".join(f.readlines()[-lines:])
     except OSError:
         return ""
+
 
 class Failure(Exception):
     """A part of the test that could not run, or a broken expectation."""
