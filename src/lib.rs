@@ -100,6 +100,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(extract::query_config())
                 .wrap(from_fn(api::idempotency::guard))
+                .wrap(from_fn(extract::printable_query))
                 .wrap(from_fn(extract::body_deadline))
                 .wrap(from_fn(api::audit::record))
                 .wrap(from_fn(telemetry::request_id))

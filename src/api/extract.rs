@@ -144,7 +144,27 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let mut document: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| AppError::MalformedBody(format!("The body is not valid JSON: {e}.")))?;
     integral_numbers(&mut document);
+    if let Some(field) = nul_character(&document, String::new()) {
+        return Err(AppError::field(field, "invalid_characters", "must not contain the NUL character"));
+    }
     from_value(document)
+}
+
+/// The path of the first string (or key) holding U+0000. No field may hold
+/// it, and PostgreSQL cannot store it in text: refuse it before anything
+/// else reads the document.
+fn nul_character(value: &serde_json::Value, path: String) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0').then_some(path),
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, item)| nul_character(item, format!("{path}[{i}]")))
+        }
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            let at = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            if key.contains('\0') { Some(at) } else { nul_character(item, at) }
+        }),
+        _ => None,
+    }
 }
 
 /// JSON does not tell `30` from `30.0`, and JSON Schema counts both as
@@ -220,6 +240,31 @@ pub fn path_id_uuid(raw: &str, what: &'static str) -> Result<uuid::Uuid, AppErro
 /// Maps a query parameter that does not parse to 400, naming the parameter.
 pub fn invalid_param(name: &'static str) -> impl Fn(Invalid) -> AppError {
     move |e| AppError::InvalidQuery(format!("`{name}` {}.", e.message))
+}
+
+/// Refuses a query string that encodes a control character (`%00`-`%1F`,
+/// `%7F`) with 400 before any handler sees it: no parameter takes one,
+/// and PostgreSQL cannot even compare text holding U+0000.
+pub async fn printable_query(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if encodes_control_character(req.query_string()) {
+        let error = AppError::InvalidQuery("The query string must not contain control characters.".into());
+        return Ok(req.into_response(error.error_response()));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+fn encodes_control_character(query: &str) -> bool {
+    query.as_bytes().windows(3).any(|w| {
+        w[0] == b'%'
+            && match (w[1], w[2].to_ascii_lowercase()) {
+                (b'0' | b'1', c) => c.is_ascii_hexdigit(),
+                (b'7', b'f') => true,
+                _ => false,
+            }
+    }) || query.bytes().any(|b| b.is_ascii_control())
 }
 
 /// Query strings that do not parse answer 400 with what was wrong.

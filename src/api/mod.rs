@@ -91,7 +91,8 @@ pub fn openapi() -> OpenApiDoc {
         (name = "operations", description = "Liveness and readiness."),
     ),
     components(
-        schemas(Problem),
+        // Enums only used as query parameters are referenced, so they must be listed.
+        schemas(Problem, crate::domain::skillset::SkillsetScope),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
             UnsupportedMediaType, Unprocessable, PreconditionRequired, TooManyRequests, Unavailable, InternalError)
     )

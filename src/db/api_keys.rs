@@ -104,6 +104,10 @@ pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<StoredApiKey> {
 
 /// The key with this id and its secret's hash.
 pub fn find_for_login(conn: &mut DbConnection, id: &str) -> AppResult<Option<(StoredApiKey, String)>> {
+    // No stored value holds U+0000, and PostgreSQL refuses to compare one.
+    if id.contains('\0') {
+        return Ok(None);
+    }
     let row: Option<Row> = api_keys::table.find(id).select(Row::as_select()).first(conn).optional()?;
     row.map(|r| {
         let hash = r.secret_hash.clone();

@@ -93,6 +93,10 @@ pub fn get(conn: &mut DbConnection, id: uuid::Uuid) -> AppResult<StoredUser> {
 
 /// The user with this e-mail and their password hash.
 pub fn find_for_login(conn: &mut DbConnection, email: &str) -> AppResult<Option<(StoredUser, String)>> {
+    // No stored value holds U+0000, and PostgreSQL refuses to compare one.
+    if email.contains('\0') {
+        return Ok(None);
+    }
     let row: Option<Row> = users::table
         .filter(users::email.eq(email.trim().to_lowercase()))
         .select(Row::as_select())

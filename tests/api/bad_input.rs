@@ -184,7 +184,49 @@ async fn oversized_bodies_answer_413(app: TestApp) {
     assert_eq!(count(&app, "/api/v1/organizations").await, 0);
 }
 
+/// PostgreSQL cannot hold U+0000 in text, so a NUL anywhere once reached it
+/// as a 500; no field takes a control character in a query either.
+async fn nul_characters_are_refused_in_queries_and_bodies(app: TestApp) {
+    for query in ["q=%3E%C3%8A%00%C2%ABVv", "q=a%0Ab", "q=%7f"] {
+        for path in ["/api/v1/needs", "/api/v1/candidates", "/api/v1/organizations", "/api/v1/skillsets"] {
+            problem(app.get(&format!("{path}?{query}")).await, 400, "invalid-query").await;
+        }
+    }
+    assert_eq!(app.get("/api/v1/candidates?q=100%25").await.status(), 200, "an encoded percent sign is fine");
+    let login = [("grant_type", "password"), ("username", "ad\u{0}min@example.com"), ("password", "p")];
+    assert_eq!(json_of(app.token_request(&login).await, 400).await["error"], "invalid_grant");
+    let key = [("grant_type", "client_credentials"), ("client_id", "k\u{0}"), ("client_secret", "s")];
+    assert_eq!(json_of(app.token_request(&key).await, 401).await["error"], "invalid_client");
+
+    let refused = problem(
+        app.post(
+            "/api/v1/candidates",
+            &json!({"first_name": "Ada", "last_name": "By\u{0}ron", "email": "ada@example.com"}),
+        )
+        .await,
+        422,
+        "validation-failed",
+    )
+    .await;
+    assert_eq!(invalid_fields(&refused), ["last_name"]);
+    assert_eq!(refused["errors"][0]["code"], "invalid_characters");
+    let refused = problem(
+        app.post(
+            "/api/v1/candidates",
+            &json!({"first_name": "Ada", "last_name": "Byron", "email": "ada@example.com", "executive_roles": ["CFO", "C\u{0}O"]}),
+        )
+        .await,
+        422,
+        "validation-failed",
+    )
+    .await;
+    assert_eq!(invalid_fields(&refused), ["executive_roles[1]"]);
+    assert_eq!(count(&app, "/api/v1/candidates").await, 0);
+    assert_eq!(count(&app, "/api/v1/organizations").await, 0);
+}
+
 backend_tests!(
+    nul_characters_are_refused_in_queries_and_bodies,
     malformed_and_mistyped_bodies,
     unknown_fields_never_take_effect,
     out_of_range_values_name_their_fields,
