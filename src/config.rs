@@ -132,6 +132,41 @@ pub struct Config {
     pub log_format: String,
     #[command(flatten)]
     pub auth: AuthConfig,
+    #[command(flatten)]
+    pub webhooks: WebhookConfig,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WebhookConfig {
+    /// Networks webhooks may call although they are not public (loopback,
+    /// private, link-local …), comma-separated CIDRs such as `10.1.0.0/16`.
+    /// Empty: public addresses only.
+    #[arg(long = "webhook-allowed-networks", env = "WEBHOOK_ALLOWED_NETWORKS", value_delimiter = ',', global = true)]
+    pub allowed_networks: Vec<ipnet::IpNet>,
+    /// Milliseconds a receiver has to answer a delivery.
+    #[arg(long = "webhook-timeout-ms", env = "WEBHOOK_TIMEOUT_MS", default_value_t = WebhookConfig::default().timeout_ms, value_parser = clap::value_parser!(u64).range(100..=60_000), global = true)]
+    pub timeout_ms: u64,
+    /// Milliseconds between two looks at the outbox.
+    #[arg(long = "webhook-poll-ms", env = "WEBHOOK_POLL_MS", default_value_t = WebhookConfig::default().poll_ms, value_parser = clap::value_parser!(u64).range(10..=60_000), global = true)]
+    pub poll_ms: u64,
+    /// Milliseconds before the first retry of a failed delivery; each next wait doubles, up to an hour.
+    #[arg(long = "webhook-retry-first-ms", env = "WEBHOOK_RETRY_FIRST_MS", default_value_t = WebhookConfig::default().retry_first_ms, value_parser = clap::value_parser!(u64).range(10..=3_600_000), global = true)]
+    pub retry_first_ms: u64,
+    /// Seconds after an event during which failed deliveries are retried.
+    #[arg(long = "webhook-retry-window-secs", env = "WEBHOOK_RETRY_WINDOW_SECS", default_value_t = WebhookConfig::default().retry_window_secs, value_parser = clap::value_parser!(u64).range(1..=604_800), global = true)]
+    pub retry_window_secs: u64,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            allowed_networks: Vec::new(),
+            timeout_ms: 10_000,
+            poll_ms: 1000,
+            retry_first_ms: 10_000,
+            retry_window_secs: 24 * 3600,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -16,6 +16,7 @@ pub mod error;
 pub mod matching;
 pub mod metrics;
 pub mod telemetry;
+pub mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::{Arc, Weak};
@@ -42,6 +43,8 @@ pub struct AppState {
     /// The matching index of every candidate, kept in step with the database.
     pub matches: Arc<LiveIndex>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Delivers webhook events; its thread stops when the last state is dropped.
+    pub webhooks: Arc<webhooks::Dispatcher>,
 }
 
 /// Opens the database, applies pending migrations and ships the catalog.
@@ -76,6 +79,10 @@ impl Application {
             "matching index loaded"
         );
         follow_changes(&db, &matches);
+        let metrics = Arc::new(metrics::Metrics::new().context("registering the metrics")?);
+        let dispatcher =
+            Arc::new(webhooks::Dispatcher::new(db.clone(), webhook_settings(&config.webhooks), metrics.clone())?);
+        webhooks::start(&dispatcher);
         let listener = TcpListener::bind(config.bind_addr).with_context(|| format!("binding {}", config.bind_addr))?;
         let port = listener.local_addr()?.port();
         // Database calls are the only blocking work: give the workers together
@@ -83,8 +90,7 @@ impl Application {
         // thread instead of holding one while they wait for a connection.
         let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let blocking_threads = (db.max_connections() as usize).div_ceil(workers).max(2);
-        let metrics = Arc::new(metrics::Metrics::new().context("registering the metrics")?);
-        let state = AppState { db, auth, matches, metrics };
+        let state = AppState { db, auth, matches, metrics, webhooks: dispatcher };
         let spec = api::openapi();
         let routes = web::Data::new(api::RouteTable::from_spec(&spec));
         let body_limit = usize::try_from(config.max_body_bytes).unwrap_or(extract::DEFAULT_BODY_LIMIT);
@@ -143,6 +149,19 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
     pub async fn run(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+fn webhook_settings(config: &config::WebhookConfig) -> webhooks::Settings {
+    webhooks::Settings {
+        addresses: Arc::new(webhooks::address::AddressPolicy { allowed: config.allowed_networks.clone() }),
+        retry: domain::webhook::RetryPolicy {
+            first: Duration::from_millis(config.retry_first_ms),
+            window: Duration::from_secs(config.retry_window_secs),
+            ..Default::default()
+        },
+        timeout: Duration::from_millis(config.timeout_ms),
+        poll: Duration::from_millis(config.poll_ms),
     }
 }
 

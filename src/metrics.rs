@@ -1,6 +1,7 @@
 //! Operational metrics in the Prometheus text format, served at `/metrics`:
 //! requests and their latency per route and status, the database pools,
-//! matching latency and the size of the matching index.
+//! matching latency and the size of the matching index, the webhook outbox
+//! and its deliveries.
 //!
 //! Request and match figures are recorded as they happen (a histogram
 //! observation is a few atomic adds); pool and index figures are read when
@@ -12,7 +13,9 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
-use prometheus::{Encoder, Histogram, HistogramOpts, HistogramVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 
 use crate::AppState;
 
@@ -28,6 +31,10 @@ pub struct Metrics {
     index_bytes: IntGauge,
     pool_connections: IntGaugeVec,
     pool_waiting: IntGaugeVec,
+    /// Deliveries neither delivered nor given up, as the dispatcher last counted them.
+    pub webhook_outbox_pending: IntGauge,
+    /// Delivery attempts by outcome: delivered, retry (failed, tried again later), failed (given up).
+    pub webhook_attempts: IntCounterVec,
 }
 
 impl Metrics {
@@ -50,13 +57,36 @@ impl Metrics {
         )?;
         let pool_waiting =
             IntGaugeVec::new(Opts::new("db_pool_waiting", "Callers waiting for a database connection."), &["pool"])?;
+        let webhook_outbox_pending = IntGauge::new(
+            "webhook_outbox_pending",
+            "Webhook deliveries waiting for their first or next attempt (counted every poll).",
+        )?;
+        let webhook_attempts = IntCounterVec::new(
+            Opts::new(
+                "webhook_delivery_attempts_total",
+                "Webhook delivery attempts by outcome (delivered, retry, failed).",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(webhook_outbox_pending.clone()))?;
+        registry.register(Box::new(webhook_attempts.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(matches.clone()))?;
         registry.register(Box::new(index_candidates.clone()))?;
         registry.register(Box::new(index_bytes.clone()))?;
         registry.register(Box::new(pool_connections.clone()))?;
         registry.register(Box::new(pool_waiting.clone()))?;
-        Ok(Self { registry, requests, matches, index_candidates, index_bytes, pool_connections, pool_waiting })
+        Ok(Self {
+            registry,
+            requests,
+            matches,
+            index_candidates,
+            index_bytes,
+            pool_connections,
+            pool_waiting,
+            webhook_outbox_pending,
+            webhook_attempts,
+        })
     }
 
     /// Records how long one ranking took.

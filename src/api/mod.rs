@@ -24,6 +24,7 @@ pub mod skills;
 pub mod skillsets;
 pub mod users;
 mod views;
+pub mod webhooks;
 
 use actix_web::{App, HttpResponse};
 use utoipa::openapi::response::{ResponseBuilder, Responses};
@@ -52,6 +53,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             users::routes(v1);
             api_keys::routes(v1);
             audit::routes(v1);
+            webhooks::routes(v1);
         }),
     );
 }
@@ -88,6 +90,7 @@ pub fn openapi() -> OpenApiDoc {
         (name = "users", description = "People who log in; admins only."),
         (name = "api-keys", description = "API keys for integration scripts; admins only."),
         (name = "audit", description = "The audit log of writes and refused attempts; admins only."),
+        (name = "webhooks", description = "Signed event deliveries to your systems, with retries, a delivery log and redelivery."),
         (name = "operations", description = "Liveness and readiness."),
     ),
     components(

@@ -29,8 +29,16 @@ pub fn reshape(doc: OpenApi) -> OpenApi {
 }
 
 fn reshaped(mut value: Value) -> Value {
+    // A view that flattens another view merges once that one has: a few rounds settle any nesting.
+    for _ in 0..4 {
+        let schemas = value.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
+        let before = value.clone();
+        merge_all_of(&mut value, &schemas);
+        if value == before {
+            break;
+        }
+    }
     let schemas = value.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
-    merge_all_of(&mut value, &schemas);
     let mut patches = Map::new();
     if let Some(paths) = value.get_mut("paths").and_then(Value::as_object_mut) {
         for operation in paths.values_mut().filter_map(|item| item.get_mut("patch")) {

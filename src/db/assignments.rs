@@ -17,6 +17,7 @@ use super::{DbConnection, now};
 use crate::domain::assignment::{self as rules, Assignment, AssignmentStatus, HandOver, Milestone, Outcome, Period};
 use crate::domain::catalog;
 use crate::domain::need::{Need, NeedStatus};
+use crate::domain::webhook::EventType;
 use crate::domain::{AssignmentId, CandidateId, Currency, DayRate, NeedId, OrganizationId, Stored};
 use crate::error::{AppError, AppResult};
 
@@ -197,6 +198,7 @@ pub fn insert(conn: &mut DbConnection, a: &Assignment, need: &Need) -> AppResult
     }
     // What the candidate holds changed: matching indexes reload it.
     super::candidates::record_change(conn, a.candidate_id)?;
+    announce(conn, EventType::AssignmentCreated, &stored)?;
     Ok(stored)
 }
 
@@ -228,7 +230,19 @@ pub fn update(conn: &mut DbConnection, current: &StoredAssignment, next: &Assign
     {
         super::candidates::record_change(conn, next.candidate_id)?;
     }
-    row.into_domain()
+    let stored = row.into_domain()?;
+    announce(conn, EventType::AssignmentUpdated, &stored)?;
+    Ok(stored)
+}
+
+/// Assignment events name the assignment, its need and candidate, and its status.
+fn announce(conn: &mut DbConnection, event: EventType, assignment: &StoredAssignment) -> AppResult<()> {
+    let a = &assignment.value;
+    let data = serde_json::json!({
+        "id": assignment.id, "need_id": a.need_id, "candidate_id": a.candidate_id,
+        "status": a.status, "version": assignment.version,
+    });
+    super::webhooks::announce(conn, event, Some(a.organization_id), data)
 }
 
 /// Moves the need along with its assignment: `filled` when the assignment
@@ -246,7 +260,9 @@ pub fn follow_need(conn: &mut DbConnection, need: &StoredNeed, status: Assignmen
     let updated = diesel::update(needs::table.find(need.id.to_string()).filter(needs::version.eq(need.version)))
         .set((needs::status.eq(next.as_str()), needs::version.eq(need.version + 1), needs::updated_at.eq(now())))
         .execute(conn)?;
-    super::ensure_updated(updated)
+    super::ensure_updated(updated)?;
+    let moved = super::needs::get(conn, need.id)?;
+    super::needs::announce(conn, EventType::NeedUpdated, &moved)
 }
 
 /// One extension of an assignment.

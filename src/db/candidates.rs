@@ -14,6 +14,7 @@ use crate::domain::assignment::Period;
 use crate::domain::candidate::{Availability, Candidate, CandidateSkill, CandidateStatus, Consent, LanguageSkill};
 use crate::domain::codes::Location;
 use crate::domain::skill::SkillLevel;
+use crate::domain::webhook::EventType;
 use crate::domain::{CandidateId, Currency, DayRate, SkillKey, Stored};
 use crate::error::{AppError, AppResult};
 
@@ -308,7 +309,9 @@ pub fn insert(conn: &mut DbConnection, c: &Candidate) -> AppResult<StoredCandida
     write_children(conn, &row.id, c)?;
     let id = row.id.parse().map_err(corrupt)?;
     record_change(conn, id)?;
-    get(conn, id)
+    let stored = get(conn, id)?;
+    announce(conn, EventType::CandidateCreated, stored.id, stored.version)?;
+    Ok(stored)
 }
 
 pub fn get(conn: &mut DbConnection, id: CandidateId) -> AppResult<StoredCandidate> {
@@ -341,7 +344,9 @@ pub fn update(conn: &mut DbConnection, current: &StoredCandidate, c: &Candidate)
     super::ensure_updated(updated)?;
     write_children(conn, &id, c)?;
     record_change(conn, current.id)?;
-    get(conn, current.id)
+    let stored = get(conn, current.id)?;
+    announce(conn, EventType::CandidateUpdated, stored.id, stored.version)?;
+    Ok(stored)
 }
 
 pub fn exists(conn: &mut DbConnection, id: CandidateId) -> AppResult<bool> {
@@ -352,8 +357,16 @@ pub fn exists(conn: &mut DbConnection, id: CandidateId) -> AppResult<bool> {
 pub fn delete(conn: &mut DbConnection, id: CandidateId) -> AppResult<()> {
     match diesel::delete(candidates::table.find(id.to_string())).execute(conn)? {
         0 => Err(AppError::NotFound("candidate")),
-        _ => record_change(conn, id),
+        _ => {
+            record_change(conn, id)?;
+            super::webhooks::announce(conn, EventType::CandidateDeleted, None, serde_json::json!({"id": id}))
+        }
     }
+}
+
+/// Candidate events name the candidate and its version, nothing personal.
+fn announce(conn: &mut DbConnection, event: EventType, id: CandidateId, version: i64) -> AppResult<()> {
+    super::webhooks::announce(conn, event, None, serde_json::json!({"id": id, "version": version}))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -19,6 +19,7 @@ pub mod seed;
 pub mod skills;
 pub mod skillsets;
 pub mod users;
+pub mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -9,6 +9,7 @@ use super::schema::{needs, skillsets};
 use super::{DbConnection, json, now};
 use crate::domain::codes::Location;
 use crate::domain::need::{Need, NeedReason, NeedStatus, Urgency};
+use crate::domain::webhook::EventType;
 use crate::domain::{CrisisSignal, Currency, DayRate, FieldError, NeedId, OrganizationId, SkillsetId, Stored};
 use crate::error::{AppError, AppResult};
 
@@ -141,7 +142,9 @@ pub fn insert(conn: &mut DbConnection, n: &Need) -> AppResult<StoredNeed> {
     let opened_at = (n.status == NeedStatus::Open).then_some(at);
     let row = Row::new(NeedId::generate(), n, opened_at, 1, at, at)?;
     diesel::insert_into(needs::table).values(&row).execute(conn)?;
-    row.into_domain()
+    let stored = row.into_domain()?;
+    announce(conn, EventType::NeedCreated, &stored)?;
+    Ok(stored)
 }
 
 pub fn get(conn: &mut DbConnection, id: NeedId) -> AppResult<StoredNeed> {
@@ -180,14 +183,23 @@ pub fn update(conn: &mut DbConnection, current: &StoredNeed, n: &Need) -> AppRes
         .set(&row)
         .execute(conn)?;
     super::ensure_updated(updated)?;
-    row.into_domain()
+    let stored = row.into_domain()?;
+    announce(conn, EventType::NeedUpdated, &stored)?;
+    Ok(stored)
 }
 
 pub fn delete(conn: &mut DbConnection, id: NeedId) -> AppResult<()> {
-    match diesel::delete(needs::table.find(id.to_string())).execute(conn)? {
-        0 => Err(AppError::NotFound("need")),
-        _ => Ok(()),
-    }
+    let need = get(conn, id)?;
+    diesel::delete(needs::table.find(id.to_string())).execute(conn)?;
+    let organization = need.value.0.organization_id;
+    super::webhooks::announce(conn, EventType::NeedDeleted, Some(organization), serde_json::json!({"id": id}))
+}
+
+/// Need events name the need, its organization, status and version.
+pub(crate) fn announce(conn: &mut DbConnection, event: EventType, need: &StoredNeed) -> AppResult<()> {
+    let n = &need.value.0;
+    let data = serde_json::json!({"id": need.id, "organization_id": n.organization_id, "status": n.status, "version": need.version});
+    super::webhooks::announce(conn, event, Some(n.organization_id), data)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -14,6 +14,7 @@ use super::schema::{assignments, candidates, pipeline_entries, pipeline_moves, p
 use super::{DbConnection, json, now};
 use crate::domain::need::NeedStatus;
 use crate::domain::pipeline::{self as rules, MatchSnapshot, MoveRefusal, PipelineEntry, RejectionReason, Stage};
+use crate::domain::webhook::EventType;
 use crate::domain::{AssignmentId, CandidateId, NeedId, OrganizationId, PipelineEntryId, Stored};
 use crate::error::{AppError, AppResult};
 
@@ -210,6 +211,7 @@ pub fn insert(
     let stored = row.into_domain()?;
     let added = Move { from: None, to: Stage::Sourced, reason: None, note, actor: actor.to_owned(), at: at.and_utc() };
     record_move(conn, stored.id, &added)?;
+    announce(conn, EventType::PipelineEntryCreated, &stored, None)?;
     Ok(stored)
 }
 
@@ -268,7 +270,21 @@ pub fn move_to(
     let stored = update(conn, current, &next, at)?;
     let moved = Move { from: Some(from), to, reason, note, actor: actor.to_owned(), at: at.and_utc() };
     record_move(conn, current.id, &moved)?;
+    announce(conn, EventType::PipelineEntryMoved, &stored, Some(from))?;
     Ok(stored)
+}
+
+/// Pipeline events name the entry, its need and candidate, and the stages.
+fn announce(conn: &mut DbConnection, event: EventType, entry: &StoredEntry, from: Option<Stage>) -> AppResult<()> {
+    let e = &entry.value;
+    let mut data = serde_json::json!({
+        "id": entry.id, "need_id": e.need_id, "candidate_id": e.candidate_id,
+        "stage": e.stage, "version": entry.version,
+    });
+    if let Some(from) = from {
+        data["previous_stage"] = serde_json::json!(from);
+    }
+    super::webhooks::announce(conn, event, Some(e.organization_id), data)
 }
 
 fn update(

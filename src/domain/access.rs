@@ -91,6 +91,8 @@ permissions! {
     UsersManage = "users:manage",
     ApiKeysManage = "api_keys:manage",
     AuditRead = "audit:read",
+    /// Subscribe to events (webhooks), rotate their secrets, read their delivery logs.
+    WebhooksManage = "webhooks:manage",
 }
 
 impl fmt::Display for Permission {

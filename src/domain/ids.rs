@@ -54,6 +54,7 @@ uuid_id!(SkillsetId, "an ideal skillset");
 uuid_id!(NeedId, "a need");
 uuid_id!(PipelineEntryId, "a pipeline entry");
 uuid_id!(AssignmentId, "an interim assignment");
+uuid_id!(WebhookId, "a webhook subscription");
 
 /// A skill of the taxonomy, named by a stable slug such as
 /// `customer-data-analysis`.

@@ -55,9 +55,10 @@ pub mod pipeline;
 pub mod skill;
 pub mod skillset;
 pub mod validation;
+pub mod webhook;
 
 pub use crisis::CrisisSignal;
-pub use ids::{AssignmentId, CandidateId, NeedId, OrganizationId, PipelineEntryId, SkillKey, SkillsetId};
+pub use ids::{AssignmentId, CandidateId, NeedId, OrganizationId, PipelineEntryId, SkillKey, SkillsetId, WebhookId};
 pub use money::{Currency, DayRate};
 pub use validation::{FieldError, Validator};
 

@@ -73,6 +73,9 @@ async fn every_operation_with_every_caller(app: TestApp) {
         )
         .await;
     let key = app.create("/api/v1/api-keys", &json!({"name": "fixture", "scopes": ["needs:read"]})).await;
+    let webhook = app
+        .create("/api/v1/webhooks", &json!({"url": "https://hooks.example.com/in", "events": ["need.created"]}))
+        .await;
     // By the path segment before the parameter.
     let ids = [
         ("organizations", org.clone()),
@@ -84,6 +87,7 @@ async fn every_operation_with_every_caller(app: TestApp) {
         ("users", user["id"].as_str().unwrap().to_owned()),
         ("api-keys", key["id"].as_str().unwrap().to_owned()),
         ("assignments", assignment),
+        ("webhooks", webhook["id"].as_str().unwrap().to_owned()),
     ];
 
     let mut callers = vec![

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use diesel::{Connection, PgConnection, connection::SimpleConnection};
 use interim_tracker::Application;
-use interim_tracker::config::{AuthConfig, Config};
+use interim_tracker::config::{AuthConfig, Config, WebhookConfig};
 use reqwest::{Method, Response};
 use serde_json::Value;
 
@@ -150,6 +150,7 @@ pub fn test_config(database_url: &str) -> Config {
             rate_limit_per_minute: 100_000,
             token_rate_limit_per_minute: 10_000,
         },
+        webhooks: WebhookConfig::default(),
     }
 }
 
@@ -177,7 +178,12 @@ impl TestApp {
 
     /// A second instance of the service on this app's database, as when several run behind a load balancer.
     pub async fn another_instance(&self) -> TestApp {
-        Self::start(self.database_url.clone(), TestDatabase::Shared, |_| {}).await
+        self.another_instance_with(|_| {}).await
+    }
+
+    /// Another instance whose configuration `adjust` changes first.
+    pub async fn another_instance_with(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        Self::start(self.database_url.clone(), TestDatabase::Shared, adjust).await
     }
 
     async fn start(database_url: String, database: TestDatabase, adjust: impl FnOnce(&mut Config)) -> TestApp {

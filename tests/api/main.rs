@@ -34,3 +34,4 @@ mod skillsets;
 mod slow_clients;
 mod tenancy;
 mod tokens;
+mod webhooks;
