@@ -50,6 +50,12 @@ pub enum AppError {
     RequestTimeout,
     #[error("body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// An import with more rows than one request takes.
+    #[error("more than {limit} rows")]
+    TooManyRows { limit: u64 },
+    /// Never answered: undoes the transaction of a dry run, whose results are kept apart.
+    #[error("dry run")]
+    DryRun,
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
     /// The path exists, but not with this method; `allow` lists the methods it has.
@@ -83,11 +89,13 @@ impl AppError {
             AppError::PreconditionRequired => ("precondition-required", "If-Match is required"),
             AppError::PreconditionFailed => ("precondition-failed", "The resource has changed"),
             AppError::RequestTimeout => ("request-timeout", "The request body arrived too slowly"),
-            AppError::PayloadTooLarge { .. } => ("payload-too-large", "The request body is too large"),
+            AppError::PayloadTooLarge { .. } | AppError::TooManyRows { .. } => {
+                ("payload-too-large", "The request body is too large")
+            }
             AppError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             AppError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             AppError::Unavailable(_) => ("service-unavailable", "The service is temporarily unavailable"),
-            AppError::Internal(_) => ("internal-error", "Internal server error"),
+            AppError::Internal(_) | AppError::DryRun => ("internal-error", "Internal server error"),
         }
     }
 
@@ -114,9 +122,12 @@ impl AppError {
             }
             AppError::RequestTimeout => "Send the whole body without pausing; the connection is closed.".into(),
             AppError::PayloadTooLarge { limit } => format!("The body must not exceed {limit} bytes."),
+            AppError::TooManyRows { limit } => {
+                format!("An import takes at most {limit} rows; the rows before were processed. Split the file.")
+            }
             AppError::MethodNotAllowed { allow } => format!("This resource supports: {allow}."),
             AppError::Unavailable(_) => "The database is busy or unreachable; retry shortly.".into(),
-            AppError::Internal(_) => "An unexpected error occurred; it has been logged.".into(),
+            AppError::Internal(_) | AppError::DryRun => "An unexpected error occurred; it has been logged.".into(),
         }
     }
 }
@@ -170,11 +181,11 @@ impl ResponseError for AppError {
             AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge { .. } | AppError::TooManyRows { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Internal(_) | AppError::DryRun => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

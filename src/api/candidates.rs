@@ -1,18 +1,20 @@
 //! `/api/v1/candidates`: interim executives.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::created;
-use super::extract::{JsonBody, MergePatch, invalid_param, merge, path_id};
+use super::extract::{self, JsonBody, MergePatch, invalid_param, merge, path_id};
+use super::import;
 use super::pagination::{self, PageOf, Paging};
 use super::preconditions::{IfMatch, tagged};
 use super::views::{Money, Place};
 use crate::AppState;
 use crate::auth::Allowed;
+use crate::db::DbConnection;
 use crate::db::candidates::{self as store, CandidateFilter, CandidateSort, StoredCandidate};
 use crate::db::page::PageRequest;
 use crate::domain::access::required;
@@ -29,6 +31,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     // The export before `/candidates/{id}`, which would take `export` for an id.
     cfg.service(list_candidates)
         .service(export_candidates)
+        .service(import_candidates)
         .service(create_candidate)
         .service(get_candidate)
         .service(update_candidate)
@@ -531,6 +534,61 @@ async fn export_candidates(
 ) -> AppResult<HttpResponse> {
     let (filter, request) = query.into_inner().resolve()?;
     Ok(pagination::export(state.db.clone(), filter, request, store::list, CandidateView::from))
+}
+
+/// How CSV columns map onto [`CandidateInput`]: `location.country` and the
+/// like nest, lists are `;`-separated, skills `key:level[:years]`, languages
+/// `code:proficiency`.
+static CSV_COLUMNS: import::CsvColumns = import::CsvColumns {
+    numbers: &["years_experience", "day_rate.amount", "availability.max_engagement_months"],
+    flags: &["willing_to_travel", "consent.given"],
+    lists: &[
+        ("skills", &["skill", "level", "years"]),
+        ("languages", &["language", "proficiency"]),
+        ("industries", &[]),
+        ("executive_roles", &[]),
+        ("crisis_experience", &[]),
+    ],
+};
+
+/// Creates the candidate a row describes, or updates the one with its external id (else its e-mail).
+fn upsert_candidate(conn: &mut DbConnection, row: serde_json::Value) -> AppResult<(import::RowStatus, String)> {
+    let candidate = extract::from_value::<CandidateInput>(row)?.parse()?;
+    let (status, stored) = match store::find_for_import(conn, &candidate)? {
+        Some(current) if candidate.same_as(&current.value.0) => (import::RowStatus::Unchanged, current),
+        Some(current) => (import::RowStatus::Updated, store::update(conn, &current, &candidate)?),
+        None => (import::RowStatus::Created, store::insert(conn, &candidate)?),
+    };
+    Ok((status, stored.id.to_string()))
+}
+
+/// Import candidates
+///
+/// Creates or updates candidates from NDJSON (`application/x-ndjson`: one candidate a line, as in
+/// POST /api/v1/candidates) or CSV (`text/csv`: a header row of field names; `location.country`-style
+/// headers nest; `skills` as `key:level[:years]` and `languages` as `code:proficiency`, `;`-separated;
+/// `industries`, `executive_roles` and `crisis_experience` `;`-separated; `willing_to_travel` and
+/// `consent.given` as true/false). A row with an `external_id` updates the candidate with that id, else
+/// the one with its e-mail, else creates one; a row equal to what is stored is `unchanged`, so the same
+/// file can be sent again safely (imports take no `Idempotency-Key`). Each row is written on its own:
+/// refused rows are reported with their errors while the others land. The body is read as it arrives
+/// (up to 200,000 rows and 512 MiB; each row at most 64 KiB) and written 500 rows per transaction.
+#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "candidates", params(import::ImportQuery),
+    request_body(content(
+        (String = "application/x-ndjson", example = json!("{\"first_name\": \"Ada\", \"last_name\": \"Byron\", \"email\": \"ada@example.com\", \"external_id\": \"ats-1001\"}\n{\"first_name\": \"Alan\", \"last_name\": \"Turing\", \"email\": \"alan@example.com\"}\n")),
+        (String = "text/csv", example = json!("external_id,first_name,last_name,email,location.country,skills\nats-1001,Ada,Byron,ada@example.com,GB,customer-data-analysis:5;crm-systems:4\n")),
+    )),
+    responses((status = 200, description = "Every row's result, in order.", body = import::ImportReport)))]
+#[post("/candidates/import")]
+async fn import_candidates(
+    state: web::Data<AppState>,
+    _: Allowed<required::CandidatesWrite>,
+    req: HttpRequest,
+    query: web::Query<import::ImportQuery>,
+    payload: web::Payload,
+) -> AppResult<web::Json<import::ImportReport>> {
+    let report = import::run(state.db.clone(), &req, payload, query.dry_run, &CSV_COLUMNS, upsert_candidate).await?;
+    Ok(web::Json(report))
 }
 
 /// Create a candidate

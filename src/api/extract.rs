@@ -42,6 +42,9 @@ pub async fn body_deadline(
     let Some(BodyTimeout(deadline)) = req.app_data::<BodyTimeout>().copied() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    if streams_body(&req) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     let limit = req.app_data::<BodyLimit>().copied().unwrap_or(BodyLimit(DEFAULT_BODY_LIMIT)).0;
     let read = actix_web::rt::time::timeout(deadline, req.extract::<web::Bytes>()).await;
     let error = match read {
@@ -60,6 +63,12 @@ pub async fn body_deadline(
     // What is left of the body would be read as the next request.
     response.response_mut().head_mut().set_connection_type(ConnectionType::Close);
     Ok(response)
+}
+
+/// Whether the request's body is read as it arrives, by its handler, with its
+/// own limits (imports): no middleware reads it first.
+pub fn streams_body(req: &ServiceRequest) -> bool {
+    req.method() == actix_web::http::Method::POST && req.path().ends_with("/import")
 }
 
 /// A JSON request body (`application/json` or any `+json` type).

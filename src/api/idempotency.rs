@@ -25,7 +25,9 @@ pub async fn guard(
     let applies = req.method() == Method::POST
         && req.path().starts_with("/api/v1/")
         && req.path() != "/api/v1/auth/token"
-        && req.headers().contains_key(IDEMPOTENCY_KEY);
+        && req.headers().contains_key(IDEMPOTENCY_KEY)
+        // Imports are upserts, safe to run again, and their bodies are never held whole.
+        && !super::extract::streams_body(&req);
     if !applies {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }

@@ -11,6 +11,7 @@ pub mod candidates;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod import;
 pub mod matches;
 pub mod needs;
 pub mod organizations;

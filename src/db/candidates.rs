@@ -349,6 +349,22 @@ pub fn update(conn: &mut DbConnection, current: &StoredCandidate, c: &Candidate)
     Ok(stored)
 }
 
+/// The candidate an imported row names: by external id when it has one,
+/// else by e-mail.
+pub fn find_for_import(conn: &mut DbConnection, c: &Candidate) -> AppResult<Option<StoredCandidate>> {
+    let id: Option<String> = match &c.external_id {
+        Some(external_id) => candidates::table
+            .filter(candidates::external_id.eq(external_id))
+            .select(candidates::id)
+            .first(conn)
+            .optional()?,
+        None => {
+            candidates::table.filter(candidates::email.eq(&c.email)).select(candidates::id).first(conn).optional()?
+        }
+    };
+    id.map(|id| get(conn, id.parse().map_err(corrupt)?)).transpose()
+}
+
 pub fn exists(conn: &mut DbConnection, id: CandidateId) -> AppResult<bool> {
     let found = candidates::table.find(id.to_string()).count().get_result::<i64>(conn)?;
     Ok(found > 0)

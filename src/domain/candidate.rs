@@ -131,6 +131,24 @@ pub struct Candidate {
     pub commitments: Vec<Period>,
 }
 
+impl Candidate {
+    /// Whether `self` holds what `stored` holds, whatever order its lists
+    /// came in (the store gives skills back by level then key, industries and
+    /// languages by name) and leaving out the assignments it holds, which no
+    /// input sets.
+    pub fn same_as(&self, stored: &Candidate) -> bool {
+        fn ordered(c: &Candidate) -> Candidate {
+            let mut c = c.clone();
+            c.skills.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.skill.cmp(&b.skill)));
+            c.industries.sort();
+            c.languages.sort_by(|a, b| a.language.cmp(&b.language));
+            c.commitments.clear();
+            c
+        }
+        ordered(self) == ordered(stored)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

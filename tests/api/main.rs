@@ -17,6 +17,7 @@ mod cors;
 mod error_bodies;
 mod export;
 mod idempotency;
+mod import;
 mod limits;
 mod matching;
 mod migrations;
