@@ -26,6 +26,12 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI document and exit.
     Openapi,
+    /// Erase the candidates the retention rule says to (no consent, no activity for the retention period).
+    PurgeRetention {
+        /// Only list whom it would erase.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Load a realistic demo data set: organizations, needs, about 200 candidates.
     DemoData,
     /// Create a user; prints a generated password when none is given.
@@ -134,6 +140,24 @@ pub struct Config {
     pub auth: AuthConfig,
     #[command(flatten)]
     pub webhooks: WebhookConfig,
+    /// Seconds a candidate without consent and without activity is kept before
+    /// the retention purge erases them (default two years).
+    #[arg(long, env = "RETENTION_PERIOD_SECS", default_value_t = 730 * 86_400, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub retention_period_secs: u64,
+    /// Seconds between two runs of the retention purge by the server; 0: only
+    /// by `interim-tracker purge-retention`.
+    #[arg(long, env = "RETENTION_PURGE_INTERVAL_SECS", default_value_t = 86_400, global = true)]
+    pub retention_purge_interval_secs: u64,
+}
+
+impl Config {
+    pub fn retention(&self) -> crate::retention::Policy {
+        crate::retention::Policy {
+            retention: std::time::Duration::from_secs(self.retention_period_secs),
+            every: (self.retention_purge_interval_secs > 0)
+                .then(|| std::time::Duration::from_secs(self.retention_purge_interval_secs)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

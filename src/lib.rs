@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod matching;
 pub mod metrics;
+pub mod retention;
 pub mod telemetry;
 pub mod webhooks;
 
@@ -83,6 +84,7 @@ impl Application {
         let dispatcher =
             Arc::new(webhooks::Dispatcher::new(db.clone(), webhook_settings(&config.webhooks), metrics.clone())?);
         webhooks::start(&dispatcher);
+        retention::schedule(db.clone(), config.retention(), Arc::downgrade(&matches));
         let listener = TcpListener::bind(config.bind_addr).with_context(|| format!("binding {}", config.bind_addr))?;
         let port = listener.local_addr()?.port();
         // Database calls are the only blocking work: give the workers together

@@ -36,6 +36,19 @@ async fn main() -> anyhow::Result<()> {
             let db = prepare_database(&config)?;
             println!("{}", actix_web::web::block(move || commands::api_key(&db, &command)).await??);
         }
+        Command::PurgeRetention { dry_run } => {
+            let db = prepare_database(&config)?;
+            let policy = config.retention();
+            let instance = format!("cli-{}", std::process::id());
+            let erased =
+                actix_web::web::block(move || interim_tracker::retention::purge(&db, &policy, &instance, dry_run))
+                    .await??;
+            let verb = if dry_run { "Would erase" } else { "Erased" };
+            println!("{verb} {} candidate(s).", erased.len());
+            for id in erased {
+                println!("{id}");
+            }
+        }
         Command::DemoData => {
             let db = prepare_database(&config)?;
             let summary = actix_web::web::block(move || demo::load(&db)).await??;

@@ -18,6 +18,7 @@ pub mod organizations;
 pub mod pagination;
 pub mod pipeline;
 pub mod preconditions;
+pub mod privacy;
 pub mod progress;
 pub mod reports;
 mod schema_shapes;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             organizations::routes(v1);
             skills::routes(v1);
             candidates::routes(v1);
+            privacy::routes(v1);
             skillsets::routes(v1);
             needs::routes(v1);
             matches::routes(v1);
@@ -91,6 +93,7 @@ pub fn openapi() -> OpenApiDoc {
         (name = "users", description = "People who log in; admins only."),
         (name = "api-keys", description = "API keys for integration scripts; admins only."),
         (name = "audit", description = "The audit log of writes and refused attempts; admins only."),
+        (name = "privacy", description = "Candidates' consents, the export of everything held about a candidate, and erasure."),
         (name = "webhooks", description = "Signed event deliveries to your systems, with retries, a delivery log and redelivery."),
         (name = "operations", description = "Liveness and readiness."),
     ),

@@ -54,6 +54,15 @@ pub enum AuditSort {
     OccurredAt,
 }
 
+/// Every event that names `object_id`, oldest first.
+pub fn about(conn: &mut DbConnection, object_id: &str) -> AppResult<Vec<AuditEvent>> {
+    Ok(audit_events::table
+        .filter(audit_events::object_id.eq(object_id))
+        .order((audit_events::occurred_at.asc(), audit_events::id.asc()))
+        .select(AuditEvent::as_select())
+        .load(conn)?)
+}
+
 pub fn list(
     conn: &mut DbConnection,
     filter: &AuditFilter,

@@ -327,6 +327,7 @@ pub fn get(conn: &mut DbConnection, id: CandidateId) -> AppResult<StoredCandidat
 }
 
 pub fn update(conn: &mut DbConnection, current: &StoredCandidate, c: &Candidate) -> AppResult<StoredCandidate> {
+    super::privacy::ensure_not_erased(conn, current.id)?;
     let id = current.id.to_string();
     ensure_skills_known(conn, c)?;
     ensure_unique(conn, c, Some(&id))?;

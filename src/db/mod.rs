@@ -13,6 +13,7 @@ pub mod needs;
 pub mod organizations;
 pub mod page;
 pub mod pipeline;
+pub mod privacy;
 pub mod reports;
 mod schema;
 pub mod seed;

@@ -58,6 +58,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -405,3 +406,35 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(webhook_subscriptions, webhook_events, webhook_deliveries);
+
+diesel::table! {
+    candidate_consents (id) {
+        id -> Text,
+        candidate_id -> Text,
+        purpose -> Text,
+        given_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        withdrawn_at -> Nullable<Timestamp>,
+        source -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scheduled_jobs (name) {
+        name -> Text,
+        next_run_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    job_runs (id) {
+        id -> Text,
+        job -> Text,
+        instance -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        affected -> Integer,
+    }
+}

@@ -93,6 +93,8 @@ permissions! {
     AuditRead = "audit:read",
     /// Subscribe to events (webhooks), rotate their secrets, read their delivery logs.
     WebhooksManage = "webhooks:manage",
+    /// Export everything held about a candidate, and erase it (data-protection requests).
+    PrivacyManage = "privacy:manage",
 }
 
 impl fmt::Display for Permission {
@@ -108,7 +110,7 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => true,
-            Role::Recruiter => !matches!(permission, UsersManage | ApiKeysManage | AuditRead),
+            Role::Recruiter => !matches!(permission, UsersManage | ApiKeysManage | AuditRead | PrivacyManage),
             Role::OrgMember => matches!(
                 permission,
                 OrganizationsRead

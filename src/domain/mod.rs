@@ -52,6 +52,7 @@ pub mod money;
 pub mod need;
 pub mod organization;
 pub mod pipeline;
+pub mod privacy;
 pub mod skill;
 pub mod skillset;
 pub mod validation;

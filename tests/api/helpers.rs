@@ -151,6 +151,8 @@ pub fn test_config(database_url: &str) -> Config {
             token_rate_limit_per_minute: 10_000,
         },
         webhooks: WebhookConfig::default(),
+        retention_period_secs: 730 * 86_400,
+        retention_purge_interval_secs: 86_400,
     }
 }
 

@@ -28,6 +28,7 @@ mod organizations;
 mod page_cap;
 mod pipeline;
 mod preconditions;
+mod privacy;
 mod progress;
 mod reports;
 mod skills;
