@@ -68,7 +68,12 @@ pub async fn body_deadline(
 /// Whether the request's body is read as it arrives, by its handler, with its
 /// own limits (imports): no middleware reads it first.
 pub fn streams_body(req: &ServiceRequest) -> bool {
-    req.method() == actix_web::http::Method::POST && req.path().ends_with("/import")
+    req.method() == actix_web::http::Method::POST && is_import(req.path())
+}
+
+/// Imports (`POST …/import`): bodies read as they arrive, upserts that need no `Idempotency-Key`.
+pub fn is_import(path: &str) -> bool {
+    path.ends_with("/import")
 }
 
 /// A JSON request body (`application/json` or any `+json` type).

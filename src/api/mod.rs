@@ -210,7 +210,7 @@ impl Modify for StandardErrors {
             ];
             for (method, operation) in operations.into_iter().filter_map(|(m, op)| op.as_mut().map(|op| (m, op))) {
                 let has_body = operation.request_body.is_some();
-                if versioned && method == "post" && !path.ends_with("/auth/token") {
+                if versioned && method == "post" && !path.ends_with("/auth/token") && !extract::is_import(path) {
                     let key = utoipa::openapi::path::ParameterBuilder::new()
                         .name("Idempotency-Key")
                         .parameter_in(utoipa::openapi::path::ParameterIn::Header)
