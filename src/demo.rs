@@ -87,6 +87,7 @@ struct NeedSpec<'a> {
 fn need(conn: &mut DbConnection, org: OrganizationId, spec: NeedSpec<'_>) -> AppResult<()> {
     let start_by = demo_today().checked_add_days(Days::new(30)).unwrap_or(demo_today());
     let need = Need {
+        external_id: None,
         organization_id: org,
         title: spec.title.into(),
         reason: spec.reason,

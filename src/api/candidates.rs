@@ -587,7 +587,8 @@ async fn import_candidates(
     query: web::Query<import::ImportQuery>,
     payload: web::Payload,
 ) -> AppResult<web::Json<import::ImportReport>> {
-    let report = import::run(state.db.clone(), &req, payload, query.dry_run, &CSV_COLUMNS, upsert_candidate).await?;
+    let upsert: import::Upsert = std::sync::Arc::new(upsert_candidate);
+    let report = import::run(state.db.clone(), &req, payload, query.dry_run, &CSV_COLUMNS, upsert).await?;
     Ok(web::Json(report))
 }
 

@@ -120,7 +120,7 @@ impl ImportReport {
 }
 
 /// Writes one row, parsed into a JSON object; answers its status and id.
-pub type Upsert = fn(&mut DbConnection, Value) -> AppResult<(RowStatus, String)>;
+pub type Upsert = std::sync::Arc<dyn Fn(&mut DbConnection, Value) -> AppResult<(RowStatus, String)> + Send + Sync>;
 
 /// How CSV cells become JSON values for a resource: `a.b` headers nest,
 /// and the resource says which columns hold numbers, flags or lists.
@@ -147,7 +147,7 @@ pub async fn run(
     let (sender, receiver) = tokio::sync::mpsc::channel::<io::Result<web::Bytes>>(8);
     let import = web::block(move || {
         let reader = ChannelReader { receiver, current: web::Bytes::new() };
-        import(&db, reader, format, dry_run, columns, upsert)
+        import(&db, reader, format, dry_run, columns, &upsert)
     });
     let feed = async move {
         let mut received: u64 = 0;
@@ -214,7 +214,7 @@ fn import(
     format: Format,
     dry_run: bool,
     columns: &CsvColumns,
-    upsert: Upsert,
+    upsert: &Upsert,
 ) -> AppResult<ImportReport> {
     let mut report = ImportReport { dry_run, ..Default::default() };
     let mut batch: Vec<ReadRow> = Vec::with_capacity(BATCH);
@@ -243,7 +243,7 @@ fn write_batch(
     db: &Database,
     rows: Vec<ReadRow>,
     dry_run: bool,
-    upsert: Upsert,
+    upsert: &Upsert,
     report: &mut ImportReport,
 ) -> AppResult<()> {
     if rows.is_empty() {

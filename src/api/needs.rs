@@ -1,19 +1,21 @@
 //! `/api/v1/needs`: an organization's need for an interim executive (a
 //! mandate), with its team charter.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::created;
-use super::extract::{JsonBody, MergePatch, invalid_param, merge, path_id};
+use super::extract::{self, JsonBody, MergePatch, invalid_param, merge, path_id};
+use super::import;
 use super::pagination::{self, PageOf, Paging};
 use super::preconditions::{IfMatch, tagged};
 use super::views::{Money, Place};
 use crate::AppState;
 use crate::auth::{Allowed, Principal};
+use crate::db::DbConnection;
 use crate::db::needs::{self as store, NeedFilter, NeedSort, StoredNeed};
 use crate::db::page::PageRequest;
 use crate::domain::access::required;
@@ -26,6 +28,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     // The export before `/needs/{id}`, which would take `export` for an id.
     cfg.service(list_needs)
         .service(export_needs)
+        .service(import_needs)
         .service(create_need)
         .service(get_need)
         .service(update_need)
@@ -97,6 +100,10 @@ pub struct CharterEntry {
     }
 }))]
 pub struct NeedInput {
+    /// The id of this need in the client's own system (up to 100 characters), unique within the
+    /// organization; imports update the need that has it.
+    #[serde(default)]
+    pub external_id: Option<String>,
     /// The organization with the need. Set at creation; it cannot change. Organization members
     /// may leave it out: their own organization is used.
     #[serde(default)]
@@ -148,6 +155,16 @@ fn default_status() -> NeedStatus {
 const MAX_CHARTER_ITEMS: usize = 30;
 
 impl NeedInput {
+    /// Reads a new need: members' needs belong to their own organization.
+    fn parse_new(mut self, principal: &Principal) -> AppResult<Need> {
+        let requested = match &self.organization_id {
+            Some(id) => Some(id.parse().map_err(|e: Invalid| AppError::field("organization_id", e.code, e.message))?),
+            None => None,
+        };
+        self.organization_id = principal.owner_for_new(requested)?.map(|o| o.to_string());
+        self.parse()
+    }
+
     fn parse(&self) -> AppResult<Need> {
         let mut v = Validator::new();
         let organization_id = match &self.organization_id {
@@ -158,6 +175,7 @@ impl NeedInput {
             }
         };
         let title = v.check("title", validation::text(&self.title, 1, 200));
+        let external_id = v.check("external_id", validation::optional_text(self.external_id.as_deref(), 100));
         let mut crisis_signals = self.crisis_signals.clone();
         crisis_signals.sort();
         crisis_signals.dedup();
@@ -198,6 +216,7 @@ impl NeedInput {
         }
         let need = (|| {
             Some(Need {
+                external_id: external_id?,
                 organization_id: organization_id?,
                 title: title?,
                 reason: self.reason,
@@ -220,6 +239,7 @@ impl NeedInput {
 impl From<&Need> for NeedInput {
     fn from(n: &Need) -> Self {
         NeedInput {
+            external_id: n.external_id.clone(),
             organization_id: Some(n.organization_id.to_string()),
             title: n.title.clone(),
             reason: n.reason,
@@ -377,18 +397,76 @@ async fn create_need(
     principal: Allowed<required::NeedsWrite>,
     body: JsonBody<NeedInput>,
 ) -> AppResult<HttpResponse> {
-    let mut input = body.0;
-    let requested = match &input.organization_id {
-        Some(id) => Some(id.parse().map_err(|e: Invalid| AppError::field("organization_id", e.code, e.message))?),
-        None => None,
-    };
-    input.organization_id = principal.owner_for_new(requested)?.map(|o| o.to_string());
-    let need = input.parse()?;
-    if !need.status.is_initial() {
-        return Err(AppError::field("status", "invalid_initial_status", "a need is created as `draft` or `open`"));
-    }
+    let need = body.0.parse_new(&principal)?;
     let stored = state.db.write(move |conn| store::insert(conn, &need)).await?;
     Ok(created(format!("/api/v1/needs/{}", stored.id), stored.version, NeedView::from(stored)))
+}
+
+/// Creates the need a row describes, or updates the organization's need with its external id.
+fn upsert_need(
+    principal: &Principal,
+    conn: &mut DbConnection,
+    row: serde_json::Value,
+) -> AppResult<(import::RowStatus, String)> {
+    let need = extract::from_value::<NeedInput>(row)?.parse_new(principal)?;
+    let current = match &need.external_id {
+        Some(external_id) => store::find_by_external_id(conn, need.organization_id, external_id)?,
+        None => None,
+    };
+    let (status, stored) = match current {
+        Some(current) if current.value.0 == need => (import::RowStatus::Unchanged, current),
+        Some(current) => (import::RowStatus::Updated, store::update(conn, &current, &need)?),
+        None => {
+            ensure_initial(&need)?;
+            (import::RowStatus::Created, store::insert(conn, &need)?)
+        }
+    };
+    Ok((status, stored.id.to_string()))
+}
+
+fn ensure_initial(need: &Need) -> AppResult<()> {
+    if need.status.is_initial() {
+        Ok(())
+    } else {
+        Err(AppError::field("status", "invalid_initial_status", "a need is created as `draft` or `open`"))
+    }
+}
+
+/// How CSV columns map onto [`NeedInput`]: `location.country`, `day_rate_budget.amount` and the like
+/// nest; `crisis_signals` is `;`-separated. Charters need NDJSON.
+static CSV_COLUMNS: import::CsvColumns = import::CsvColumns {
+    numbers: &["duration_months", "day_rate_budget.amount"],
+    flags: &[],
+    lists: &[("crisis_signals", &[])],
+};
+
+/// Import needs
+///
+/// Creates or updates needs from NDJSON (`application/x-ndjson`: one need a line, as in POST /api/v1/needs)
+/// or CSV (`text/csv`: a header row of field names; `location.country` and `day_rate_budget.amount`-style
+/// headers nest; `crisis_signals` `;`-separated). A row with an `external_id` updates the organization's
+/// need with that id (status moves follow the need's life cycle), else creates one (as `draft` or `open`);
+/// a row equal to what is stored is `unchanged`. Members import into their own organization only. Each
+/// row is written on its own: refused rows are reported with their errors while the others land. Limits
+/// and streaming as for candidates' imports.
+#[utoipa::path(security(("oauth2" = ["needs:write"])), tag = "needs", params(import::ImportQuery),
+    request_body(content(
+        (String = "application/x-ndjson", example = json!("{\"external_id\": \"req-2041\", \"organization_id\": \"0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c\", \"title\": \"Interim CFO\", \"reason\": \"replacement\", \"status\": \"open\"}\n")),
+        (String = "text/csv", example = json!("external_id,organization_id,title,reason,status,location.country\nreq-2041,0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c,Interim CFO,replacement,open,NL\n")),
+    )),
+    responses((status = 200, description = "Every row's result, in order.", body = import::ImportReport)))]
+#[post("/needs/import")]
+async fn import_needs(
+    state: web::Data<AppState>,
+    principal: Allowed<required::NeedsWrite>,
+    req: HttpRequest,
+    query: web::Query<import::ImportQuery>,
+    payload: web::Payload,
+) -> AppResult<web::Json<import::ImportReport>> {
+    let principal: Principal = principal.0.clone();
+    let upsert: import::Upsert = std::sync::Arc::new(move |conn, row| upsert_need(&principal, conn, row));
+    let report = import::run(state.db.clone(), &req, payload, query.dry_run, &CSV_COLUMNS, upsert).await?;
+    Ok(web::Json(report))
 }
 
 /// Get a need

@@ -39,6 +39,7 @@ struct Row {
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    external_id: Option<String>,
 }
 
 impl Row {
@@ -52,6 +53,7 @@ impl Row {
     ) -> AppResult<Self> {
         Ok(Row {
             id: id.to_string(),
+            external_id: n.external_id.clone(),
             organization_id: n.organization_id.to_string(),
             title: n.title.clone(),
             reason: n.reason.as_str().into(),
@@ -80,6 +82,7 @@ impl Row {
             _ => None,
         };
         let need = Need {
+            external_id: self.external_id,
             organization_id: self.organization_id.parse().map_err(corrupt)?,
             title: self.title,
             reason: self.reason.parse().map_err(corrupt)?,
@@ -106,6 +109,33 @@ impl Row {
 
 /// Checks what the need refers to: its organization, and a skillset that is
 /// a global template or the organization's own.
+/// The need of `organization` with this external id.
+pub fn find_by_external_id(
+    conn: &mut DbConnection,
+    organization: OrganizationId,
+    external_id: &str,
+) -> AppResult<Option<StoredNeed>> {
+    needs::table
+        .filter(needs::organization_id.eq(organization.to_string()))
+        .filter(needs::external_id.eq(external_id))
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?
+        .map(Row::into_domain)
+        .transpose()
+}
+
+/// Refuses an external id another need of the organization has.
+fn ensure_unique(conn: &mut DbConnection, n: &Need, except: Option<NeedId>) -> AppResult<()> {
+    let Some(external_id) = &n.external_id else { return Ok(()) };
+    match find_by_external_id(conn, n.organization_id, external_id)? {
+        Some(other) if Some(other.id) != except => {
+            Err(AppError::Conflict("Another need of this organization has this external id.".into()))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn ensure_references(conn: &mut DbConnection, n: &Need) -> AppResult<()> {
     let mut errors = Vec::new();
     if !super::organizations::exists(conn, n.organization_id)? {
@@ -138,6 +168,7 @@ fn ensure_references(conn: &mut DbConnection, n: &Need) -> AppResult<()> {
 
 pub fn insert(conn: &mut DbConnection, n: &Need) -> AppResult<StoredNeed> {
     ensure_references(conn, n)?;
+    ensure_unique(conn, n, None)?;
     let at = now();
     let opened_at = (n.status == NeedStatus::Open).then_some(at);
     let row = Row::new(NeedId::generate(), n, opened_at, 1, at, at)?;
@@ -176,6 +207,7 @@ pub fn update(conn: &mut DbConnection, current: &StoredNeed, n: &Need) -> AppRes
         )));
     }
     ensure_references(conn, n)?;
+    ensure_unique(conn, n, Some(current.id))?;
     let at = now();
     let opened_at = opened_at.map(|t| t.naive_utc()).or((n.status == NeedStatus::Open).then_some(at));
     let row = Row::new(current.id, n, opened_at, current.version + 1, current.created_at.naive_utc(), at)?;

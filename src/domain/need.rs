@@ -118,6 +118,8 @@ pub struct Charter {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Need {
+    /// The id of this need in the client's own system; unique within the organization.
+    pub external_id: Option<String>,
     pub organization_id: OrganizationId,
     pub title: String,
     pub reason: NeedReason,

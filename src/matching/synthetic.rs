@@ -230,6 +230,7 @@ impl Synthetic {
         let location = self.rng.random_bool(0.8).then(|| self.place());
         let remote_policy = *pick(&mut self.rng, RemotePolicy::ALL);
         Need {
+            external_id: None,
             organization_id: OrganizationId::generate(),
             title: "Synthetic need".into(),
             reason: NeedReason::Crisis,

@@ -49,6 +49,7 @@ fn skillset() -> IdealSkillset {
 
 fn need() -> Need {
     Need {
+        external_id: None,
         organization_id: OrganizationId::generate(),
         title: "Interim CXO".into(),
         reason: NeedReason::Crisis,

@@ -156,7 +156,66 @@ async fn a_large_import_streams_through_in_batches(app: TestApp) {
     assert!(!matches["items"].as_array().unwrap().is_empty());
 }
 
+async fn needs_upsert_on_their_external_id(app: TestApp) {
+    let org = app.organization("Importing Org").await;
+    let other = app.organization("Other Org").await;
+    let rows = [
+        json!({"external_id": "req-1", "organization_id": org, "title": "Interim CFO", "reason": "replacement", "status": "open"}),
+        json!({"external_id": "req-2", "organization_id": org, "title": "Interim CXO", "reason": "crisis"}),
+        json!({"external_id": "req-3", "organization_id": org, "title": "Interim COO", "reason": "replacement", "status": "filled"}),
+    ];
+    let post = |body: String, token: String| {
+        let request = app
+            .client
+            .post(app.url("/api/v1/needs/import"))
+            .bearer_auth(token)
+            .header("content-type", "application/x-ndjson")
+            .body(body);
+        async move { request.send().await.unwrap() }
+    };
+    let report = json_of(post(ndjson(&rows), app.token.clone()).await, 200).await;
+    assert_eq!(statuses(&report), ["created", "failed", "failed"]);
+    assert_eq!(report["results"][1]["errors"][0]["field"], "crisis_signals", "a crisis needs its signals");
+    assert_eq!(report["results"][2]["errors"][0]["code"], "invalid_initial_status");
+
+    let mut moved = rows[0].clone();
+    moved["status"] = json!("on_hold");
+    let report = json_of(post(ndjson(&[rows[0].clone()]), app.token.clone()).await, 200).await;
+    assert_eq!(statuses(&report), ["unchanged"]);
+    let report = json_of(post(ndjson(&[moved]), app.token.clone()).await, 200).await;
+    assert_eq!(statuses(&report), ["updated"]);
+    let id = report["results"][0]["id"].as_str().unwrap();
+    assert_eq!(json_of(app.get(&format!("/api/v1/needs/{id}")).await, 200).await["status"], "on_hold");
+    // The same external id in another organization is another need; within one, it is taken.
+    let elsewhere =
+        json!({"external_id": "req-1", "organization_id": other, "title": "Interim CFO", "reason": "replacement"});
+    assert_eq!(statuses(&json_of(post(ndjson(&[elsewhere]), app.token.clone()).await, 200).await), ["created"]);
+    let taken = json!({"external_id": "req-1", "organization_id": org, "title": "Another", "reason": "replacement"});
+    problem(app.post("/api/v1/needs", &taken).await, 409, "conflict").await;
+
+    // Members import into their own organization only.
+    let member = app.user("org_member", Some(&org)).await;
+    let csv = format!(
+        "external_id,organization_id,title,reason,location.country\nreq-9,,Interim CIO,new_position,NL\nreq-10,{other},Interim CTO,new_position,\n"
+    );
+    let request = app
+        .client
+        .post(app.url("/api/v1/needs/import"))
+        .bearer_auth(&member)
+        .header("content-type", "text/csv")
+        .body(csv);
+    let report = json_of(request.send().await.unwrap(), 200).await;
+    assert_eq!(statuses(&report), ["created", "failed"]);
+    let created =
+        json_of(app.get(&format!("/api/v1/needs/{}", report["results"][0]["id"].as_str().unwrap())).await, 200).await;
+    assert_eq!(
+        (created["organization_id"].as_str(), created["location"]["country"].as_str()),
+        (Some(org.as_str()), Some("NL"))
+    );
+}
+
 backend_tests!(
+    needs_upsert_on_their_external_id,
     good_rows_land_and_bad_rows_are_reported,
     csv_rows_nest_and_list,
     a_dry_run_reports_and_writes_nothing,
