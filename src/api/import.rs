@@ -236,8 +236,17 @@ fn import(
         Format::Csv => read_csv(reader, columns, &mut each)?,
     }
     flush(&mut batch, &mut report)?;
+    if !dry_run && report.created + report.updated >= ANALYZE_AFTER {
+        // Best effort: the rows are in; only the planner's estimates are stale.
+        if let Err(error) = db.analyze() {
+            tracing::warn!(%error, "refreshing the planner's statistics after an import");
+        }
+    }
     Ok(report)
 }
+
+/// Rows written by one import after which the planner's statistics are refreshed.
+const ANALYZE_AFTER: u64 = 1000;
 
 fn write_batch(
     db: &Database,

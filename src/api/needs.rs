@@ -398,6 +398,7 @@ async fn create_need(
     body: JsonBody<NeedInput>,
 ) -> AppResult<HttpResponse> {
     let need = body.0.parse_new(&principal)?;
+    ensure_initial(&need)?;
     let stored = state.db.write(move |conn| store::insert(conn, &need)).await?;
     Ok(created(format!("/api/v1/needs/{}", stored.id), stored.version, NeedView::from(stored)))
 }

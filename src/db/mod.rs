@@ -41,6 +41,9 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 
 /// How long a SQLite writer waits for another process's write lock.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+/// The PostgreSQL advisory lock that serializes migrations across instances.
+const MIGRATION_LOCK: i64 = 0x0069_6e74_726d_6967; // "intrmig"
+
 /// How long a request waits for a free connection before answering 503.
 const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -219,12 +222,34 @@ impl Database {
     /// Applies the migrations not yet applied; returns their names.
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
         let mut conn = self.writer.get().context("getting a connection to migrate")?;
+        let names = |applied: Vec<diesel::migration::MigrationVersion<'_>>| -> Vec<String> {
+            applied.iter().map(ToString::to_string).collect()
+        };
         let applied = match &mut *conn {
-            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
-            DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(names),
+            DbConnection::Postgresql(c) => {
+                // Instances starting together take turns: the next finds nothing pending.
+                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+                let applied = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(names);
+                c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+                applied
+            }
         }
         .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
-        Ok(applied.iter().map(ToString::to_string).collect())
+        Ok(applied)
+    }
+
+    /// Refreshes the planner's statistics (PostgreSQL `ANALYZE`, SQLite
+    /// `PRAGMA optimize`), after migrations and bulk loads: without them the
+    /// planner guesses, and a server with autovacuum off never learns.
+    pub fn analyze(&self) -> AppResult<()> {
+        let mut conn = checkout(&self.writer, &self.waiting[WRITE])?;
+        let sql = match &*conn {
+            DbConnection::Sqlite(_) => "PRAGMA optimize",
+            DbConnection::Postgresql(_) => "ANALYZE",
+        };
+        conn.batch_execute(sql)?;
+        Ok(())
     }
 
     /// Reverts every migration (used by the reversibility test).

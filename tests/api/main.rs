@@ -31,6 +31,7 @@ mod preconditions;
 mod privacy;
 mod progress;
 mod reports;
+mod scale_out;
 mod skills;
 mod skillsets;
 mod slow_clients;

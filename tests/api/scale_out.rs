@@ -1,0 +1,72 @@
+//! Several stateless instances on one database: what one writes, the other
+//! serves at once; its matching index follows within a second; a token of
+//! one is accepted by the other, and a key revoked through one stops on both.
+//! (Webhook deliveries and the retention purge run once across instances:
+//! see `webhooks.rs` and `privacy.rs`.)
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::helpers::{TestApp, backend_tests, json_of, problem};
+
+/// `interim_tracker_match_index_candidates` as an instance's `/metrics` says.
+async fn indexed(app: &TestApp) -> u64 {
+    let text = app.anonymous().get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("interim_tracker_match_index_candidates "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+async fn two_instances_serve_one_database(a: TestApp) {
+    let b = a.another_instance().await;
+
+    // A token issued by one instance is accepted by the other.
+    let me = json_of(b.with(&a.token).get("/api/v1/me").await, 200).await;
+    assert_eq!(me["role"], "admin");
+
+    // A write through one is read through the other at once, and a change through the other is seen back.
+    let created = a
+        .create("/api/v1/candidates", &json!({"first_name": "Scale", "last_name": "Out", "email": "scale@example.com"}))
+        .await;
+    let path = format!("/api/v1/candidates/{}", created["id"].as_str().unwrap());
+    let read = b.get(&path).await;
+    assert_eq!(read.headers()["etag"], "\"v1\"");
+    json_of(b.patch_if(&path, &json!({"headline": "Through B"}), "\"v1\"").await, 200).await;
+    assert_eq!(json_of(a.get(&path).await, 200).await["headline"], "Through B");
+    // The stale version is refused on either instance.
+    problem(a.patch_if(&path, &json!({"headline": "Lost update"}), "\"v1\"").await, 412, "precondition-failed").await;
+
+    // B's matching index counts the candidate within a second, without being asked to rank.
+    let started = Instant::now();
+    loop {
+        if indexed(&b).await == 1 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_millis(2000), "B's index did not follow within a second or so");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // An API key revoked through one instance stops working on the other at once.
+    let key = a.create("/api/v1/api-keys", &json!({"name": "scale", "scopes": ["candidates:read"]})).await;
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", key["id"].as_str().unwrap()),
+        ("client_secret", key["client_secret"].as_str().unwrap()),
+    ];
+    let token = json_of(a.token_request(&form).await, 200).await["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(b.with(&token).get("/api/v1/candidates").await.status(), 200);
+    let revoke = a
+        .client
+        .delete(a.url(&format!("/api/v1/api-keys/{}", key["id"].as_str().unwrap())))
+        .bearer_auth(&a.token)
+        .header("if-match", "*")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status(), 204);
+    problem(b.with(&token).get("/api/v1/candidates").await, 401, "unauthenticated").await;
+}
+
+backend_tests!(two_instances_serve_one_database);
