@@ -331,6 +331,15 @@ fn read_csv(reader: impl Read, columns: &CsvColumns, each: &mut impl FnMut(ReadR
     if headers.iter().all(str::is_empty) {
         return Ok(());
     }
+    // Field names, dotted for nesting: anything else is not this format's header row.
+    let field = |h: &str| {
+        !h.is_empty() && h.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+    };
+    if let Some(bad) = headers.iter().find(|h| !field(h)) {
+        return Err(AppError::MalformedBody(format!(
+            "The CSV's first row must name fields (such as `first_name` or `location.country`); `{bad}` is not one."
+        )));
+    }
     let mut record = csv::StringRecord::new();
     let mut row = 0;
     while csv.read_record(&mut record).map_err(csv_error)? {

@@ -210,7 +210,9 @@ impl Modify for StandardErrors {
             ];
             for (method, operation) in operations.into_iter().filter_map(|(m, op)| op.as_mut().map(|op| (m, op))) {
                 let has_body = operation.request_body.is_some();
-                if versioned && method == "post" && !path.ends_with("/auth/token") && !extract::is_import(path) {
+                let idempotent =
+                    versioned && method == "post" && !path.ends_with("/auth/token") && !extract::is_import(path);
+                if idempotent {
                     let key = utoipa::openapi::path::ParameterBuilder::new()
                         .name("Idempotency-Key")
                         .parameter_in(utoipa::openapi::path::ParameterIn::Header)
@@ -310,6 +312,9 @@ impl Modify for StandardErrors {
                     if has_body {
                         add(responses, "413", "PayloadTooLarge");
                         add(responses, "415", "UnsupportedMediaType");
+                    }
+                    if has_body || idempotent {
+                        // An Idempotency-Key reused for another request is 422 too.
                         add(responses, "422", "Unprocessable");
                     }
                     add(responses, "503", "Unavailable");

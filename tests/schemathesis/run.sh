@@ -29,6 +29,8 @@ if [ ! -x "$here/.venv/bin/schemathesis" ] || ! cmp -s "$here/requirements.txt" 
   cp "$here/requirements.txt" "$here/.venv/requirements.txt"
 fi
 st="$here/.venv/bin/schemathesis"
+# hooks.py: how NDJSON bodies are serialized.
+export SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$PWD/$here${PYTHONPATH:+:$PYTHONPATH}"
 
 work=$(mktemp -d)
 server=
