@@ -540,6 +540,7 @@ async fn export_candidates(
 /// like nest, lists are `;`-separated, skills `key:level[:years]`, languages
 /// `code:proficiency`.
 static CSV_COLUMNS: import::CsvColumns = import::CsvColumns {
+    fields: import::field_names::<CandidateInput>,
     numbers: &["years_experience", "day_rate.amount", "availability.max_engagement_months"],
     flags: &["willing_to_travel", "consent.given"],
     lists: &[

@@ -125,6 +125,8 @@ pub type Upsert = std::sync::Arc<dyn Fn(&mut DbConnection, Value) -> AppResult<(
 /// How CSV cells become JSON values for a resource: `a.b` headers nest,
 /// and the resource says which columns hold numbers, flags or lists.
 pub struct CsvColumns {
+    /// The input's field names, which the header row's names (before any `.`) must be.
+    pub fields: fn() -> Vec<String>,
     pub numbers: &'static [&'static str],
     pub flags: &'static [&'static str],
     /// Columns whose cell is a `;`-separated list; each item becomes an
@@ -331,13 +333,12 @@ fn read_csv(reader: impl Read, columns: &CsvColumns, each: &mut impl FnMut(ReadR
     if headers.iter().all(str::is_empty) {
         return Ok(());
     }
-    // Field names, dotted for nesting: anything else is not this format's header row.
-    let field = |h: &str| {
-        !h.is_empty() && h.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
-    };
-    if let Some(bad) = headers.iter().find(|h| !field(h)) {
+    // The header row names fields, dotted for nesting: anything else is not this import's CSV.
+    let fields = (columns.fields)();
+    if let Some(bad) = headers.iter().find(|h| !fields.iter().any(|f| h.split('.').next() == Some(f.as_str()))) {
         return Err(AppError::MalformedBody(format!(
-            "The CSV's first row must name fields (such as `first_name` or `location.country`); `{bad}` is not one."
+            "The CSV's first row must name fields of the record (such as `{}`); `{bad}` is not one.",
+            fields.first().map_or("", String::as_str)
         )));
     }
     let mut record = csv::StringRecord::new();
@@ -403,6 +404,12 @@ fn csv_object(headers: &csv::StringRecord, record: &csv::StringRecord, columns: 
     Value::Object(object)
 }
 
+/// The property names of an input's schema: the columns a CSV may have.
+pub fn field_names<T: utoipa::PartialSchema>() -> Vec<String> {
+    let schema = serde_json::to_value(T::schema()).unwrap_or_default();
+    schema["properties"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default()
+}
+
 /// `crm-systems:4:6` with fields `[skill, level, years]` becomes
 /// `{"skill": "crm-systems", "level": 4, "years": 6}`.
 fn list_item(item: &str, fields: &[&str]) -> Value {
@@ -436,7 +443,12 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    fn fields() -> Vec<String> {
+        ["email", "years_experience", "day_rate", "consent", "skills", "industries", "phone"].map(String::from).to_vec()
+    }
+
     const COLUMNS: CsvColumns = CsvColumns {
+        fields,
         numbers: &["years_experience", "day_rate.amount"],
         flags: &["consent.given"],
         lists: &[("skills", &["skill", "level", "years"]), ("industries", &[])],

@@ -436,6 +436,7 @@ fn ensure_initial(need: &Need) -> AppResult<()> {
 /// How CSV columns map onto [`NeedInput`]: `location.country`, `day_rate_budget.amount` and the like
 /// nest; `crisis_signals` is `;`-separated. Charters need NDJSON.
 static CSV_COLUMNS: import::CsvColumns = import::CsvColumns {
+    fields: import::field_names::<NeedInput>,
     numbers: &["duration_months", "day_rate_budget.amount"],
     flags: &[],
     lists: &[("crisis_signals", &[])],

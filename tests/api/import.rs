@@ -114,6 +114,7 @@ async fn a_dry_run_reports_and_writes_nothing(app: TestApp) {
     assert_eq!(total(&app).await, 0, "a dry run writes nothing");
     problem(send(&app, "", "application/json", "{}").await, 415, "unsupported-media-type").await;
     problem(send(&app, "", "text/csv", "{}").await, 400, "malformed-body").await;
+    problem(send(&app, "", "text/csv", "null").await, 400, "malformed-body").await;
     problem(send(&app, "", "text/csv", "first_name,Last Name\nA,B\n").await, 400, "malformed-body").await;
     let org = app.organization("Members").await;
     let member = app.user("org_member", Some(&org)).await;
