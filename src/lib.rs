@@ -55,7 +55,6 @@ pub fn prepare_database(config: &Config) -> anyhow::Result<Database> {
     let applied = db.migrate()?;
     if !applied.is_empty() {
         tracing::info!(?applied, backend = url.backend_name(), "migrations applied");
-        db.analyze().map_err(|e| anyhow::anyhow!("refreshing the planner's statistics: {e}"))?;
     }
     db::seed::ship_catalog(&db).map_err(|e| anyhow::anyhow!("shipping the catalog: {e}"))?;
     Ok(db)

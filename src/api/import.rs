@@ -220,8 +220,21 @@ fn import(
 ) -> AppResult<ImportReport> {
     let mut report = ImportReport { dry_run, ..Default::default() };
     let mut batch: Vec<ReadRow> = Vec::with_capacity(BATCH);
-    let flush = |batch: &mut Vec<ReadRow>, report: &mut ImportReport| -> AppResult<()> {
-        write_batch(db, std::mem::take(batch), dry_run, upsert, report)
+    // A table that grew a lot since the planner last looked gets plans for a small one (on
+    // PostgreSQL, sequential scans for every lookup): refresh its statistics as the load goes on.
+    let mut written_since_analyze = 0;
+    let mut flush = |batch: &mut Vec<ReadRow>, report: &mut ImportReport, last: bool| -> AppResult<()> {
+        let before = report.created + report.updated;
+        write_batch(db, std::mem::take(batch), dry_run, upsert, report)?;
+        written_since_analyze += report.created + report.updated - before;
+        if !dry_run && (written_since_analyze >= ANALYZE_EVERY || (last && written_since_analyze >= ANALYZE_AFTER)) {
+            written_since_analyze = 0;
+            // Best effort: the rows are in; only the planner's estimates are stale.
+            if let Err(error) = db.analyze() {
+                tracing::warn!(%error, "refreshing the planner's statistics during an import");
+            }
+        }
+        Ok(())
     };
     let mut each = |row: ReadRow| -> AppResult<()> {
         if row.0 > MAX_ROWS {
@@ -229,7 +242,7 @@ fn import(
         }
         batch.push(row);
         if batch.len() >= BATCH {
-            flush(&mut batch, &mut report)?;
+            flush(&mut batch, &mut report, false)?;
         }
         Ok(())
     };
@@ -237,17 +250,13 @@ fn import(
         Format::Ndjson => read_ndjson(reader, &mut each)?,
         Format::Csv => read_csv(reader, columns, &mut each)?,
     }
-    flush(&mut batch, &mut report)?;
-    if !dry_run && report.created + report.updated >= ANALYZE_AFTER {
-        // Best effort: the rows are in; only the planner's estimates are stale.
-        if let Err(error) = db.analyze() {
-            tracing::warn!(%error, "refreshing the planner's statistics after an import");
-        }
-    }
+    flush(&mut batch, &mut report, true)?;
     Ok(report)
 }
 
-/// Rows written by one import after which the planner's statistics are refreshed.
+/// Rows written during an import between two refreshes of the planner's statistics.
+const ANALYZE_EVERY: u64 = 5000;
+/// Rows written by one import after which the planner's statistics are refreshed at its end.
 const ANALYZE_AFTER: u64 = 1000;
 
 fn write_batch(
