@@ -130,6 +130,19 @@ async fn deliveries(app: &TestApp, webhook: &Value) -> Vec<Value> {
     app.list_all(&format!("/api/v1/webhooks/{}/deliveries", webhook["id"].as_str().unwrap())).await
 }
 
+/// The subscription's first delivery once it has been attempted (at most 15 s).
+async fn first_attempted(app: &TestApp, webhook: &Value) -> Value {
+    let started = Instant::now();
+    loop {
+        let log = deliveries(app, webhook).await;
+        if let Some(d) = log.iter().find(|d| d["attempts"].as_i64() > Some(0)) {
+            return d.clone();
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "no attempt: {log:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn events_are_signed_delivered_and_logged(app: TestApp) {
     let receiver = Receiver::start();
     let webhook = subscribe(&app, &receiver.url, &["candidate.created", "need.created", "need.updated"]).await;
@@ -378,15 +391,7 @@ async fn the_address_guard_refuses_non_public_receivers(app: TestApp) {
     let org = app.organization("Guarded").await;
     app.create("/api/v1/needs", &json!({"organization_id": org, "title": "Interim CIO", "reason": "replacement"}))
         .await;
-    let started = Instant::now();
-    let attempted = loop {
-        let log = deliveries(&app, &webhook).await;
-        if let Some(d) = log.iter().find(|d| d["attempts"].as_i64() > Some(0)) {
-            break d.clone();
-        }
-        assert!(started.elapsed() < Duration::from_secs(15), "no attempt: {log:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let attempted = first_attempted(&app, &webhook).await;
     assert!(attempted["last_error"].as_str().unwrap().contains("loopback"), "{attempted}");
     assert!(attempted["last_status_code"].is_null());
     assert!(receiver.received().is_empty(), "nothing reached the receiver");
@@ -398,15 +403,7 @@ async fn redirects_are_checked_again(app: TestApp) {
     let org = app.organization("Redirected").await;
     app.create("/api/v1/needs", &json!({"organization_id": org, "title": "Interim CTO", "reason": "replacement"}))
         .await;
-    let started = Instant::now();
-    let attempted = loop {
-        let log = deliveries(&app, &webhook).await;
-        if let Some(d) = log.iter().find(|d| d["attempts"].as_i64() > Some(0)) {
-            break d.clone();
-        }
-        assert!(started.elapsed() < Duration::from_secs(15), "no attempt: {log:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let attempted = first_attempted(&app, &webhook).await;
     assert_eq!(attempted["status"], "pending", "refused, to be retried: {attempted}");
     assert!(attempted["last_error"].as_str().unwrap().contains("cloud metadata"), "{attempted}");
 }
