@@ -9,25 +9,14 @@ async fn count(app: &TestApp, path: &str) -> i64 {
     json_of(app.get(&format!("{path}?include_total=true")).await, 200).await["total"].as_i64().unwrap()
 }
 
-async fn raw_post(app: &TestApp, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .bearer_auth(&app.token)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn malformed_and_mistyped_bodies(app: TestApp) {
     let path = "/api/v1/organizations";
-    problem(raw_post(&app, path, "application/json", "{\"name\": ").await, 400, "malformed-body").await;
-    problem(raw_post(&app, path, "application/json", "{\"name\": \"A\"} trailing").await, 400, "malformed-body").await;
-    problem(raw_post(&app, path, "application/json", "").await, 400, "malformed-body").await;
+    problem(app.post_body(path, "application/json", "{\"name\": ").await, 400, "malformed-body").await;
+    problem(app.post_body(path, "application/json", "{\"name\": \"A\"} trailing").await, 400, "malformed-body").await;
+    problem(app.post_body(path, "application/json", "").await, 400, "malformed-body").await;
     // JSON nested 10,000 deep: refused without recursing through it.
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    problem(raw_post(&app, path, "application/json", deep.clone()).await, 400, "malformed-body").await;
+    problem(app.post_body(path, "application/json", deep.clone()).await, 400, "malformed-body").await;
     let org = app.organization("Deep").await;
     let patch = app
         .client
@@ -49,7 +38,7 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
     let not_object = problem(app.post(path, &json!(["Northwind"])).await, 422, "validation-failed").await;
     assert_eq!(not_object["errors"][0]["code"], "invalid_type");
 
-    problem(raw_post(&app, path, "text/plain", "{\"name\": \"A\"}").await, 415, "unsupported-media-type").await;
+    problem(app.post_body(path, "text/plain", "{\"name\": \"A\"}").await, 415, "unsupported-media-type").await;
     let no_type =
         app.client.post(app.url(path)).bearer_auth(&app.token).body("{\"name\": \"A\"}").send().await.unwrap();
     problem(no_type, 415, "unsupported-media-type").await;
@@ -180,7 +169,7 @@ async fn unknown_references_are_refused_and_nothing_is_written(app: TestApp) {
 async fn oversized_bodies_answer_413(app: TestApp) {
     // The test app accepts 64 KiB.
     let body = json!({"name": "N", "region": "x".repeat(100 * 1024)}).to_string();
-    problem(raw_post(&app, "/api/v1/organizations", "application/json", body).await, 413, "payload-too-large").await;
+    problem(app.post_body("/api/v1/organizations", "application/json", body).await, 413, "payload-too-large").await;
     assert_eq!(count(&app, "/api/v1/organizations").await, 0);
 }
 

@@ -269,6 +269,10 @@ impl TestApp {
         self.admin().get(path).await
     }
 
+    pub async fn post_body(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Response {
+        self.admin().post_body(path, content_type, body).await
+    }
+
     pub async fn post(&self, path: &str, body: &Value) -> Response {
         self.admin().post(path, body).await
     }
@@ -332,6 +336,15 @@ impl Caller<'_> {
 
     pub async fn get(&self, path: &str) -> Response {
         self.request(Method::GET, path, None).await
+    }
+
+    /// A POST of a body as it is, with its content type (imports, malformed JSON …).
+    pub async fn post_body(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Response {
+        let mut request = self.app.client.post(self.app.url(path)).header("content-type", content_type).body(body);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("the request is answered")
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Response {

@@ -6,14 +6,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, backend_tests, json_of, problem};
 
 async fn send(app: &TestApp, query: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
-    app.client
-        .post(app.url(&format!("/api/v1/candidates/import{query}")))
-        .bearer_auth(&app.token)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    app.post_body(&format!("/api/v1/candidates/import{query}"), content_type, body).await
 }
 
 async fn total(app: &TestApp) -> i64 {
@@ -118,15 +111,7 @@ async fn a_dry_run_reports_and_writes_nothing(app: TestApp) {
     problem(send(&app, "", "text/csv", "first_name,Last Name\nA,B\n").await, 400, "malformed-body").await;
     let org = app.organization("Members").await;
     let member = app.user("org_member", Some(&org)).await;
-    let refused = app
-        .client
-        .post(app.url("/api/v1/candidates/import"))
-        .bearer_auth(&member)
-        .header("content-type", "text/csv")
-        .body("first_name\nA\n")
-        .send()
-        .await
-        .unwrap();
+    let refused = app.with(&member).post_body("/api/v1/candidates/import", "text/csv", "first_name\nA\n").await;
     problem(refused, 403, "forbidden").await;
 }
 
@@ -167,32 +152,24 @@ async fn needs_upsert_on_their_external_id(app: TestApp) {
         json!({"external_id": "req-2", "organization_id": org, "title": "Interim CXO", "reason": "crisis"}),
         json!({"external_id": "req-3", "organization_id": org, "title": "Interim COO", "reason": "replacement", "status": "filled"}),
     ];
-    let post = |body: String, token: String| {
-        let request = app
-            .client
-            .post(app.url("/api/v1/needs/import"))
-            .bearer_auth(token)
-            .header("content-type", "application/x-ndjson")
-            .body(body);
-        async move { request.send().await.unwrap() }
-    };
-    let report = json_of(post(ndjson(&rows), app.token.clone()).await, 200).await;
+    let post = |body: String| app.post_body("/api/v1/needs/import", "application/x-ndjson", body);
+    let report = json_of(post(ndjson(&rows)).await, 200).await;
     assert_eq!(statuses(&report), ["created", "failed", "failed"]);
     assert_eq!(report["results"][1]["errors"][0]["field"], "crisis_signals", "a crisis needs its signals");
     assert_eq!(report["results"][2]["errors"][0]["code"], "invalid_initial_status");
 
     let mut moved = rows[0].clone();
     moved["status"] = json!("on_hold");
-    let report = json_of(post(ndjson(&[rows[0].clone()]), app.token.clone()).await, 200).await;
+    let report = json_of(post(ndjson(&[rows[0].clone()])).await, 200).await;
     assert_eq!(statuses(&report), ["unchanged"]);
-    let report = json_of(post(ndjson(&[moved]), app.token.clone()).await, 200).await;
+    let report = json_of(post(ndjson(&[moved])).await, 200).await;
     assert_eq!(statuses(&report), ["updated"]);
     let id = report["results"][0]["id"].as_str().unwrap();
     assert_eq!(json_of(app.get(&format!("/api/v1/needs/{id}")).await, 200).await["status"], "on_hold");
     // The same external id in another organization is another need; within one, it is taken.
     let elsewhere =
         json!({"external_id": "req-1", "organization_id": other, "title": "Interim CFO", "reason": "replacement"});
-    assert_eq!(statuses(&json_of(post(ndjson(&[elsewhere]), app.token.clone()).await, 200).await), ["created"]);
+    assert_eq!(statuses(&json_of(post(ndjson(&[elsewhere])).await, 200).await), ["created"]);
     let taken = json!({"external_id": "req-1", "organization_id": org, "title": "Another", "reason": "replacement"});
     problem(app.post("/api/v1/needs", &taken).await, 409, "conflict").await;
 
@@ -201,13 +178,7 @@ async fn needs_upsert_on_their_external_id(app: TestApp) {
     let csv = format!(
         "external_id,organization_id,title,reason,location.country\nreq-9,,Interim CIO,new_position,NL\nreq-10,{other},Interim CTO,new_position,\n"
     );
-    let request = app
-        .client
-        .post(app.url("/api/v1/needs/import"))
-        .bearer_auth(&member)
-        .header("content-type", "text/csv")
-        .body(csv);
-    let report = json_of(request.send().await.unwrap(), 200).await;
+    let report = json_of(app.with(&member).post_body("/api/v1/needs/import", "text/csv", csv).await, 200).await;
     assert_eq!(statuses(&report), ["created", "failed"]);
     let created =
         json_of(app.get(&format!("/api/v1/needs/{}", report["results"][0]["id"].as_str().unwrap())).await, 200).await;
