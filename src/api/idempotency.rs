@@ -98,8 +98,14 @@ pub async fn guard(
         }
     };
     let status = response.status();
-    // Worth retrying: do not pin these to the key.
-    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::UNAUTHORIZED {
+    // Worth retrying, or a refusal of the caller rather than an answer to the
+    // request (a 403 pinned to the key would turn the next request under it
+    // into 422 instead of 403): do not pin these to the key.
+    if status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::UNAUTHORIZED
+        || status == StatusCode::FORBIDDEN
+    {
         state.db.write(move |conn| store::release(conn, &caller, &key)).await.ok();
         return Ok(response.map_into_boxed_body());
     }

@@ -46,7 +46,8 @@ where
         Some(n) => n.min(MAX_LIMIT),
     };
     let with_total = paging.include_total.unwrap_or(false);
-    if let Some(token) = paging.cursor {
+    // An empty `cursor=` is no cursor, as an empty `sort=` is the default order.
+    if let Some(token) = paging.cursor.filter(|c| !c.is_empty()) {
         let cursor: Cursor<F, S> = URL_SAFE_NO_PAD
             .decode(token)
             .ok()

@@ -55,11 +55,18 @@ async fn retries_replay_the_first_response(app: TestApp) {
     assert_eq!(replayed.headers()["idempotent-replayed"], "true");
     problem(replayed, 422, "validation-failed").await;
 
+    // A refusal of the caller is not pinned to the key: the same key with
+    // another body is refused as the caller, not as a reused key.
+    let org = app.organization("Member's own").await;
+    let member = app.user("org_member", Some(&org)).await;
+    problem(post_with_key(&app, &member, "member-1", &json!({"name": "A"})).await, 403, "forbidden").await;
+    problem(post_with_key(&app, &member, "member-1", &json!({"name": "B"})).await, 403, "forbidden").await;
+
     problem(post_with_key(&app, &app.token, &"k".repeat(300), &body).await, 400, "invalid-query").await;
     // Without a key, every POST is a new request.
     app.create("/api/v1/organizations", &body).await;
     app.create("/api/v1/organizations", &body).await;
-    assert_eq!(total(&app).await, 4);
+    assert_eq!(total(&app).await, 5);
 }
 
 async fn concurrent_duplicates_write_once(app: TestApp) {

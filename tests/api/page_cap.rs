@@ -27,6 +27,8 @@ async fn page_sizes_above_the_cap_are_capped(app: TestApp) {
     }
     let default = json_of(app.get(path).await, 200).await;
     assert_eq!(default["items"].as_array().unwrap().len(), 50);
+    // An empty cursor is no cursor: the first page.
+    assert_eq!(json_of(app.get(&format!("{path}?cursor=")).await, 200).await, default);
     for limit in ["0", "-1", "99999999999999999999", "ten"] {
         problem(app.get(&format!("{path}?limit={limit}")).await, 400, "invalid-query").await;
     }
