@@ -96,7 +96,7 @@ pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<StoredApiKey> {
     api_keys::table
         .find(id)
         .select(Row::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(AppError::NotFound("API key"))?
         .into_domain()
@@ -108,7 +108,7 @@ pub fn find_for_login(conn: &mut DbConnection, id: &str) -> AppResult<Option<(St
     if id.contains('\0') {
         return Ok(None);
     }
-    let row: Option<Row> = api_keys::table.find(id).select(Row::as_select()).first(conn).optional()?;
+    let row: Option<Row> = api_keys::table.find(id).select(Row::as_select()).get_result(conn).optional()?;
     row.map(|r| {
         let hash = r.secret_hash.clone();
         r.into_domain().map(|k| (k, hash))

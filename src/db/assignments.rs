@@ -146,15 +146,23 @@ pub fn held_periods(conn: &mut DbConnection, candidates: &[&str]) -> AppResult<V
 
 /// The assignments the `candidates` hold (proposed, active or extended), by candidate and start.
 fn held(conn: &mut DbConnection, candidates: &[&str]) -> AppResult<Vec<StoredAssignment>> {
-    let holding: Vec<&str> =
-        AssignmentStatus::ALL.iter().filter(|s| s.holds_candidate()).map(AssignmentStatus::as_str).collect();
-    let rows: Vec<Row> = assignments::table
-        .filter(assignments::candidate_id.eq_any(candidates))
-        .filter(assignments::status.eq_any(holding))
-        .order((assignments::candidate_id, assignments::start_date, assignments::id))
-        .select(Row::as_select())
-        .load(conn)?;
-    rows.into_iter().map(Row::into_domain).collect()
+    let order = (assignments::candidate_id, assignments::start_date, assignments::id);
+    // A candidate has few assignments: filtering their status here keeps the
+    // query for one candidate free of `IN` lists, so its statement is kept prepared.
+    let rows: Vec<Row> = match candidates {
+        [one] => assignments::table
+            .filter(assignments::candidate_id.eq(*one))
+            .order(order)
+            .select(Row::as_select())
+            .load(conn)?,
+        many => assignments::table
+            .filter(assignments::candidate_id.eq_any(many))
+            .order(order)
+            .select(Row::as_select())
+            .load(conn)?,
+    };
+    let all = rows.into_iter().map(Row::into_domain).collect::<AppResult<Vec<_>>>()?;
+    Ok(all.into_iter().filter(|a| a.value.status.holds_candidate()).collect())
 }
 
 /// Refuses with 409 when `candidate` holds another assignment (proposed,
@@ -206,7 +214,7 @@ pub fn get(conn: &mut DbConnection, id: AssignmentId) -> AppResult<StoredAssignm
     assignments::table
         .find(id.to_string())
         .select(Row::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(AppError::NotFound("assignment"))?
         .into_domain()
@@ -516,7 +524,7 @@ pub fn milestone(conn: &mut DbConnection, assignment: AssignmentId, id: &str) ->
         .filter(assignment_milestones::assignment_id.eq(assignment.to_string()))
         .filter(assignment_milestones::id.eq(id))
         .select(MilestoneRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(AppError::NotFound("milestone"))?
         .into_domain()

@@ -37,7 +37,7 @@ pub fn reserve(conn: &mut DbConnection, caller: &str, key: &str, hash: &str) -> 
     let cutoff: NaiveDateTime = now() - RETENTION;
     diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff))).execute(conn)?;
     let known: Option<Stored> =
-        idempotency_keys::table.find((caller, key)).select(Stored::as_select()).first(conn).optional()?;
+        idempotency_keys::table.find((caller, key)).select(Stored::as_select()).get_result(conn).optional()?;
     if let Some(known) = known {
         return Ok(Reservation::Known(known));
     }

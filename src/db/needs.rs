@@ -119,7 +119,7 @@ pub fn find_by_external_id(
         .filter(needs::organization_id.eq(organization.to_string()))
         .filter(needs::external_id.eq(external_id))
         .select(Row::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .map(Row::into_domain)
         .transpose()
@@ -146,8 +146,11 @@ fn ensure_references(conn: &mut DbConnection, n: &Need) -> AppResult<()> {
         });
     }
     if let Some(skillset) = n.skillset_id {
-        let owner: Option<Option<String>> =
-            skillsets::table.find(skillset.to_string()).select(skillsets::organization_id).first(conn).optional()?;
+        let owner: Option<Option<String>> = skillsets::table
+            .find(skillset.to_string())
+            .select(skillsets::organization_id)
+            .get_result(conn)
+            .optional()?;
         match owner {
             None => errors.push(FieldError {
                 field: "skillset_id".into(),
@@ -182,7 +185,7 @@ pub fn get(conn: &mut DbConnection, id: NeedId) -> AppResult<StoredNeed> {
     needs::table
         .find(id.to_string())
         .select(Row::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(AppError::NotFound("need"))?
         .into_domain()

@@ -80,7 +80,7 @@ pub fn get(conn: &mut DbConnection, id: OrganizationId) -> AppResult<StoredOrgan
     organizations::table
         .find(id.to_string())
         .select(Row::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(AppError::NotFound("organization"))?
         .into_domain()

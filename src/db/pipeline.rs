@@ -220,7 +220,7 @@ fn find(conn: &mut DbConnection, need: NeedId, candidate: CandidateId) -> AppRes
         .filter(pipeline_entries::need_id.eq(need.to_string()))
         .filter(pipeline_entries::candidate_id.eq(candidate.to_string()))
         .select(Row::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .map(Row::into_domain)
         .transpose()

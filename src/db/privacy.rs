@@ -75,7 +75,7 @@ pub fn ensure_not_erased(conn: &mut DbConnection, id: CandidateId) -> AppResult<
 
 pub fn erased_at(conn: &mut DbConnection, id: CandidateId) -> AppResult<Option<DateTime<Utc>>> {
     let erased: Option<Option<NaiveDateTime>> =
-        candidate_rows::table.find(id.to_string()).select(candidate_rows::erased_at).first(conn).optional()?;
+        candidate_rows::table.find(id.to_string()).select(candidate_rows::erased_at).get_result(conn).optional()?;
     match erased {
         None => Err(AppError::NotFound("candidate")),
         Some(at) => Ok(at.map(|t| t.and_utc())),
@@ -215,7 +215,8 @@ pub fn due_for_purge(conn: &mut DbConnection, cutoff: NaiveDateTime, limit: usiz
 /// ahead. Of several instances, the one whose update lands first runs it.
 pub fn claim_job(conn: &mut DbConnection, job: &str, every: chrono::Duration) -> AppResult<bool> {
     let at = now();
-    let known: Option<String> = scheduled_jobs::table.find(job).select(scheduled_jobs::name).first(conn).optional()?;
+    let known: Option<String> =
+        scheduled_jobs::table.find(job).select(scheduled_jobs::name).get_result(conn).optional()?;
     if known.is_none() {
         // Another instance may insert it first: a savepoint keeps that from spoiling this transaction.
         let _ = conn.transaction(|conn| {

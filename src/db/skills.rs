@@ -76,7 +76,7 @@ pub fn get(conn: &mut DbConnection, key: &SkillKey) -> AppResult<StoredSkill> {
     skills::table
         .find(key.as_str())
         .select(Row::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(AppError::NotFound("skill"))?
         .into_domain()

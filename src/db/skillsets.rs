@@ -193,7 +193,7 @@ pub fn get(conn: &mut DbConnection, id: SkillsetId) -> AppResult<StoredSkillset>
     let row: Row = skillsets::table
         .find(&id)
         .select(Row::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(AppError::NotFound("skillset"))?;
     let mut requirements = load_requirements(conn, &[&id])?;
@@ -211,7 +211,7 @@ pub fn find_builtin(conn: &mut DbConnection, name: &str) -> AppResult<Option<Str
         .filter(skillsets::builtin.eq(true))
         .filter(skillsets::name.eq(name))
         .select(skillsets::id)
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

@@ -85,7 +85,7 @@ pub fn get(conn: &mut DbConnection, id: uuid::Uuid) -> AppResult<StoredUser> {
     users::table
         .find(id.to_string())
         .select(Row::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(AppError::NotFound("user"))?
         .into_domain()
@@ -100,7 +100,7 @@ pub fn find_for_login(conn: &mut DbConnection, email: &str) -> AppResult<Option<
     let row: Option<Row> = users::table
         .filter(users::email.eq(email.trim().to_lowercase()))
         .select(Row::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     row.map(|r| {
         let hash = r.password_hash.clone();

@@ -126,7 +126,7 @@ pub fn get(conn: &mut DbConnection, id: WebhookId) -> AppResult<(StoredSubscript
     webhook_subscriptions::table
         .find(id.to_string())
         .select(SubscriptionRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(AppError::NotFound("webhook subscription"))?
         .into_domain()
@@ -373,7 +373,7 @@ pub fn delivery(conn: &mut DbConnection, subscription: WebhookId, id: &str) -> A
         .filter(webhook_deliveries::id.eq(id))
         .filter(webhook_deliveries::subscription_id.eq(subscription.to_string()))
         .select((DeliveryRow::as_select(), webhook_events::event_type))
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(AppError::NotFound("webhook delivery"))?;
     row.into_domain(event_type)
@@ -432,11 +432,11 @@ pub fn claim_due(
             .inner_join(webhook_events::table)
             .filter(webhook_deliveries::id.eq(&id))
             .select((DeliveryRow::as_select(), webhook_events::payload))
-            .first(conn)?;
+            .get_result(conn)?;
         let subscription: Option<SubscriptionRow> = webhook_subscriptions::table
             .find(&row.subscription_id)
             .select(SubscriptionRow::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         let Some((subscription, secrets)) = subscription.map(SubscriptionRow::into_domain).transpose()? else {
             continue;

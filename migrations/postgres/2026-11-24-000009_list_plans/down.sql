@@ -1,0 +1,1 @@
+CREATE INDEX candidates_status ON candidates (status, id);
