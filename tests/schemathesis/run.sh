@@ -17,9 +17,9 @@ SEED=${ST_SEED:-20261123}
 MAX_TIME=${ST_MAX_TIME:-120}
 BACKENDS=${ST_BACKENDS:-sqlite postgres}
 PG_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
-# Still open (see README): positive_data_acceptance sends schema-valid values
-# the service refuses for reasons a schema cannot state (a skill key not in
-# the taxonomy, an opaque cursor it never issued, cross-field rules).
+# Still open: positive_data_acceptance. positive-data-acceptance.md lists
+# every schema-valid request it saw refused, why, and the fix each needs
+# (mostly rules the spec does not state yet).
 EXCLUDED_CHECKS=${ST_EXCLUDED_CHECKS:-positive_data_acceptance}
 
 [ -x "$BIN" ] || { echo "no service binary at $BIN: run cargo build --release first"; exit 1; }
