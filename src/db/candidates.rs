@@ -232,11 +232,15 @@ fn load_children(conn: &mut DbConnection, ids: &[&str]) -> AppResult<Children> {
     Ok(children)
 }
 
-fn write_children(conn: &mut DbConnection, id: &str, c: &Candidate) -> AppResult<()> {
-    diesel::delete(candidate_skills::table.filter(candidate_skills::candidate_id.eq(id))).execute(conn)?;
-    diesel::delete(candidate_industries::table.filter(candidate_industries::candidate_id.eq(id))).execute(conn)?;
-    diesel::delete(candidate_languages::table.filter(candidate_languages::candidate_id.eq(id))).execute(conn)?;
-    let skills: Vec<SkillRow> = c
+/// Writes the candidate's lists (replacing what a stored candidate had) and
+/// returns them as a read would, in the order a read gives them.
+fn write_children(conn: &mut DbConnection, id: &str, c: &Candidate, replace: bool) -> AppResult<Children> {
+    if replace {
+        diesel::delete(candidate_skills::table.filter(candidate_skills::candidate_id.eq(id))).execute(conn)?;
+        diesel::delete(candidate_industries::table.filter(candidate_industries::candidate_id.eq(id))).execute(conn)?;
+        diesel::delete(candidate_languages::table.filter(candidate_languages::candidate_id.eq(id))).execute(conn)?;
+    }
+    let mut skills: Vec<SkillRow> = c
         .skills
         .iter()
         .map(|s| SkillRow {
@@ -246,9 +250,9 @@ fn write_children(conn: &mut DbConnection, id: &str, c: &Candidate) -> AppResult
             years: s.years,
         })
         .collect();
-    let industries: Vec<IndustryRow> =
+    let mut industries: Vec<IndustryRow> =
         c.industries.iter().map(|i| IndustryRow { candidate_id: id.into(), industry: i.clone() }).collect();
-    let languages: Vec<LanguageRow> = c
+    let mut languages: Vec<LanguageRow> = c
         .languages
         .iter()
         .map(|l| LanguageRow {
@@ -267,24 +271,30 @@ fn write_children(conn: &mut DbConnection, id: &str, c: &Candidate) -> AppResult
     for row in &languages {
         diesel::insert_into(candidate_languages::table).values(row).execute(conn)?;
     }
-    Ok(())
+    // The orders of `load_children`.
+    skills.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.skill_key.cmp(&b.skill_key)));
+    industries.sort_by(|a, b| a.industry.cmp(&b.industry));
+    languages.sort_by(|a, b| a.language.cmp(&b.language));
+    let mut children = Children::default();
+    children.skills.insert(id.to_owned(), skills);
+    children.industries.insert(id.to_owned(), industries);
+    children.languages.insert(id.to_owned(), languages);
+    Ok(children)
 }
 
 /// Refuses a candidate whose e-mail or external id another candidate has.
 fn ensure_unique(conn: &mut DbConnection, c: &Candidate, except: Option<&str>) -> AppResult<()> {
-    let mut taken = candidates::table.filter(candidates::email.eq(&c.email)).select(candidates::id).into_boxed();
-    if let Some(id) = except {
-        taken = taken.filter(candidates::id.ne(id));
-    }
-    if taken.get_result::<String>(conn).optional()?.is_some() {
+    // One statement shape whether or not a candidate is excepted (no id is
+    // empty), and not boxed, so diesel keeps it prepared.
+    let except = except.unwrap_or("");
+    let other = candidates::id.ne(except);
+    let email = candidates::table.filter(candidates::email.eq(&c.email)).filter(other).select(candidates::id);
+    if email.get_result::<String>(conn).optional()?.is_some() {
         return Err(AppError::Conflict("Another candidate has this e-mail address.".into()));
     }
     if let Some(external_id) = &c.external_id {
-        let mut taken =
-            candidates::table.filter(candidates::external_id.eq(external_id)).select(candidates::id).into_boxed();
-        if let Some(id) = except {
-            taken = taken.filter(candidates::id.ne(id));
-        }
+        let taken =
+            candidates::table.filter(candidates::external_id.eq(external_id)).filter(other).select(candidates::id);
         if taken.get_result::<String>(conn).optional()?.is_some() {
             return Err(AppError::Conflict("Another candidate has this external id.".into()));
         }
@@ -312,12 +322,14 @@ pub fn insert(conn: &mut DbConnection, c: &Candidate) -> AppResult<StoredCandida
     ensure_skills_known(conn, c)?;
     ensure_unique(conn, c, None)?;
     let at = now();
-    let row = Row::new(CandidateId::generate(), c, c.consent.given.then_some(at), 1, at, at)?;
+    let id = CandidateId::generate();
+    let row = Row::new(id, c, c.consent.given.then_some(at), 1, at, at)?;
     diesel::insert_into(candidates::table).values(&row).execute(conn)?;
-    write_children(conn, &row.id, c)?;
-    let id = row.id.parse().map_err(corrupt)?;
+    // What was written is what a read would give (a new candidate holds no
+    // assignments yet): built here, not read back, on the writer's hot path.
+    let mut children = write_children(conn, &row.id, c, false)?;
     record_change(conn, id)?;
-    let stored = get(conn, id)?;
+    let stored = row.into_domain(&mut children)?;
     announce(conn, EventType::CandidateCreated, stored.id, stored.version)?;
     Ok(stored)
 }
@@ -351,7 +363,7 @@ pub fn update(conn: &mut DbConnection, current: &StoredCandidate, c: &Candidate)
         .set(&row)
         .execute(conn)?;
     super::ensure_updated(updated)?;
-    write_children(conn, &id, c)?;
+    write_children(conn, &id, c, true)?;
     record_change(conn, current.id)?;
     let stored = get(conn, current.id)?;
     announce(conn, EventType::CandidateUpdated, stored.id, stored.version)?;

@@ -67,9 +67,29 @@ fn unavailable(cause: &str) -> AppError {
 /// The queue of writes waiting for the writer thread.
 #[derive(Clone)]
 pub(super) struct GroupCommit {
-    jobs: mpsc::Sender<Box<dyn Write>>,
+    writer: Arc<Writer>,
     /// Writes queued and not started, for the pool metrics.
     waiting: Arc<AtomicI64>,
+}
+
+/// The writer thread and its queue. Dropping the last handle closes the
+/// queue and waits for the thread, so the database is closed when the
+/// `Database` is gone, not some time later.
+struct Writer {
+    jobs: Option<mpsc::Sender<Box<dyn Write>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take() {
+            // A write may hold the last handle and drop it on the writer thread itself.
+            if thread.thread().id() != std::thread::current().id() {
+                let _ = thread.join();
+            }
+        }
+    }
 }
 
 impl GroupCommit {
@@ -79,8 +99,9 @@ impl GroupCommit {
         let (jobs, queue) = mpsc::channel::<Box<dyn Write>>();
         let waiting = Arc::new(AtomicI64::new(0));
         let counter = Arc::clone(&waiting);
-        std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || run(&pool, &queue, &counter))?;
-        Ok(Self { jobs, waiting })
+        let thread =
+            std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || run(&pool, &queue, &counter))?;
+        Ok(Self { writer: Arc::new(Writer { jobs: Some(jobs), thread: Some(thread) }), waiting })
     }
 
     pub(super) fn waiting(&self) -> i64 {
@@ -95,7 +116,8 @@ impl GroupCommit {
     {
         let (reply, answer) = oneshot::channel();
         self.waiting.fetch_add(1, Ordering::Relaxed);
-        if self.jobs.send(Box::new(Pending { f, reply })).is_err() {
+        let sent = self.writer.jobs.as_ref().map(|jobs| jobs.send(Box::new(Pending { f, reply })));
+        if !matches!(sent, Some(Ok(()))) {
             self.waiting.fetch_sub(1, Ordering::Relaxed);
             return Err(unavailable("the database writer has stopped"));
         }

@@ -84,10 +84,16 @@ pub fn get(conn: &mut DbConnection, key: &SkillKey) -> AppResult<StoredSkill> {
 
 /// The keys among `keys` that are not in the taxonomy.
 pub fn unknown<'k>(conn: &mut DbConnection, keys: impl IntoIterator<Item = &'k SkillKey>) -> AppResult<Vec<SkillKey>> {
-    let keys: Vec<&SkillKey> = keys.into_iter().collect();
-    let known: Vec<String> =
-        skills::table.select(skills::key).filter(skills::key.eq_any(keys.iter().map(|k| k.as_str()))).load(conn)?;
-    Ok(keys.into_iter().filter(|k| !known.iter().any(|s| s == k.as_str())).cloned().collect())
+    // A lookup per key, which diesel keeps prepared, rather than one `IN` list
+    // prepared anew on every write of a candidate or skillset.
+    let mut unknown = Vec::new();
+    for key in keys {
+        let found: Option<String> = skills::table.find(key.as_str()).select(skills::key).get_result(conn).optional()?;
+        if found.is_none() {
+            unknown.push(key.clone());
+        }
+    }
+    Ok(unknown)
 }
 
 pub fn update(conn: &mut DbConnection, current: &StoredSkill, skill: &Skill) -> AppResult<StoredSkill> {

@@ -23,7 +23,8 @@ fn maria() -> Value {
         "crisis_experience": ["online_reputation_crisis", "negative_customer_feedback"],
         "skills": [
             {"skill": "customer-service-strategy", "level": 5, "years": 12},
-            {"skill": "customer-data-analysis", "level": 3, "years": 6}
+            {"skill": "customer-data-analysis", "level": 3, "years": 6},
+            {"skill": "crm-systems", "level": 3, "years": 4}
         ],
         "background": [{"degree": "MBA", "field": "Marketing", "institution": "Erasmus University", "year": 2006}],
         "training": [{"name": "CCXP", "issuer": "CXPA", "year": 2019}],
@@ -43,12 +44,14 @@ async fn every_field_round_trips(app: TestApp) {
     assert_eq!(created["industries"], json!(["e-commerce", "retail"]), "lowercased, in order");
     assert_eq!(created["skills"][0]["skill"], "customer-service-strategy");
     assert_eq!(created["skills"][0]["level"], 5);
+    assert_eq!(created["skills"][1]["skill"], "crm-systems", "by level, then key");
     assert_eq!(created["crisis_experience"], json!(["negative_customer_feedback", "online_reputation_crisis"]));
     assert_eq!(created["background"][0]["degree"], "MBA");
     assert_eq!(created["training"][0]["name"], "CCXP");
     assert_eq!(created["day_rate"], json!({"amount": 1400, "currency": "EUR"}));
     assert_eq!(created["availability"]["max_engagement_months"], 9);
     assert!(created["consent_recorded_at"].is_string());
+    // The answer to the POST is built from what was written, not read back: it must be what a read gives.
     let read = json_of(app.get(&format!("/api/v1/candidates/{id}")).await, 200).await;
     assert_eq!(read, created);
 
