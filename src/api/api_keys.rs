@@ -34,6 +34,7 @@ pub struct ApiKeyInput {
     pub scopes: Vec<String>,
     /// Binds the key to one organization: it then acts as a member of that organization.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub organization_id: Option<String>,
     /// When the key stops working; never when absent.
     #[serde(default)]

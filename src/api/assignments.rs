@@ -145,11 +145,13 @@ pub struct AssignmentListQuery {
     /// Only assignments planned to end on or after this day.
     ending_after: Option<NaiveDate>,
     /// `created_at` (default) or `planned_end`; prefix `-` for descending.
+    #[param(pattern = "^(-?(created_at|planned_end))?$")]
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
     #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
     /// Also count every matching assignment.
     include_total: Option<bool>,

@@ -132,6 +132,7 @@ impl From<AuditEvent> for AuditEventView {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only this actor's events.
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F]*$")]
     actor: Option<String>,
     #[param(format = Uuid)]
     organization_id: Option<String>,
@@ -140,11 +141,13 @@ pub struct AuditQuery {
     /// Only events at or after this time (RFC 3339).
     since: Option<DateTime<Utc>>,
     /// `occurred_at` (default) or `-occurred_at` for the newest first.
+    #[param(pattern = "^(-?(occurred_at))?$")]
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
     #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
     include_total: Option<bool>,
 }

@@ -43,7 +43,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct SkillEntry {
     /// Key of a skill of the taxonomy (`/api/v1/skills`).
-    #[schema(example = "customer-service-strategy")]
+    #[schema(example = "customer-service-strategy", pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 60)]
     pub skill: String,
     #[schema(minimum = 1, maximum = 5, example = 4)]
     pub level: i64,
@@ -446,6 +446,7 @@ impl From<StoredCandidate> for CandidateView {
 #[into_params(parameter_in = Query)]
 pub struct CandidateListQuery {
     /// Case-insensitive text the first name, last name or headline contains.
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F]*$")]
     q: Option<String>,
     status: Option<CandidateStatus>,
     /// Only candidates with this skill (a skill key) …
@@ -455,6 +456,7 @@ pub struct CandidateListQuery {
     #[param(minimum = 1, maximum = 5)]
     min_level: Option<i64>,
     /// Only candidates with this industry.
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F]*$")]
     industry: Option<String>,
     /// Only candidates who speak this language (ISO 639-1).
     language: Option<String>,
@@ -465,11 +467,13 @@ pub struct CandidateListQuery {
     /// Only candidates changed at or after this time (RFC 3339).
     updated_since: Option<DateTime<Utc>>,
     /// `created_at` (default), `updated_at` or `last_name`; prefix `-` for descending.
+    #[param(pattern = "^(-?(created_at|updated_at|last_name))?$")]
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
     #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
     /// Also count every matching candidate.
     include_total: Option<bool>,

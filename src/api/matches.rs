@@ -80,6 +80,7 @@ pub struct MatchQuery {
     #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
     include_total: Option<bool>,
 }

@@ -107,6 +107,7 @@ pub struct NeedInput {
     /// The organization with the need. Set at creation; it cannot change. Organization members
     /// may leave it out: their own organization is used.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub organization_id: Option<String>,
     /// Role title, such as `Interim Chief Experience Officer`.
     pub title: String,
@@ -116,6 +117,7 @@ pub struct NeedInput {
     pub crisis_signals: Vec<CrisisSignal>,
     /// An ideal skillset: a global template or one of the organization's own.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub skillset_id: Option<String>,
     /// The date the interim must start by.
     #[serde(default)]
@@ -305,6 +307,7 @@ impl From<StoredNeed> for NeedView {
 #[into_params(parameter_in = Query)]
 pub struct NeedListQuery {
     /// Case-insensitive text the title contains.
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F]*$")]
     q: Option<String>,
     #[param(format = Uuid)]
     organization_id: Option<String>,
@@ -318,11 +321,13 @@ pub struct NeedListQuery {
     /// Only needs changed at or after this time (RFC 3339).
     updated_since: Option<DateTime<Utc>>,
     /// `created_at` (default), `updated_at` or `title`; prefix `-` for descending.
+    #[param(pattern = "^(-?(created_at|updated_at|title))?$")]
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
     #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
     /// Also count every matching need.
     include_total: Option<bool>,

@@ -109,7 +109,9 @@ impl From<StoredOrganization> for OrganizationView {
 #[into_params(parameter_in = Query)]
 pub struct OrganizationListQuery {
     /// Case-insensitive text the name contains.
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F]*$")]
     q: Option<String>,
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F]*$")]
     industry: Option<String>,
     size: Option<OrganizationSize>,
     /// ISO 3166-1 alpha-2 code.
@@ -117,11 +119,13 @@ pub struct OrganizationListQuery {
     /// Only organizations changed at or after this time (RFC 3339).
     updated_since: Option<DateTime<Utc>>,
     /// `created_at` (default), `updated_at` or `name`; prefix `-` for descending.
+    #[param(pattern = "^(-?(created_at|updated_at|name))?$")]
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
     #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
     /// Also count every matching organization.
     include_total: Option<bool>,

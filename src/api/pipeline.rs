@@ -47,6 +47,7 @@ const MAX_NOTE_CHARS: usize = 4000;
 }))]
 pub struct AddCandidateInput {
     /// The candidate; at most once in a need's pipeline.
+    #[schema(format = Uuid)]
     pub candidate_id: String,
     /// Why the candidate was sourced; kept with the first move of the history.
     #[serde(default)]
@@ -274,11 +275,13 @@ pub struct PipelineListQuery {
     /// Only entries at this stage.
     stage: Option<Stage>,
     /// `created_at` (default) or `updated_at`; prefix `-` for descending.
+    #[param(pattern = "^(-?(created_at|updated_at))?$")]
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
     #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
     /// Also count every matching entry.
     include_total: Option<bool>,

@@ -45,6 +45,7 @@ pub struct MilestoneInput {
     pub title: String,
     /// The roadmap area's skill, if any.
     #[serde(default)]
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 60)]
     pub skill_key: Option<String>,
     #[serde(default = "planned")]
     pub status: MilestoneStatus,
@@ -382,6 +383,7 @@ async fn list_check_ins(
 pub struct HandOverInput {
     /// The successor, when they are a candidate in the service.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub successor_candidate_id: Option<String>,
     /// The successor's name; one of the two is required.
     #[serde(default)]

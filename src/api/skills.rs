@@ -89,16 +89,19 @@ impl From<StoredSkill> for SkillView {
 #[into_params(parameter_in = Query)]
 pub struct SkillListQuery {
     /// Case-insensitive text the key or name contains.
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F]*$")]
     q: Option<String>,
     category: Option<SkillCategory>,
     /// `true` for shipped skills only, `false` for added ones only.
     builtin: Option<bool>,
     /// `key` (default) or `name`; prefix `-` for descending.
+    #[param(pattern = "^(-?(key|name))?$")]
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
     #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
     /// Also count every matching skill.
     include_total: Option<bool>,

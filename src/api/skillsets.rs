@@ -34,7 +34,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct RequirementEntry {
     /// Key of a skill of the taxonomy.
-    #[schema(example = "customer-service-strategy")]
+    #[schema(example = "customer-service-strategy", pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 60)]
     pub skill: String,
     /// Lowest level (1 to 5) that counts.
     #[schema(minimum = 1, maximum = 5, example = 4)]
@@ -77,6 +77,7 @@ fn default_weight() -> i64 {
 pub struct SkillsetInput {
     /// The owning organization; `null` for a global template. Set at creation; it cannot change.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub organization_id: Option<String>,
     pub name: String,
     #[serde(default)]
@@ -257,6 +258,7 @@ impl From<StoredSkillset> for SkillsetView {
 #[into_params(parameter_in = Query)]
 pub struct SkillsetListQuery {
     /// Case-insensitive text the name contains.
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F]*$")]
     q: Option<String>,
     /// Only this organization's skillsets.
     #[param(format = Uuid)]
@@ -269,11 +271,13 @@ pub struct SkillsetListQuery {
     /// Only skillsets changed at or after this time (RFC 3339).
     updated_since: Option<DateTime<Utc>>,
     /// `created_at` (default), `updated_at` or `name`; prefix `-` for descending.
+    #[param(pattern = "^(-?(created_at|updated_at|name))?$")]
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
     #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
     /// Also count every matching skillset.
     include_total: Option<bool>,

@@ -33,6 +33,7 @@ pub struct UserInput {
     pub role: Role,
     /// Required for `org_member`, absent otherwise.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub organization_id: Option<String>,
     #[serde(default = "active")]
     pub active: bool,

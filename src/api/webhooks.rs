@@ -346,11 +346,13 @@ impl From<Delivery> for DeliveryView {
 pub struct DeliveryListQuery {
     status: Option<DeliveryStatus>,
     /// `created_at` (default); prefix `-` for newest first.
+    #[param(pattern = "^(-?(created_at))?$")]
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
     #[param(minimum = 1)]
     limit: Option<i64>,
     /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
     /// Also count every matching delivery.
     include_total: Option<bool>,
