@@ -192,26 +192,6 @@ impl Row {
     }
 }
 
-/// The rows of `$table` that belong to the candidates `$ids`, in `$order`.
-/// One candidate gets `= ?`, not `IN (?)`: diesel keeps the prepared statement
-/// of the first, while an `IN` list is prepared anew on every call.
-macro_rules! rows_of {
-    ($conn:expr, $table:ident, $ids:expr, $order:expr, $row:ty) => {
-        match $ids {
-            [one] => $table::table
-                .filter($table::candidate_id.eq(*one))
-                .order($order)
-                .select(<$row>::as_select())
-                .load::<$row>($conn)?,
-            many => $table::table
-                .filter($table::candidate_id.eq_any(many))
-                .order($order)
-                .select(<$row>::as_select())
-                .load::<$row>($conn)?,
-        }
-    };
-}
-
 fn load_children(conn: &mut DbConnection, ids: &[&str]) -> AppResult<Children> {
     let mut children = Children::default();
     let skill_order = (candidate_skills::candidate_id, candidate_skills::level.desc(), candidate_skills::skill_key);
