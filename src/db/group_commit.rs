@@ -13,10 +13,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc;
 
 use diesel::Connection;
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::connection::TransactionManager;
 use tokio::sync::oneshot;
 
-use super::{DbConnection, DbPool};
+use super::{DbConnection, DbPool, begin_write};
 use crate::error::{AppError, AppResult};
 
 /// The most writes one commit takes; a bound on how long the first of them waits.
@@ -140,11 +140,7 @@ fn run(pool: &DbPool, queue: &mpsc::Receiver<Box<dyn Write>>, waiting: &AtomicI6
             }
         };
         let conn = &mut *conn;
-        let begun = match conn {
-            DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
-            DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
-        };
-        if let Err(error) = begun {
+        if let Err(error) = begin_write(conn) {
             refuse(batch, &error.to_string());
             continue;
         }

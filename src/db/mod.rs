@@ -356,11 +356,16 @@ impl Database {
     }
 }
 
-fn write_transaction<T>(conn: &mut DbConnection, f: impl FnOnce(&mut DbConnection) -> AppResult<T>) -> AppResult<T> {
+/// Begins a write transaction; on SQLite it takes the write lock up front.
+fn begin_write(conn: &mut DbConnection) -> diesel::QueryResult<()> {
     match conn {
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
     }
+}
+
+fn write_transaction<T>(conn: &mut DbConnection, f: impl FnOnce(&mut DbConnection) -> AppResult<T>) -> AppResult<T> {
+    begin_write(conn)?;
     type Manager = <DbConnection as Connection>::TransactionManager;
     match f(conn) {
         Ok(value) => {
