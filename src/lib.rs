@@ -117,7 +117,7 @@ impl Application {
                 .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
                 .configure(|cfg| api::configure(&mut utoipa_actix_web::service_config::ServiceConfig::new(cfg)))
                 .service(
-                    SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()).config(
+                    SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", spec.clone()).config(
                         // Keep the token across page reloads, and show how long calls take.
                         utoipa_swagger_ui::Config::default()
                             .persist_authorization(true)

@@ -26,7 +26,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("the database is up to date");
         }
         Command::Openapi => {
-            println!("{}", api::openapi().to_pretty_json()?);
+            println!("{}", serde_json::to_string_pretty(&api::openapi())?);
         }
         Command::CreateUser(args) => {
             let db = prepare_database(&config)?;

@@ -29,8 +29,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Nightly ATS sync", "scopes": ["candidates:read", "candidates:write", "needs:read"], "expires_at": "2027-12-31T00:00:00Z"}))]
 pub struct ApiKeyInput {
+    #[schema(format = "text", min_length = 1, max_length = 100)]
     pub name: String,
     /// What the key may do, such as `candidates:read` or `needs:write`.
+    #[schema(min_items = 1)]
     pub scopes: Vec<String>,
     /// Binds the key to one organization: it then acts as a member of that organization.
     #[serde(default)]

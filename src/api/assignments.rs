@@ -268,12 +268,14 @@ pub struct TransitionInput {
     pub date: Option<NaiveDate>,
     /// Required for `terminated`: why it ended early.
     #[serde(default)]
+    #[schema(format = "text", max_length = 2000)]
     pub reason: Option<String>,
     /// Required for `completed`: 1 (poor) to 5 (excellent).
     #[serde(default)]
     pub outcome_rating: Option<i64>,
     /// For `completed` or `terminated`: a short evaluation.
     #[serde(default)]
+    #[schema(format = "text", max_length = 2000)]
     pub evaluation: Option<String>,
 }
 
@@ -396,8 +398,10 @@ async fn transition_assignment(
 pub struct ExtensionInput {
     /// After the current planned end.
     pub new_end: NaiveDate,
+    #[schema(format = "text", min_length = 1, max_length = 2000)]
     pub reason: String,
     /// Who agreed to it on the organization's side.
+    #[schema(format = "text", min_length = 1, max_length = 200)]
     pub agreed_by: String,
 }
 

@@ -42,15 +42,15 @@ pub async fn record(
     let tenant_bound = principal.as_ref().is_some_and(|p| p.tenant().is_some());
     let has_object = request.match_info().iter().next().is_some();
     let outcome = match status {
-        401 | 403 | 429 => "refused",
+        401 | 403 | 429 => Outcome::Refused,
         // For an organization member, another organization's object looks missing: still a refusal.
-        404 if tenant_bound && has_object => "refused",
-        500.. => "failed",
-        400.. => "rejected",
-        _ => "succeeded",
+        404 if tenant_bound && has_object => Outcome::Refused,
+        500.. => Outcome::Failed,
+        400.. => Outcome::Rejected,
+        _ => Outcome::Succeeded,
     };
     let writes = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if !writes && outcome != "refused" {
+    if !writes && outcome != Outcome::Refused {
         return Ok(response);
     }
     let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else { return Ok(response) };
@@ -78,7 +78,7 @@ pub async fn record(
         action: format!("{method} {pattern}"),
         object_type,
         object_id,
-        outcome: outcome.to_owned(),
+        outcome: outcome.as_str().to_owned(),
         status: status.into(),
         request_id: request.extensions().get::<RequestId>().map(|r| r.0.clone()),
     };
@@ -128,6 +128,30 @@ impl From<AuditEvent> for AuditEventView {
     }
 }
 
+/// How the audited request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Succeeded,
+    /// The request was invalid (4xx other than 401/403).
+    Rejected,
+    /// Authentication or authorization failed.
+    Refused,
+    /// The service failed (5xx).
+    Failed,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Rejected => "rejected",
+            Outcome::Refused => "refused",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
@@ -136,8 +160,7 @@ pub struct AuditQuery {
     actor: Option<String>,
     #[param(format = Uuid)]
     organization_id: Option<String>,
-    /// `succeeded`, `rejected`, `refused` or `failed`.
-    outcome: Option<String>,
+    outcome: Option<Outcome>,
     /// Only events at or after this time (RFC 3339).
     since: Option<DateTime<Utc>>,
     /// `occurred_at` (default) or `-occurred_at` for the newest first.
@@ -171,7 +194,7 @@ async fn list_audit_events(
             .transpose()
             .map_err(invalid_param("organization_id"))?
             .map(|id| id.to_string()),
-        outcome: q.outcome,
+        outcome: q.outcome.map(|o| o.as_str().to_owned()),
         since: q.since.map(|t| t.naive_utc()),
     };
     let paging =

@@ -57,7 +57,7 @@ pub struct SkillEntry {
 #[serde(deny_unknown_fields)]
 pub struct LanguageEntry {
     /// ISO 639-1 code.
-    #[schema(example = "en")]
+    #[schema(example = "en", format = "language")]
     pub language: String,
     pub proficiency: LanguageProficiency,
 }
@@ -81,11 +81,13 @@ pub struct AvailabilityEntry {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EducationEntry {
-    #[schema(example = "MBA")]
+    #[schema(format = "text", min_length = 1, max_length = 200, example = "MBA")]
     pub degree: String,
     #[serde(default)]
+    #[schema(format = "text", max_length = 200)]
     pub field: Option<String>,
     #[serde(default)]
+    #[schema(format = "text", max_length = 200)]
     pub institution: Option<String>,
     #[serde(default)]
     #[schema(minimum = 1940, maximum = 2100)]
@@ -96,9 +98,15 @@ pub struct EducationEntry {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingEntry {
-    #[schema(example = "Certified Customer Experience Professional (CCXP)")]
+    #[schema(
+        format = "text",
+        min_length = 1,
+        max_length = 200,
+        example = "Certified Customer Experience Professional (CCXP)"
+    )]
     pub name: String,
     #[serde(default)]
+    #[schema(format = "text", max_length = 200)]
     pub issuer: Option<String>,
     #[serde(default)]
     #[schema(minimum = 1940, maximum = 2100)]
@@ -150,16 +158,26 @@ pub struct ConsentEntry {
 pub struct CandidateInput {
     /// The candidate's id in the client's own system; unique.
     #[serde(default)]
+    #[schema(format = "text", max_length = 100)]
     pub external_id: Option<String>,
+    #[schema(format = "text", min_length = 1, max_length = 100)]
     pub first_name: String,
+    #[schema(format = "text", min_length = 1, max_length = 100)]
     pub last_name: String,
     /// Unique among candidates; stored in lowercase.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    /// Digits, spaces and `+ - ( ) .`, up to 40 characters.
     #[serde(default)]
+    #[schema(
+        pattern = r"^[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*([0-9+().-]([0-9 +().-]{0,38}[0-9+().-])?)?[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub phone: Option<String>,
     #[serde(default)]
+    #[schema(format = "text", max_length = 200)]
     pub headline: Option<String>,
     #[serde(default)]
+    #[schema(format = "text", max_length = 5000)]
     pub summary: Option<String>,
     #[serde(default)]
     pub location: Option<Place>,
@@ -179,9 +197,11 @@ pub struct CandidateInput {
     pub years_experience: i64,
     /// Executive roles held, such as `Chief Experience Officer`.
     #[serde(default)]
+    #[schema(format = "text", min_length = 1, max_length = 100)]
     pub executive_roles: Vec<String>,
     /// Lowercase industry labels.
     #[serde(default)]
+    #[schema(format = "text", min_length = 1, max_length = 100)]
     pub industries: Vec<String>,
     /// Crisis situations the candidate has turned around.
     #[serde(default)]
@@ -459,8 +479,10 @@ pub struct CandidateListQuery {
     #[param(pattern = "^[^\\u0000-\\u001F\\u007F]*$")]
     industry: Option<String>,
     /// Only candidates who speak this language (ISO 639-1).
+    #[param(format = "language")]
     language: Option<String>,
     /// Only candidates living in this country (ISO 3166-1 alpha-2).
+    #[param(format = "country")]
     country: Option<String>,
     /// Only candidates available on this date.
     available_by: Option<NaiveDate>,
@@ -543,7 +565,7 @@ async fn export_candidates(
 /// How CSV columns map onto [`CandidateInput`]: `location.country` and the
 /// like nest, lists are `;`-separated, skills `key:level[:years]`, languages
 /// `code:proficiency`.
-static CSV_COLUMNS: import::CsvColumns = import::CsvColumns {
+pub(super) static CSV_COLUMNS: import::CsvColumns = import::CsvColumns {
     fields: import::field_names::<CandidateInput>,
     numbers: &["years_experience", "day_rate.amount", "availability.max_engagement_months"],
     flags: &["willing_to_travel", "consent.given"],

@@ -419,6 +419,21 @@ pub fn field_names<T: utoipa::PartialSchema>() -> Vec<String> {
     schema["properties"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default()
 }
 
+impl CsvColumns {
+    /// What [`read_csv`] accepts as a header row, as a JSON Schema pattern
+    /// for the whole body: after any blank lines (the reader skips them),
+    /// cells that are all empty, or each (trimmed) a field name, optionally
+    /// dotted; then any rows.
+    pub fn header_pattern(&self) -> String {
+        const SPACE: &str = r"[\u0009\u000B\u000C\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+        let names = (self.fields)().join("|");
+        let cell = format!(r#"{SPACE}*({names})(\.[^,\r\n"]*|{SPACE}*)"#);
+        format!(
+            r"^[\r\n]*(([,\u0009\u000B\u000C\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+|{cell}(,{cell})*)([\r\n][\s\S]*)?)?$"
+        )
+    }
+}
+
 /// `crm-systems:4:6` with fields `[skill, level, years]` becomes
 /// `{"skill": "crm-systems", "level": 4, "years": 6}`.
 fn list_item(item: &str, fields: &[&str]) -> Value {
@@ -462,6 +477,37 @@ mod tests {
         flags: &["consent.given"],
         lists: &[("skills", &["skill", "level", "years"]), ("industries", &[])],
     };
+
+    #[test]
+    fn the_header_pattern_accepts_what_the_reader_accepts() {
+        let pattern = regex::Regex::new(&COLUMNS.header_pattern()).unwrap();
+        for text in [
+            "",
+            "\n",
+            ",,\n",
+            " , \u{3000}\r\nrow",
+            "email",
+            "email,phone\n1,2",
+            " email , day_rate.amount\r\n",
+            "day_rate.currency,consent.given",
+            "email,\n",
+            ",email",
+            "emails\n",
+            "email .x\n",
+            "mail",
+            "email\u{1},phone",
+            "x,email\n",
+            "email\rrow",
+            "\rx",
+            "\n\nemail\n",
+            "\r\n,\n",
+            " \rx",
+            "\r\n\r\n",
+        ] {
+            let read = read_csv(text.as_bytes(), &COLUMNS, &mut |_| Ok(())).is_ok();
+            assert_eq!(pattern.is_match(text), read, "{text:?}");
+        }
+    }
 
     #[test]
     fn csv_cells_become_the_input_object() {

@@ -301,10 +301,13 @@ pub struct ShortlistInput {
     #[schema(minimum = 1, maximum = 50)]
     pub top: Option<i64>,
     /// These candidates, whether or not a hard filter excludes them (at most 50).
+    #[schema(value_type = Option<Vec<uuid::Uuid>>, min_items = 1, max_items = 50)]
     pub candidate_ids: Option<Vec<String>>,
     /// With `top`: only candidates scoring at least this (0-100).
+    #[schema(minimum = 0, maximum = 100)]
     pub min_score: Option<f64>,
     /// Kept on each entry's history.
+    #[schema(format = "text", max_length = 2000)]
     pub note: Option<String>,
 }
 

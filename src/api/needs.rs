@@ -40,10 +40,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct CriterionEntry {
     /// Unique within the need.
-    #[schema(example = "Net Promoter Score")]
+    #[schema(format = "text", min_length = 1, max_length = 200, example = "Net Promoter Score")]
     pub metric: String,
     #[serde(default)]
-    #[schema(example = "points")]
+    #[schema(format = "text", max_length = 50, example = "points")]
     pub unit: Option<String>,
     #[schema(example = -12.0)]
     pub baseline: f64,
@@ -51,7 +51,7 @@ pub struct CriterionEntry {
     pub target: f64,
     /// How and how often it is measured.
     #[serde(default)]
-    #[schema(example = "Quarterly relationship survey")]
+    #[schema(format = "text", max_length = 500, example = "Quarterly relationship survey")]
     pub measured_by: Option<String>,
 }
 
@@ -61,12 +61,15 @@ pub struct CriterionEntry {
 pub struct CharterEntry {
     /// Roles and responsibilities.
     #[serde(default)]
+    #[schema(format = "text", min_length = 1, max_length = 100)]
     pub responsibilities: Vec<String>,
     /// What the interim does.
     #[serde(default)]
+    #[schema(format = "text", min_length = 1, max_length = 100)]
     pub in_scope: Vec<String>,
     /// What the interim does not do.
     #[serde(default)]
+    #[schema(format = "text", min_length = 1, max_length = 100)]
     pub out_of_scope: Vec<String>,
     /// How success is measured.
     #[serde(default)]
@@ -103,6 +106,7 @@ pub struct NeedInput {
     /// The id of this need in the client's own system (up to 100 characters), unique within the
     /// organization; imports update the need that has it.
     #[serde(default)]
+    #[schema(format = "text", max_length = 100)]
     pub external_id: Option<String>,
     /// The organization with the need. Set at creation; it cannot change. Organization members
     /// may leave it out: their own organization is used.
@@ -110,10 +114,12 @@ pub struct NeedInput {
     #[schema(format = Uuid)]
     pub organization_id: Option<String>,
     /// Role title, such as `Interim Chief Experience Officer`.
+    #[schema(format = "text", min_length = 1, max_length = 200)]
     pub title: String,
     pub reason: NeedReason,
     /// Crisis signals observed; at least one when `reason` is `crisis`.
     #[serde(default)]
+    #[schema(example = json!(["negative_customer_feedback"]))]
     pub crisis_signals: Vec<CrisisSignal>,
     /// An ideal skillset: a global template or one of the organization's own.
     #[serde(default)]
@@ -440,7 +446,7 @@ fn ensure_initial(need: &Need) -> AppResult<()> {
 
 /// How CSV columns map onto [`NeedInput`]: `location.country`, `day_rate_budget.amount` and the like
 /// nest; `crisis_signals` is `;`-separated. Charters need NDJSON.
-static CSV_COLUMNS: import::CsvColumns = import::CsvColumns {
+pub(super) static CSV_COLUMNS: import::CsvColumns = import::CsvColumns {
     fields: import::field_names::<NeedInput>,
     numbers: &["duration_months", "day_rate_budget.amount"],
     flags: &[],

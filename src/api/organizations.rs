@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::created;
-use super::extract::{JsonBody, MergePatch, merge, path_id};
+use super::extract::{JsonBody, MergePatch, invalid_param, merge, path_id};
 use super::pagination::{self, PageOf, Paging};
 use super::preconditions::{IfMatch, tagged};
 use crate::AppState;
@@ -34,17 +34,21 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[schema(example = json!({"name": "Northwind Retail", "industry": "retail", "size": "large", "region": "Benelux", "country": "NL"}))]
 pub struct OrganizationInput {
     /// 1 to 200 characters.
+    #[schema(format = "text", min_length = 1, max_length = 200)]
     pub name: String,
     /// Lowercase industry label, such as `retail` or `banking`.
     #[serde(default)]
+    #[schema(format = "text", max_length = 100)]
     pub industry: Option<String>,
     #[serde(default)]
     pub size: Option<OrganizationSize>,
     /// Free-text region, such as `EMEA` or `Benelux`.
     #[serde(default)]
+    #[schema(format = "text", max_length = 100)]
     pub region: Option<String>,
     /// ISO 3166-1 alpha-2 code of the head office.
     #[serde(default)]
+    #[schema(format = "country")]
     pub country: Option<String>,
 }
 
@@ -115,6 +119,7 @@ pub struct OrganizationListQuery {
     industry: Option<String>,
     size: Option<OrganizationSize>,
     /// ISO 3166-1 alpha-2 code.
+    #[param(format = "country")]
     country: Option<String>,
     /// Only organizations changed at or after this time (RFC 3339).
     updated_since: Option<DateTime<Utc>>,
@@ -145,7 +150,7 @@ async fn list_organizations(
         q: q.q,
         industry: q.industry,
         size: q.size,
-        country: q.country,
+        country: q.country.as_deref().map(codes::country).transpose().map_err(invalid_param("country"))?,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
     };
     let paging =

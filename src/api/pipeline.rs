@@ -51,6 +51,7 @@ pub struct AddCandidateInput {
     pub candidate_id: String,
     /// Why the candidate was sourced; kept with the first move of the history.
     #[serde(default)]
+    #[schema(format = "text", max_length = 4000)]
     pub note: Option<String>,
 }
 
@@ -66,6 +67,7 @@ pub struct MoveInput {
     #[serde(default)]
     pub reason: Option<RejectionReason>,
     #[serde(default)]
+    #[schema(format = "text", max_length = 4000)]
     pub note: Option<String>,
     /// Only when moving to `placed`: the terms of the interim assignment the placement creates.
     #[serde(default)]
@@ -136,6 +138,7 @@ impl PlacementTerms {
 #[schema(example = json!({"body": "Client asked for a second interview with the COO."}))]
 pub struct NoteInput {
     /// 1 to 4000 characters.
+    #[schema(format = "text", min_length = 1, max_length = 4000)]
     pub body: String,
 }
 

@@ -45,6 +45,7 @@ pub struct ConsentInput {
     pub expires_at: Option<DateTime<Utc>>,
     /// How it was obtained, up to 200 characters.
     #[serde(default)]
+    #[schema(format = "text", max_length = 200)]
     pub source: Option<String>,
 }
 

@@ -42,6 +42,7 @@ const MAX_NOTES: usize = 4000;
 #[schema(example = json!({"title": "Launch the voice-of-the-customer programme", "skill_key": "customer-data-analysis",
     "status": "in_progress", "due_date": "2027-03-31", "notes": "Survey vendor chosen."}))]
 pub struct MilestoneInput {
+    #[schema(format = "text", min_length = 1, max_length = 200)]
     pub title: String,
     /// The roadmap area's skill, if any.
     #[serde(default)]
@@ -52,6 +53,7 @@ pub struct MilestoneInput {
     #[serde(default)]
     pub due_date: Option<NaiveDate>,
     #[serde(default)]
+    #[schema(format = "text", max_length = 4000)]
     pub notes: Option<String>,
 }
 
@@ -242,6 +244,7 @@ pub struct CheckInInput {
     pub value: f64,
     pub measured_on: NaiveDate,
     #[serde(default)]
+    #[schema(format = "text", max_length = 4000)]
     pub note: Option<String>,
 }
 
@@ -387,10 +390,12 @@ pub struct HandOverInput {
     pub successor_candidate_id: Option<String>,
     /// The successor's name; one of the two is required.
     #[serde(default)]
+    #[schema(format = "text", max_length = 200)]
     pub successor_name: Option<String>,
     /// The hand-over date.
     pub date: NaiveDate,
     #[serde(default)]
+    #[schema(format = "text", max_length = 4000)]
     pub notes: Option<String>,
 }
 

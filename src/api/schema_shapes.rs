@@ -12,23 +12,41 @@
 //! fields, not the fields themselves: every member may be left out, `null`
 //! removes an optional one (its default applies), and an object is merged
 //! member by member. Each such body gets its own `…Patch` schema saying so.
+//!
+//! Free text (a field marked `format = "text"`) is trimmed by the service
+//! before its length is counted, and may hold no control character but tab
+//! and line feed inside. `minLength`/`maxLength` would count the white space
+//! a client pads with, so the marker and the limits become one `pattern`
+//! that accepts exactly what the service accepts. Language, country and
+//! currency codes (`format = "language"`, `"country"`, `"currency"`) become
+//! the `enum` of the codes the service knows.
+//!
+//! A CSV import's body gets the pattern of the header row it reads.
+//!
+//! Last, the rules across fields that the derive cannot state are added
+//! ([`cross_field_rules`]).
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use utoipa::openapi::OpenApi;
 
+use super::{candidates, needs};
+use crate::domain::access::{Permission, Role};
+use crate::domain::codes;
+use crate::domain::money::Currency;
+
 /// The document with open views and merge-patch bodies described as such.
-pub fn reshape(doc: OpenApi) -> OpenApi {
-    let Ok(value) = serde_json::to_value(&doc) else { return doc };
-    match serde_json::from_value(reshaped(value)) {
-        Ok(reshaped) => reshaped,
+pub fn reshape(doc: OpenApi) -> Value {
+    match serde_json::to_value(&doc) {
+        Ok(value) => reshaped(value),
         Err(e) => {
-            tracing::error!("the reshaped OpenAPI document does not read back ({e}); serving it as derived");
-            doc
+            tracing::error!("the OpenAPI document does not serialize ({e})");
+            Value::Null
         }
     }
 }
 
 fn reshaped(mut value: Value) -> Value {
+    own_formats(&mut value);
     // A view that flattens another view merges once that one has: a few rounds settle any nesting.
     for _ in 0..4 {
         let schemas = value.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
@@ -43,19 +61,135 @@ fn reshaped(mut value: Value) -> Value {
     if let Some(paths) = value.get_mut("paths").and_then(Value::as_object_mut) {
         for operation in paths.values_mut().filter_map(|item| item.get_mut("patch")) {
             if let Some(schema) = operation.pointer_mut("/requestBody/content/application~1merge-patch+json/schema") {
-                *schema = patch_of(schema, &schemas, &mut patches);
+                *schema = patch_of(schema, &schemas, &mut patches, false);
             }
+        }
+    }
+    for (path, columns) in
+        [("/api/v1/candidates/import", &candidates::CSV_COLUMNS), ("/api/v1/needs/import", &needs::CSV_COLUMNS)]
+    {
+        let pointer = format!("/paths/{}/post/requestBody/content/text~1csv/schema", path.replace('/', "~1"));
+        if let Some(Value::Object(csv)) = value.pointer_mut(&pointer) {
+            csv.insert("pattern".into(), Value::from(columns.header_pattern()));
         }
     }
     if let Some(components) = value.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
         components.extend(patches);
+        // After the views and patches were made: these rules hold for a new resource's body only.
+        for (name, rules) in cross_field_rules() {
+            if let Some(schema) = components.get_mut(name) {
+                merge_into(schema, rules);
+            }
+        }
     }
     value
 }
 
+/// What a body must hold across its fields, where JSON Schema can say it.
+/// The service checks the same in each input's `parse`.
+fn cross_field_rules() -> Vec<(&'static str, Value)> {
+    let weights = ["skills", "experience", "industries", "crisis_experience", "background_and_training", "languages"]
+        .into_iter()
+        .chain(["rate", "availability", "location"]);
+    let all_zero: Map<String, Value> = weights.map(|w| (w.to_owned(), json!({"const": 0}))).collect();
+    let all_given: Vec<String> = all_zero.keys().cloned().collect();
+    // A key acts as a recruiter, or as a member of the organization it is bound to.
+    let scopes_of =
+        |role: Role| -> Vec<&str> { Permission::ALL.iter().filter(|p| role.grants(**p)).map(|p| p.scope()).collect() };
+    // A patch that makes a need a crisis names its signals too (the stored ones may be none).
+    let crisis = json!({"if": {"required": ["reason"], "properties": {"reason": {"const": "crisis"}}},
+        "then": {"required": ["crisis_signals"], "properties": {"crisis_signals": {"type": "array", "minItems": 1}}}});
+    // Only required skills can be must-have.
+    let preferred =
+        json!({"properties": {"preferred_skills": {"items": {"properties": {"must_have": {"const": false}}}}}});
+    let string = json!({"type": "string"});
+    let member = json!({"const": "org_member"});
+    vec![
+        ("NeedInput", crisis.clone()),
+        ("NeedInput", json!({"properties": {"status": {"enum": ["draft", "open"]}}})),
+        ("NeedInputPatch", crisis),
+        // Set at creation; a patch may repeat it, not remove it.
+        ("NeedInputPatch", json!({"properties": {"organization_id": string}})),
+        ("SkillsetInput", preferred.clone()),
+        ("SkillsetInputPatch", preferred),
+        (
+            "ApiKeyInput",
+            json!({"properties": {"scopes": {"items": {"type": "string", "enum": scopes_of(Role::Recruiter)}}},
+                "if": {"required": ["organization_id"], "properties": {"organization_id": string}},
+                "then": {"properties": {"scopes": {"items": {"enum": scopes_of(Role::OrgMember)}}}}}),
+        ),
+        (
+            "ShortlistInput",
+            json!({"oneOf": [
+                {"required": ["top"], "properties": {"top": {"type": "integer"}, "candidate_ids": {"type": "null"}}},
+                {"required": ["candidate_ids"], "properties": {"candidate_ids": {"type": "array"}, "top": {"type": "null"}}}
+            ]}),
+        ),
+        (
+            "UserInput",
+            json!({"required": ["password"], "properties": {"password": {"type": "string"}},
+                "if": {"properties": {"role": member}},
+                "then": {"required": ["organization_id"], "properties": {"organization_id": string}},
+                "else": {"properties": {"organization_id": {"type": "null"}}}}),
+        ),
+        (
+            // A patch that changes the role says where the user belongs; the stored role counts otherwise.
+            "UserInputPatch",
+            json!({"allOf": [
+                {"if": {"required": ["organization_id"], "properties": {"organization_id": string}},
+                    "then": {"required": ["role"], "properties": {"role": member}}},
+                {"if": {"required": ["organization_id"], "properties": {"organization_id": {"type": "null"}}},
+                    "then": {"required": ["role"], "properties": {"role": {"not": member}}}},
+                {"if": {"required": ["role"], "properties": {"role": member}},
+                    "then": {"required": ["organization_id"], "properties": {"organization_id": string}},
+                    "else": {"if": {"required": ["role"]},
+                        "then": {"required": ["organization_id"], "properties": {"organization_id": {"type": "null"}}}}}
+            ]}),
+        ),
+        (
+            "MoveInput",
+            json!({"allOf": [
+                {"if": {"properties": {"to": {"const": "placed"}}},
+                    "else": {"properties": {"assignment": {"type": "null"}}}},
+                {"if": {"properties": {"to": {"const": "rejected"}}},
+                    "then": {"required": ["reason"], "properties": {"reason": {"not": {"type": "null"}}}},
+                    "else": {"properties": {"reason": {"type": "null"}}}}
+            ]}),
+        ),
+        (
+            "HandOverInput",
+            json!({"anyOf": [
+                {"required": ["successor_candidate_id"], "properties": {"successor_candidate_id": {"type": "string"}}},
+                {"required": ["successor_name"],
+                    "properties": {"successor_name": {"type": "string", "pattern": text_pattern(200, true)}}}
+            ]}),
+        ),
+        ("MatchWeights", json!({"not": {"required": all_given, "properties": all_zero}})),
+    ]
+}
+
+/// Adds `rules` to `schema`: objects merge member by member, `required` lists join.
+fn merge_into(schema: &mut Value, rules: Value) {
+    let (Value::Object(schema), Value::Object(rules)) = (schema, rules) else { return };
+    for (key, rule) in rules {
+        match (schema.get_mut(&key), rule) {
+            (Some(Value::Array(known)), Value::Array(more)) if key == "required" => {
+                let more: Vec<Value> = more.into_iter().filter(|m| !known.contains(m)).collect();
+                known.extend(more);
+            }
+            (Some(known @ Value::Object(_)), rule @ Value::Object(_)) => merge_into(known, rule),
+            (_, rule) => {
+                schema.insert(key, rule);
+            }
+        }
+    }
+}
+
 /// A reference to the merge-patch schema of the object `schema` refers to,
-/// made (with those of its nested objects) into `patches` on first use.
-fn patch_of(schema: &Value, schemas: &Map<String, Value>, patches: &mut Map<String, Value>) -> Value {
+/// made (with those of its nested objects) into `patches` on first use. A
+/// `nested` object keeps its required members: there may be no stored
+/// object for the patch to merge into.
+fn patch_of(schema: &Value, schemas: &Map<String, Value>, patches: &mut Map<String, Value>, nested: bool) -> Value {
     let Some(name) = referenced_object(schema, schemas) else { return schema.clone() };
     let patch_name = format!("{name}Patch");
     let reference = serde_json::json!({"$ref": format!("#/components/schemas/{patch_name}")});
@@ -71,24 +205,30 @@ fn patch_of(schema: &Value, schemas: &Map<String, Value>, patches: &mut Map<Stri
     for (field, property) in object.get("properties").and_then(Value::as_object).into_iter().flatten() {
         let mut property = match property.get("oneOf").and_then(Value::as_array) {
             Some(options) => {
-                let options: Vec<Value> = options.iter().map(|o| patch_of(o, schemas, patches)).collect();
+                let options: Vec<Value> = options.iter().map(|o| patch_of(o, schemas, patches, true)).collect();
                 let mut property = property.clone();
                 property["oneOf"] = Value::Array(options);
                 property
             }
-            None => patch_of(property, schemas, patches),
+            None => patch_of(property, schemas, patches, true),
         };
         if !required.contains(&field.as_str()) {
             allow_null(&mut property);
         }
         properties.insert(field.clone(), property);
     }
-    let description = format!(
+    let mut description = format!(
         "A JSON Merge Patch (RFC 7396) of `{name}`: members left out keep their value; `null` removes an optional one."
     );
+    if nested && !required.is_empty() {
+        description.push_str(" The required members are given even so: there may be no stored object to merge into.");
+    }
     let mut patch = Map::new();
     patch.insert("type".into(), Value::from("object"));
     patch.insert("description".into(), Value::from(description));
+    if nested && !required.is_empty() {
+        patch.insert("required".into(), json!(required));
+    }
     patch.insert("properties".into(), Value::Object(properties));
     patch.insert("additionalProperties".into(), Value::Bool(false));
     patches.insert(patch_name, Value::Object(patch));
@@ -125,6 +265,59 @@ fn allow_null(property: &mut Value) {
             *property = serde_json::json!({ "oneOf": options });
         }
     }
+}
+
+/// Replaces this service's own formats (`text`, `language`, `country`)
+/// with what they stand for.
+fn own_formats(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            match object.get("format").and_then(Value::as_str) {
+                Some("text") => {
+                    object.remove("format");
+                    let required = object.remove("minLength").is_some();
+                    if let Some(max) = object.remove("maxLength").and_then(|m| m.as_u64()) {
+                        object.insert("pattern".into(), Value::from(text_pattern(max, required)));
+                    }
+                }
+                Some(format @ ("language" | "country" | "currency")) => {
+                    let names = match format {
+                        "language" => codes::languages(),
+                        "country" => codes::countries(),
+                        _ => Currency::codes(),
+                    };
+                    let mut codes: Vec<Value> = names.into_iter().map(Value::from).collect();
+                    if object.get("type").and_then(Value::as_array).is_some_and(|t| t.contains(&Value::from("null"))) {
+                        codes.push(Value::Null);
+                    }
+                    object.remove("format");
+                    object.insert("enum".into(), Value::Array(codes));
+                }
+                _ => {}
+            }
+            object.values_mut().for_each(own_formats);
+        }
+        Value::Array(items) => items.iter_mut().for_each(own_formats),
+        _ => {}
+    }
+}
+
+/// What `domain::validation::text(_, 1, max)` (or, when not `required`,
+/// `optional_text(_, max)`) accepts: white space `str::trim` removes at
+/// either end, then up to `max` characters that start and end with neither
+/// white space nor a control character and hold no control character but
+/// tab and line feed.
+fn text_pattern(max: u64, required: bool) -> String {
+    const SPACE: &str = r"[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+    const EDGE: &str = r"[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+    const INNER: &str = r"[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]";
+    let text = match max {
+        0 => String::new(),
+        1 => EDGE.to_owned(),
+        _ => format!("{EDGE}({INNER}{{0,{}}}{EDGE})?", max - 2),
+    };
+    let text = if required { text } else { format!("({text})?") };
+    format!("^{SPACE}*{text}{SPACE}*$")
 }
 
 fn merge_all_of(value: &mut Value, schemas: &Map<String, Value>) {
@@ -178,10 +371,62 @@ fn merged_object(parts: &Value, schemas: &Map<String, Value>) -> Option<Map<Stri
 mod tests {
     use super::*;
 
+    fn agrees_with_validation(max: u64, required: bool, value: &str) {
+        let pattern = regex::Regex::new(&text_pattern(max, required)).unwrap();
+        let valid = if required {
+            crate::domain::validation::text(value, 1, max as usize).is_ok()
+        } else {
+            crate::domain::validation::optional_text(Some(value), max as usize).is_ok()
+        };
+        assert_eq!(pattern.is_match(value), valid, "{value:?} (max {max}, required {required})");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn text_patterns_accept_what_validation_accepts(
+            chars in proptest::collection::vec(proptest::sample::select(
+                vec!['a', 'é', '✓', ' ', '\t', '\n', '\r', '\u{b}', '\u{0}', '\u{1f}', '\u{7f}', '\u{85}', '\u{9f}',
+                    '\u{a0}', '\u{3000}', '\u{2028}', '\u{200b}']), 0..8),
+            max in 1u64..6,
+            required: bool,
+        ) {
+            agrees_with_validation(max, required, &chars.into_iter().collect::<String>());
+        }
+    }
+
     #[test]
-    fn the_reshaped_document_reads_back() {
-        let value = reshaped(serde_json::to_value(crate::api::openapi()).unwrap());
+    fn text_patterns_on_chosen_values() {
+        for value in [
+            "",
+            " ",
+            "a",
+            "ab",
+            "abc",
+            " abc\u{3000}",
+            "\u{85}a\u{a0}",
+            "a\tb",
+            "a\nb",
+            "a\rb",
+            "\ra\r",
+            "a\u{0}b",
+            "a\u{85}b",
+            "\u{7f}",
+            "a\u{9f}",
+            "a b c",
+            "Ünïcödé ✓",
+            "\u{2028}x\u{2029}",
+            "a\u{1}",
+        ] {
+            for (max, required) in [(1, true), (2, true), (3, true), (3, false), (5, false)] {
+                agrees_with_validation(max, required, value);
+            }
+        }
+    }
+
+    #[test]
+    fn the_document_has_patches_and_rules() {
+        let value = crate::api::openapi();
         assert!(value.pointer("/components/schemas/CandidateInputPatch").is_some(), "the patch schemas are missing");
-        let _: OpenApi = serde_json::from_value(value).unwrap();
+        assert!(value.pointer("/components/schemas/HandOverInput/anyOf").is_some(), "the rules are missing");
     }
 }

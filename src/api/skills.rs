@@ -32,9 +32,11 @@ pub struct SkillInput {
     /// Set at creation; it cannot change.
     #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 60)]
     pub key: String,
+    #[schema(format = "text", min_length = 1, max_length = 100)]
     pub name: String,
     pub category: SkillCategory,
     #[serde(default)]
+    #[schema(format = "text", max_length = 1000)]
     pub description: Option<String>,
 }
 

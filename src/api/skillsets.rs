@@ -79,14 +79,19 @@ pub struct SkillsetInput {
     #[serde(default)]
     #[schema(format = Uuid)]
     pub organization_id: Option<String>,
+    #[schema(format = "text", min_length = 1, max_length = 200)]
     pub name: String,
     #[serde(default)]
+    #[schema(format = "text", max_length = 200)]
     pub role_title: Option<String>,
     #[serde(default)]
+    #[schema(format = "text", max_length = 5000)]
     pub description: Option<String>,
     #[serde(default)]
     pub required_skills: Vec<RequirementEntry>,
+    /// Skills that add to a match; none of them also in `required_skills`.
     #[serde(default)]
+    #[schema(inline, example = json!([{"skill": "crisis-management", "min_level": 3, "weight": 5}]))]
     pub preferred_skills: Vec<RequirementEntry>,
     /// 0 to 60.
     #[serde(default)]
@@ -94,15 +99,19 @@ pub struct SkillsetInput {
     pub min_years_experience: i64,
     /// Preferred industries (lowercase labels).
     #[serde(default)]
+    #[schema(format = "text", min_length = 1, max_length = 100)]
     pub industries: Vec<String>,
     /// Education wanted.
     #[serde(default)]
+    #[schema(format = "text", min_length = 1, max_length = 100)]
     pub background: Vec<String>,
     /// Certifications and programmes wanted.
     #[serde(default)]
+    #[schema(format = "text", min_length = 1, max_length = 100)]
     pub training: Vec<String>,
     /// Languages the interim must speak (ISO 639-1).
     #[serde(default)]
+    #[schema(format = "language")]
     pub languages: Vec<String>,
     /// Crisis experience wanted.
     #[serde(default)]

@@ -27,8 +27,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[schema(example = json!({"email": "sam.recruiter@practice.example", "display_name": "Sam", "role": "recruiter", "password": "correct horse battery staple"}))]
 pub struct UserInput {
     /// The login; unique, stored in lowercase.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     #[serde(default)]
+    #[schema(format = "text", max_length = 100)]
     pub display_name: Option<String>,
     pub role: Role,
     /// Required for `org_member`, absent otherwise.
@@ -40,7 +42,7 @@ pub struct UserInput {
     /// 12 to 256 characters; write-only. On update, absent keeps the password.
     // Never serialized from a stored user (there is none to show); named in the schema.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(format = Password, write_only)]
+    #[schema(format = Password, write_only, min_length = 12, max_length = 256, pattern = "^[^\\u0000]*$")]
     pub password: Option<String>,
 }
 

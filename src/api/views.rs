@@ -17,7 +17,7 @@ pub struct Money {
     #[schema(minimum = 1, maximum = 1_000_000)]
     pub amount: i64,
     /// ISO 4217 code.
-    #[schema(example = "EUR", pattern = "^[A-Z]{3}$")]
+    #[schema(example = "EUR", format = "currency")]
     pub currency: String,
 }
 
@@ -41,9 +41,10 @@ impl From<DayRate> for Money {
 #[schema(example = json!({"city": "Rotterdam", "country": "NL"}))]
 pub struct Place {
     #[serde(default)]
+    #[schema(format = "text", max_length = 100)]
     pub city: Option<String>,
     /// ISO 3166-1 alpha-2 code.
-    #[schema(example = "NL", pattern = "^[A-Z]{2}$")]
+    #[schema(example = "NL", format = "country")]
     pub country: String,
 }
 

@@ -40,15 +40,20 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"url": "https://hr.example.com/hooks/interim-tracker", "events": ["need.created", "pipeline.entry_moved", "assignment.updated"], "description": "HR system"}))]
 pub struct WebhookInput {
-    /// Where events are posted: an absolute `https://` (or `http://`) URL without credentials. Deliveries
+    /// Where events are posted: an absolute `https://` (or `http://`) URL with a path, without credentials. Deliveries
     /// only go to public addresses (checked on every connection, redirects included).
-    #[schema(max_length = 2000, example = "https://hr.example.com/hooks/interim-tracker")]
+    #[schema(
+        max_length = 2000,
+        example = "https://hr.example.com/hooks/interim-tracker",
+        pattern = r"^https?://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,4})?/[-!$%&()*+,./0-9:;=?@A-Z\[\]\\_a-z|~]*$"
+    )]
     pub url: String,
     /// The events to receive, at least one.
     #[schema(min_items = 1)]
     pub events: Vec<EventType>,
     /// Up to 200 characters.
     #[serde(default)]
+    #[schema(format = "text", max_length = 200)]
     pub description: Option<String>,
     /// Receive only this organization's need, pipeline and assignment events (no candidate events);
     /// every event when absent.

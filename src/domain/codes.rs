@@ -23,6 +23,21 @@ pub fn country(code: &str) -> Result<String, Invalid> {
     }
 }
 
+/// Every code [`language`] accepts, in order.
+pub fn languages() -> Vec<String> {
+    two_letter_codes(b'a').filter(|c| language(c).is_ok()).collect()
+}
+
+/// Every code [`country`] accepts, in order.
+pub fn countries() -> Vec<String> {
+    two_letter_codes(b'A').filter(|c| country(c).is_ok()).collect()
+}
+
+fn two_letter_codes(a: u8) -> impl Iterator<Item = String> {
+    (a..a + 26)
+        .flat_map(move |first| (a..a + 26).map(move |second| String::from_utf8_lossy(&[first, second]).into_owned()))
+}
+
 /// Where a candidate lives or a need is based.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Location {
@@ -43,5 +58,7 @@ mod tests {
         assert!(country("DE").is_ok());
         assert!(country("de").is_err());
         assert!(country("QQ").is_err());
+        assert_eq!(languages().len(), 184);
+        assert_eq!(countries().len(), 250);
     }
 }

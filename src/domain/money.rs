@@ -19,6 +19,17 @@ impl Currency {
             .ok_or_else(|| Invalid::new("invalid_currency", "must be an ISO 4217 currency code such as EUR or USD"))
     }
 
+    /// Every code [`Currency::parse`] accepts, in order.
+    pub fn codes() -> Vec<String> {
+        let letters = || b'A'..=b'Z';
+        letters()
+            .flat_map(|a| {
+                letters().flat_map(move |b| letters().map(move |c| String::from_utf8_lossy(&[a, b, c]).into_owned()))
+            })
+            .filter(|code| Self::parse(code).is_ok())
+            .collect()
+    }
+
     pub fn code(&self) -> String {
         self.0.code().to_owned()
     }

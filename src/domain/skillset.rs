@@ -13,14 +13,23 @@ pub const MAX_REQUIREMENTS: usize = 40;
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct MatchWeights {
+    #[schema(minimum = 0, maximum = 100)]
     pub skills: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub experience: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub industries: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub crisis_experience: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub background_and_training: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub languages: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub rate: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub availability: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub location: f64,
 }
 

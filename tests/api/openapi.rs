@@ -100,8 +100,9 @@ fn every_operation_is_documented() {
 #[test]
 fn views_are_open_and_patches_are_merge_patches() {
     let spec = generated();
-    let text = spec.to_string();
-    assert!(!text.contains("\"allOf\""), "an allOf is left in the document");
+    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        assert!(!schema.to_string().contains("\"allOf\"") || !name.ends_with("View"), "an allOf is left in {name}");
+    }
     let view = &spec["components"]["schemas"]["OrganizationView"];
     assert!(view["properties"]["id"].is_object() && view["properties"]["name"].is_object());
     assert!(view.get("additionalProperties").is_none());

@@ -1,13 +1,149 @@
-"""Schemathesis hooks: how NDJSON request bodies go on the wire.
+"""Schemathesis hooks.
 
-The imports take `application/x-ndjson` (documented as a string: the lines
-themselves), which schemathesis cannot serialize on its own. (The exports'
-NDJSON answers stay unvalidated: each line is one documented object.)
+- How NDJSON request bodies go on the wire: the imports take
+  `application/x-ndjson` (documented as a string: the lines themselves),
+  which schemathesis cannot serialize on its own. (The exports' NDJSON
+  answers stay unvalidated: each line is one documented object.)
+- What a valid request needs beyond its schema: an Idempotency-Key not used
+  before, a cursor the list issued, references to things that exist (run.sh
+  passes their ids in ST_* variables), each skill named once, and consent
+  dates in order. The service answers each of these with a documented 4xx;
+  valid requests are made to hold them, as a real client's would.
 """
 
+import base64
+import binascii
+import datetime
 import json
+import os
+import uuid
 
 import schemathesis
+from schemathesis.generation.modes import GenerationMode
+
+
+def _is_positive(case):
+    return case.meta is not None and case.meta.generation.mode.is_positive
+
+
+def _issued_cursor(value):
+    """Whether `value` could be a cursor a list issued: base64url of a JSON object."""
+    try:
+        decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        return isinstance(json.loads(decoded), dict)
+    except (binascii.Error, ValueError):
+        return False
+
+
+def _ids(name):
+    return [value for value in os.environ.get(name, "").split(",") if value]
+
+
+ORGANIZATION_ID = os.environ.get("ST_ORGANIZATION_ID")
+SKILLSET_ID = os.environ.get("ST_SKILLSET_ID")
+CANDIDATE_IDS = _ids("ST_CANDIDATE_IDS")
+SKILL_KEYS = _ids("ST_SKILL_KEYS")
+SKILL_LISTS = ("skills", "required_skills", "preferred_skills")
+
+
+def _existing(body, counter):
+    """`body` with its references to organizations, skillsets, candidates and
+    skills replaced by ones that exist (each skill a different one)."""
+    if isinstance(body, list):
+        return [_existing(item, counter) for item in body]
+    if not isinstance(body, dict):
+        return body
+    out = {}
+    for key, value in body.items():
+        if key == "organization_id" and isinstance(value, str) and ORGANIZATION_ID:
+            value = ORGANIZATION_ID
+        elif key == "skillset_id" and isinstance(value, str) and SKILLSET_ID:
+            value = SKILLSET_ID
+        elif key in ("candidate_id", "successor_candidate_id") and isinstance(value, str) and CANDIDATE_IDS:
+            value = CANDIDATE_IDS[0]
+        elif key == "candidate_ids" and isinstance(value, list) and CANDIDATE_IDS:
+            value = CANDIDATE_IDS[: max(1, min(len(value), len(CANDIDATE_IDS)))]
+        elif key in ("skill", "skill_key") and isinstance(value, str) and SKILL_KEYS:
+            value = SKILL_KEYS[counter[0] % len(SKILL_KEYS)]
+            counter[0] += 1
+        else:
+            value = _existing(value, counter)
+        out[key] = value
+    return out
+
+
+def _dates_in_order(body):
+    """A consent is recorded once given, and it and an API key expire in the
+    future; a candidate is available until a day after being available from."""
+    if isinstance(body, list):
+        for item in body:
+            _dates_in_order(item)
+        return
+    if not isinstance(body, dict):
+        return
+    # Consents and API keys: what expires does so in the future.
+    now = datetime.datetime.now(datetime.timezone.utc)
+    given = _instant(body.get("given_at"))
+    if given is not None and given > now:
+        body["given_at"] = now.isoformat()
+        given = now
+    expires = _instant(body.get("expires_at"))
+    if expires is not None and expires <= max(given or now, now) + datetime.timedelta(minutes=1):
+        body["expires_at"] = None
+    start, end = body.get("available_from"), body.get("available_until")
+    if isinstance(start, str) and isinstance(end, str) and end < start:
+        body["available_from"], body["available_until"] = end, start
+    for value in body.values():
+        _dates_in_order(value)
+
+
+def _body_holds(case):
+    """Whether the body fits its schema whole. The examples and coverage
+    phases build "valid" bodies property by property, without the rules
+    across fields (if/then, oneOf, anyOf, not) the spec states."""
+    for body in case.operation.body:
+        if body.media_type == case.media_type:
+            return body.is_valid(case.body)
+    return True
+
+
+def _instant(value):
+    try:
+        instant = datetime.datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if instant is not None and instant.tzinfo is None:
+        instant = instant.replace(tzinfo=datetime.timezone.utc)
+    return instant
+
+
+@schemathesis.hook
+def before_call(ctx, case, kwargs):
+    if not _is_positive(case):
+        return
+    # Drawn keys ("0", "x:") repeat across cases, and a key reused for another
+    # request is answered 422 key_reused (documented): each valid request gets
+    # a key of its own, as a client's retry-safe write would.
+    if case.headers and "Idempotency-Key" in case.headers:
+        case.headers["Idempotency-Key"] = uuid.uuid4().hex
+    if isinstance(case.body, (dict, list)):
+        case.body = _existing(case.body, [0])
+        _dates_in_order(case.body)
+        # Practice staff name a new need's organization (members may leave it out).
+        if case.method == "POST" and case.path == "/api/v1/needs" and ORGANIZATION_ID:
+            if isinstance(case.body, dict) and case.body.get("organization_id") is None:
+                case.body["organization_id"] = ORGANIZATION_ID
+    # A body that breaks a rule across fields is not valid data: it is
+    # labelled as what it is, so the service must refuse it
+    # (negative_data_rejection) instead.
+    if case.body is not None and not _body_holds(case):
+        case.meta.generation.mode = GenerationMode.NEGATIVE
+        return
+    # A cursor is opaque: a drawn one is never one the list issued (400,
+    # documented). Dropped, so the rest of the query is still tested.
+    if case.query and isinstance(case.query.get("cursor"), str) and case.query["cursor"]:
+        if not _issued_cursor(case.query["cursor"]):
+            del case.query["cursor"]
 
 
 @schemathesis.serializer("application/x-ndjson")
