@@ -75,7 +75,7 @@ fn reshaped(mut value: Value) -> Value {
     }
     if let Some(components) = value.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
         components.extend(patches);
-        // After the views and patches were made: these rules hold for a new resource's body only.
+        // After the views and patches were made from the inputs, so each rule holds where it is added only.
         for (name, rules) in cross_field_rules() {
             if let Some(schema) = components.get_mut(name) {
                 merge_into(schema, rules);
@@ -85,8 +85,9 @@ fn reshaped(mut value: Value) -> Value {
     value
 }
 
-/// What a body must hold across its fields, where JSON Schema can say it.
-/// The service checks the same in each input's `parse`.
+/// What a body must hold across its fields, where JSON Schema can say it
+/// (the service checks the same in each input's `parse`), and what an
+/// answer may hold that the input it flattens may not.
 fn cross_field_rules() -> Vec<(&'static str, Value)> {
     let weights = ["skills", "experience", "industries", "crisis_experience", "background_and_training", "languages"]
         .into_iter()
@@ -105,9 +106,22 @@ fn cross_field_rules() -> Vec<(&'static str, Value)> {
     let string = json!({"type": "string"});
     let member = json!({"const": "org_member"});
     vec![
+        (
+            // Contact data is hidden from an organization member until the candidate is offered or placed.
+            "CandidateView",
+            json!({"properties": {"email": {"type": ["string", "null"],
+                "description": "Unique among candidates; stored in lowercase. `null` for an organization member until the candidate is offered or placed."}}}),
+        ),
         ("NeedInput", crisis.clone()),
         ("NeedInput", json!({"properties": {"status": {"enum": ["draft", "open"]}}})),
-        ("NeedInputPatch", crisis),
+        // … and one that removes the signals says the need is no longer a crisis.
+        (
+            "NeedInputPatch",
+            json!({"allOf": [crisis, {
+                "if": {"required": ["crisis_signals"],
+                    "properties": {"crisis_signals": {"anyOf": [{"type": "null"}, {"type": "array", "maxItems": 0}]}}},
+                "then": {"required": ["reason"], "properties": {"reason": {"not": {"const": "crisis"}}}}}]}),
+        ),
         // Set at creation; a patch may repeat it, not remove it.
         ("NeedInputPatch", json!({"properties": {"organization_id": string}})),
         ("SkillsetInput", preferred.clone()),

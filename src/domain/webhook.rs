@@ -150,7 +150,12 @@ pub fn check_url(raw: &str) -> Result<String, Invalid> {
     if url.fragment().is_some() {
         return Err(Invalid::new("invalid_url", "must not have a fragment"));
     }
-    Ok(url.to_string())
+    // Stored as parsed: percent-encoding can lengthen it, and a stored URL must pass this check again.
+    let url = url.to_string();
+    if url.len() > MAX_URL_LENGTH {
+        return Err(Invalid::new("too_long", format!("must be at most {MAX_URL_LENGTH} characters once encoded")));
+    }
+    Ok(url)
 }
 
 /// How failed deliveries are retried: exponential back-off from `first`,
@@ -210,6 +215,11 @@ mod tests {
         ] {
             assert!(check_url(bad).is_err(), "{bad}");
         }
+        // What is stored passes again, even where encoding lengthened it.
+        let quoted = format!("https://example.com/{}", "\"".repeat(MAX_URL_LENGTH - 30));
+        assert_eq!(check_url(&quoted).unwrap_err().code, "too_long");
+        let stored = check_url(&format!("https://example.com/{}", "\"".repeat(100))).unwrap();
+        assert_eq!(check_url(&stored).unwrap(), stored);
     }
 
     #[test]

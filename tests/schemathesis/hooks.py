@@ -6,9 +6,14 @@
   answers stay unvalidated: each line is one documented object.)
 - What a valid request needs beyond its schema: an Idempotency-Key not used
   before, a cursor the list issued, references to things that exist (run.sh
-  passes their ids in ST_* variables), each skill named once, and consent
-  dates in order. The service answers each of these with a documented 4xx;
-  valid requests are made to hold them, as a real client's would.
+  passes their ids in ST_* variables), each skill, label and success metric
+  named once, targets that differ from baselines, dates in order, and an
+  organization for a need made by practice staff. The service answers each
+  of these with a documented 4xx; valid requests are made to hold them, as a
+  real client's would.
+- A "valid" body that breaks a rule across fields the spec states (the
+  examples and coverage phases build bodies field by field) is labelled
+  invalid, so the service must refuse it.
 """
 
 import base64
@@ -97,6 +102,41 @@ def _dates_in_order(body):
         _dates_in_order(value)
 
 
+def _named_once(body):
+    """Lists name each thing once (labels compared trimmed and in lowercase,
+    as the service does), and a success criterion's target differs from its
+    baseline."""
+    if isinstance(body, list):
+        seen, kept = set(), []
+        for item in body:
+            key = item.strip().lower() if isinstance(item, str) else None
+            if key is None or key not in seen:
+                kept.append(item)
+                seen.add(key)
+        body[:] = kept
+        for item in body:
+            _named_once(item)
+        return
+    if not isinstance(body, dict):
+        return
+    criteria = body.get("success_criteria")
+    if isinstance(criteria, list):
+        metrics = set()
+        for i, criterion in enumerate(c for c in criteria if isinstance(c, dict)):
+            metric = criterion.get("metric")
+            if isinstance(metric, str):
+                while metric.strip().lower() in metrics:
+                    metric = f"{metric.strip()[:190]} {i}"
+                    i += 1
+                criterion["metric"] = metric
+                metrics.add(metric.strip().lower())
+            baseline, target = criterion.get("baseline"), criterion.get("target")
+            if isinstance(baseline, (int, float)) and baseline == target:
+                criterion["target"] = baseline + 1 if abs(baseline) < 1e15 else baseline * 2
+    for value in body.values():
+        _named_once(value)
+
+
 def _body_holds(case):
     """Whether the body fits its schema whole. The examples and coverage
     phases build "valid" bodies property by property, without the rules
@@ -129,6 +169,14 @@ def before_call(ctx, case, kwargs):
     if isinstance(case.body, (dict, list)):
         case.body = _existing(case.body, [0])
         _dates_in_order(case.body)
+        _named_once(case.body)
+        # A skill is required or preferred, not both: a patch of one list
+        # states the other, which may hold the same skill where it is stored.
+        if case.method == "PATCH" and isinstance(case.body, dict):
+            lists = ("required_skills", "preferred_skills")
+            if sum(name in case.body for name in lists) == 1:
+                for name in lists:
+                    case.body.setdefault(name, [])
         # Practice staff name a new need's organization (members may leave it out).
         if case.method == "POST" and case.path == "/api/v1/needs" and ORGANIZATION_ID:
             if isinstance(case.body, dict) and case.body.get("organization_id") is None:
