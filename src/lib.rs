@@ -182,15 +182,24 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
 }
 
 /// Catches the matching index up with writes made through other instances every second, so their effect
-/// shows here within a second even before a match asks. Stops when the application is dropped.
+/// shows here within a second even before a match asks, and forgets changes logged over a day ago once an
+/// hour (every instance does; a second deletion finds nothing). Stops when the application is dropped.
 fn follow_changes(db: &Database, matches: &Arc<LiveIndex>) {
     let (db, matches): (Database, Weak<LiveIndex>) = (db.clone(), Arc::downgrade(matches));
     let spawned = std::thread::Builder::new().name("index-follower".into()).spawn(move || {
+        let mut pruned = Instant::now();
         loop {
             std::thread::sleep(Duration::from_secs(1));
             let Some(live) = matches.upgrade() else { return };
             if let Err(error) = db.with_reader(|conn| live.catch_up(conn)) {
                 tracing::warn!(%error, "catching the matching index up");
+            }
+            if pruned.elapsed() >= Duration::from_secs(3600) {
+                pruned = Instant::now();
+                let before = db::now() - db::match_index::CHANGES_KEPT;
+                if let Err(error) = db.write_blocking(|conn| db::candidates::prune_changes(conn, before)) {
+                    tracing::warn!(%error, "forgetting old changes of candidates");
+                }
             }
         }
     });

@@ -559,6 +559,13 @@ pub fn changes_since(conn: &mut DbConnection, seq: i64, limit: i64) -> AppResult
     rows.into_iter().map(|(seq, id)| Ok((seq, id.parse().map_err(corrupt)?))).collect()
 }
 
+/// Forgets the changes logged before `before`. An instance catches up every
+/// second, and one that has not for half the time the log is kept reloads
+/// its index instead (`LiveIndex::catch_up`), so none needs them.
+pub fn prune_changes(conn: &mut DbConnection, before: NaiveDateTime) -> AppResult<usize> {
+    Ok(diesel::delete(candidate_changes::table.filter(candidate_changes::changed_at.lt(before))).execute(conn)?)
+}
+
 /// The last change logged (0 when none).
 pub fn last_change(conn: &mut DbConnection) -> AppResult<i64> {
     let last: Option<i64> =

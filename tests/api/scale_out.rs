@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use interim_tracker::db::{Database, DatabaseUrl, candidates};
 use serde_json::json;
 
 use crate::helpers::{TestApp, backend_tests, json_of, problem};
@@ -69,4 +70,32 @@ async fn two_instances_serve_one_database(a: TestApp) {
     problem(b.with(&token).get("/api/v1/candidates").await, 401, "unauthenticated").await;
 }
 
-backend_tests!(two_instances_serve_one_database);
+/// Old changes are forgotten (every instance prunes once an hour), and the
+/// instances go on following the log past the pruned part.
+async fn the_change_log_is_pruned_and_still_followed(a: TestApp) {
+    let b = a.another_instance().await;
+    a.create("/api/v1/candidates", &json!({"first_name": "Old", "last_name": "Change", "email": "old@example.com"}))
+        .await;
+    // Pruning forgets changes a day old, which every instance has long followed.
+    let started = Instant::now();
+    while indexed(&b).await != 1 {
+        assert!(started.elapsed() < Duration::from_millis(2000), "B did not follow the log");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let db = Database::connect(&DatabaseUrl::parse(&a.database_url).unwrap(), 1).unwrap();
+    assert!(db.with_reader(candidates::last_change).unwrap() > 0);
+    let later = interim_tracker::db::now() + chrono::Duration::minutes(1);
+    let pruned = db.write_blocking(|conn| candidates::prune_changes(conn, later)).unwrap();
+    assert!(pruned >= 1, "nothing was pruned");
+    assert_eq!(db.with_reader(candidates::last_change).unwrap(), 0, "the log is empty");
+
+    a.create("/api/v1/candidates", &json!({"first_name": "New", "last_name": "Change", "email": "new@example.com"}))
+        .await;
+    let started = Instant::now();
+    while indexed(&b).await != 2 {
+        assert!(started.elapsed() < Duration::from_millis(2000), "B did not follow the log past the pruned part");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+backend_tests!(two_instances_serve_one_database, the_change_log_is_pruned_and_still_followed);
