@@ -20,6 +20,15 @@ async fn indexed(app: &TestApp) -> u64 {
         .unwrap_or(0)
 }
 
+/// Waits until `app`'s matching index counts `count` candidates, for at most two seconds.
+async fn until_indexed(app: &TestApp, count: u64, what: &str) {
+    let started = Instant::now();
+    while indexed(app).await != count {
+        assert!(started.elapsed() < Duration::from_millis(2000), "{what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn two_instances_serve_one_database(a: TestApp) {
     let b = a.another_instance().await;
 
@@ -40,14 +49,7 @@ async fn two_instances_serve_one_database(a: TestApp) {
     problem(a.patch_if(&path, &json!({"headline": "Lost update"}), "\"v1\"").await, 412, "precondition-failed").await;
 
     // B's matching index counts the candidate within a second, without being asked to rank.
-    let started = Instant::now();
-    loop {
-        if indexed(&b).await == 1 {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_millis(2000), "B's index did not follow within a second or so");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_indexed(&b, 1, "B's index did not follow within a second or so").await;
 
     // An API key revoked through one instance stops working on the other at once.
     let key = a.create("/api/v1/api-keys", &json!({"name": "scale", "scopes": ["candidates:read"]})).await;
@@ -77,11 +79,7 @@ async fn the_change_log_is_pruned_and_still_followed(a: TestApp) {
     a.create("/api/v1/candidates", &json!({"first_name": "Old", "last_name": "Change", "email": "old@example.com"}))
         .await;
     // Pruning forgets changes a day old, which every instance has long followed.
-    let started = Instant::now();
-    while indexed(&b).await != 1 {
-        assert!(started.elapsed() < Duration::from_millis(2000), "B did not follow the log");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_indexed(&b, 1, "B did not follow the log").await;
     let db = Database::connect(&DatabaseUrl::parse(&a.database_url).unwrap(), 1).unwrap();
     assert!(db.with_reader(candidates::last_change).unwrap() > 0);
     let later = interim_tracker::db::now() + chrono::Duration::minutes(1);
@@ -91,11 +89,7 @@ async fn the_change_log_is_pruned_and_still_followed(a: TestApp) {
 
     a.create("/api/v1/candidates", &json!({"first_name": "New", "last_name": "Change", "email": "new@example.com"}))
         .await;
-    let started = Instant::now();
-    while indexed(&b).await != 2 {
-        assert!(started.elapsed() < Duration::from_millis(2000), "B did not follow the log past the pruned part");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_indexed(&b, 2, "B did not follow the log past the pruned part").await;
 }
 
 backend_tests!(two_instances_serve_one_database, the_change_log_is_pruned_and_still_followed);
