@@ -7,8 +7,9 @@
 - What a valid request needs beyond its schema: an Idempotency-Key not used
   before, a cursor the list issued, references to things that exist (run.sh
   passes their ids in ST_* variables), each skill, label and success metric
-  named once, targets that differ from baselines, dates in order, and an
-  organization for a need made by practice staff. The service answers each
+  named once, targets that differ from baselines, dates in order, an
+  organization for a need made by practice staff, and no change to what is
+  set at creation. The service answers each
   of these with a documented 4xx; valid requests are made to hold them, as a
   real client's would.
 - A "valid" body that breaks a rule across fields the spec states (the
@@ -48,7 +49,11 @@ ORGANIZATION_ID = os.environ.get("ST_ORGANIZATION_ID")
 SKILLSET_ID = os.environ.get("ST_SKILLSET_ID")
 CANDIDATE_IDS = _ids("ST_CANDIDATE_IDS")
 SKILL_KEYS = _ids("ST_SKILL_KEYS")
-SKILL_LISTS = ("skills", "required_skills", "preferred_skills")
+IMMUTABLE = {
+    "/api/v1/skills/{key}": ("key",),
+    "/api/v1/skillsets/{id}": ("organization_id",),
+    "/api/v1/needs/{id}": ("organization_id",),
+}
 
 
 def _existing(body, counter):
@@ -170,6 +175,11 @@ def before_call(ctx, case, kwargs):
         case.body = _existing(case.body, [0])
         _dates_in_order(case.body)
         _named_once(case.body)
+        # What is set at creation cannot change (422 `immutable`): a patch
+        # leaves it out, as the stored value may be any.
+        if case.method == "PATCH" and isinstance(case.body, dict):
+            for field in IMMUTABLE.get(case.path, ()):
+                case.body.pop(field, None)
         # A skill is required or preferred, not both: a patch of one list
         # states the other, which may hold the same skill where it is stored.
         if case.method == "PATCH" and isinstance(case.body, dict):
