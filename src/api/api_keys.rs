@@ -173,7 +173,7 @@ async fn get_api_key(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let stored = state.db.read(move |conn| store::get(conn, &id)).await?;
+    let stored = state.db.lookup(move |conn| store::get(conn, &id)).await?;
     Ok(tagged(stored.version(), ApiKeyView::from(stored)))
 }
 

@@ -209,7 +209,7 @@ pub struct Me {
 #[get("/me")]
 async fn me(state: web::Data<AppState>, principal: Principal) -> AppResult<web::Json<Me>> {
     let email = match principal.subject.strip_prefix("user:").and_then(|id| id.parse::<uuid::Uuid>().ok()) {
-        Some(id) => state.db.read(move |conn| crate::db::users::get(conn, id)).await.ok().map(|u| u.value.email),
+        Some(id) => state.db.lookup(move |conn| crate::db::users::get(conn, id)).await.ok().map(|u| u.value.email),
         None => None,
     };
     let permissions: BTreeSet<&str> =

@@ -660,7 +660,7 @@ async fn get_candidate(
     let id: CandidateId = path_id(&id, "candidate")?;
     let (stored, stages) = state
         .db
-        .read(move |conn| {
+        .lookup(move |conn| {
             let stages = match member_of {
                 Some(org) => {
                     let stages = crate::db::pipeline::stages_in_organization(conn, id, org)?;

@@ -207,7 +207,7 @@ async fn need_matches(
 async fn load_need(state: &AppState, id: NeedId) -> AppResult<(Need, Option<IdealSkillset>)> {
     state
         .db
-        .read(move |conn| {
+        .lookup(move |conn| {
             let need = needs::get(conn, id)?.value.0;
             let skillset = skillsets::of_need(conn, &need)?.map(|s| s.value.0);
             Ok((need, skillset))
@@ -233,7 +233,7 @@ async fn need_match(
     let candidate_id: CandidateId = path_id(&candidate_id, "candidate")?;
     let (need, skillset) = load_need(&state, need_id).await?;
     principal.check_sees(Some(need.organization_id), "need")?;
-    let candidate = state.db.read(move |conn| candidates::get(conn, candidate_id)).await?;
+    let candidate = state.db.lookup(move |conn| candidates::get(conn, candidate_id)).await?;
     let explanation = matching::explain(&need, skillset.as_ref(), &candidate.value.0, &settings());
     let (candidate, _) = candidate.value;
     Ok(HttpResponse::Ok().json(CandidateMatch {

@@ -492,7 +492,7 @@ async fn get_need(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id: NeedId = path_id(&id, "need")?;
-    let stored = state.db.read(move |conn| store::get(conn, id)).await?;
+    let stored = state.db.lookup(move |conn| store::get(conn, id)).await?;
     principal.check_sees(Some(stored.value.0.organization_id), "need")?;
     Ok(tagged(stored.version, NeedView::from(stored)))
 }

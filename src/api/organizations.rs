@@ -187,7 +187,7 @@ async fn get_organization(
 ) -> AppResult<HttpResponse> {
     let id: OrganizationId = path_id(&id, "organization")?;
     principal.check_sees(Some(id), "organization")?;
-    let stored = state.db.read(move |conn| store::get(conn, id)).await?;
+    let stored = state.db.lookup(move |conn| store::get(conn, id)).await?;
     Ok(tagged(stored.version, OrganizationView::from(stored)))
 }
 

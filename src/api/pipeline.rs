@@ -325,7 +325,7 @@ async fn list_pipeline(
     query: web::Query<PipelineListQuery>,
 ) -> AppResult<web::Json<PageOf<EntryView>>> {
     let id: NeedId = path_id(&id, "need")?;
-    let need = state.db.read(move |conn| needs::get(conn, id)).await?;
+    let need = state.db.lookup(move |conn| needs::get(conn, id)).await?;
     principal.check_sees(Some(need.value.0.organization_id), "need")?;
     let (filter, request) = resolve(query.into_inner(), EntryFilter { need_id: Some(id), ..EntryFilter::default() })?;
     Ok(web::Json(pagination::read_page(&state.db, filter, request, store::list, EntryView::from).await?))

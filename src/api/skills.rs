@@ -155,7 +155,7 @@ async fn get_skill(
     key: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let key = key_of(&key)?;
-    let stored = state.db.read(move |conn| store::get(conn, &key)).await?;
+    let stored = state.db.lookup(move |conn| store::get(conn, &key)).await?;
     Ok(tagged(stored.version, SkillView::from(stored)))
 }
 

@@ -350,7 +350,7 @@ async fn get_skillset(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id: SkillsetId = path_id(&id, "skillset")?;
-    let stored = state.db.read(move |conn| store::get(conn, id)).await?;
+    let stored = state.db.lookup(move |conn| store::get(conn, id)).await?;
     principal.check_sees(stored.value.0.organization_id, "skillset")?;
     Ok(tagged(stored.version, SkillsetView::from(stored)))
 }

@@ -165,7 +165,7 @@ async fn get_user(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = path_id_uuid(&id, "user")?;
-    let stored = state.db.read(move |conn| store::get(conn, id)).await?;
+    let stored = state.db.lookup(move |conn| store::get(conn, id)).await?;
     Ok(tagged(stored.version, UserView::from(stored)))
 }
 
@@ -184,7 +184,7 @@ async fn update_user(
     patch: MergePatch,
 ) -> AppResult<HttpResponse> {
     let id = path_id_uuid(&id, "user")?;
-    let current = state.db.read(move |conn| store::get(conn, id)).await?;
+    let current = state.db.lookup(move |conn| store::get(conn, id)).await?;
     let (user, password) = merge(&UserInput::from(&current.value), &patch.0)?.parse()?;
     // An invalid body is refused (422) whatever version it names.
     if_match.check(current.version)?;

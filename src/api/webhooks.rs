@@ -205,7 +205,7 @@ async fn get_webhook(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id: WebhookId = path_id(&id, "webhook subscription")?;
-    let (stored, _) = state.db.read(move |conn| store::get(conn, id)).await?;
+    let (stored, _) = state.db.lookup(move |conn| store::get(conn, id)).await?;
     Ok(tagged(stored.version, WebhookView::from(stored)))
 }
 
@@ -377,7 +377,7 @@ async fn list_deliveries(
     query: web::Query<DeliveryListQuery>,
 ) -> AppResult<web::Json<PageOf<DeliveryView>>> {
     let id: WebhookId = path_id(&id, "webhook subscription")?;
-    state.db.read(move |conn| store::get(conn, id)).await?;
+    state.db.lookup(move |conn| store::get(conn, id)).await?;
     let q = query.into_inner();
     let filter = DeliveryFilter { subscription_id: id, status: q.status };
     let paging =

@@ -149,7 +149,7 @@ fn held(conn: &mut DbConnection, candidates: &[&str]) -> AppResult<Vec<StoredAss
     let order = (assignments::candidate_id, assignments::start_date, assignments::id);
     // A candidate has few assignments: filtering their status here keeps the
     // query for one candidate free of `IN` lists, so its statement is kept prepared.
-    let rows = rows_of!(conn, assignments, candidates, order, Row);
+    let rows = rows_of!(conn, assignments.candidate_id, candidates, order, Row);
     let all = rows.into_iter().map(Row::into_domain).collect::<AppResult<Vec<_>>>()?;
     Ok(all.into_iter().filter(|a| a.value.status.holds_candidate()).collect())
 }

@@ -195,15 +195,15 @@ impl Row {
 fn load_children(conn: &mut DbConnection, ids: &[&str]) -> AppResult<Children> {
     let mut children = Children::default();
     let skill_order = (candidate_skills::candidate_id, candidate_skills::level.desc(), candidate_skills::skill_key);
-    for row in rows_of!(conn, candidate_skills, ids, skill_order, SkillRow) {
+    for row in rows_of!(conn, candidate_skills.candidate_id, ids, skill_order, SkillRow) {
         children.skills.entry(row.candidate_id.clone()).or_default().push(row);
     }
     let industry_order = (candidate_industries::candidate_id, candidate_industries::industry);
-    for row in rows_of!(conn, candidate_industries, ids, industry_order, IndustryRow) {
+    for row in rows_of!(conn, candidate_industries.candidate_id, ids, industry_order, IndustryRow) {
         children.industries.entry(row.candidate_id.clone()).or_default().push(row);
     }
     let language_order = (candidate_languages::candidate_id, candidate_languages::language);
-    for row in rows_of!(conn, candidate_languages, ids, language_order, LanguageRow) {
+    for row in rows_of!(conn, candidate_languages.candidate_id, ids, language_order, LanguageRow) {
         children.languages.entry(row.candidate_id.clone()).or_default().push(row);
     }
     for (candidate, period) in super::assignments::held_periods(conn, ids)? {
@@ -316,10 +316,7 @@ pub fn insert(conn: &mut DbConnection, c: &Candidate) -> AppResult<StoredCandida
 
 pub fn get(conn: &mut DbConnection, id: CandidateId) -> AppResult<StoredCandidate> {
     let id = id.to_string();
-    let row: Row = candidates::table
-        .find(&id)
-        .select(Row::as_select())
-        .get_result(conn)
+    let row: Row = natively!(&mut *conn, |c| candidates::table.find(&id).select(Row::as_select()).get_result(c))
         .optional()?
         .ok_or(AppError::NotFound("candidate"))?;
     let mut children = load_children(conn, &[&id])?;
@@ -569,6 +566,6 @@ pub fn prune_changes(conn: &mut DbConnection, before: NaiveDateTime) -> AppResul
 /// The last change logged (0 when none).
 pub fn last_change(conn: &mut DbConnection) -> AppResult<i64> {
     let last: Option<i64> =
-        candidate_changes::table.select(diesel::dsl::max(candidate_changes::seq)).get_result(conn)?;
+        natively!(conn, |c| candidate_changes::table.select(diesel::dsl::max(candidate_changes::seq)).get_result(c))?;
     Ok(last.unwrap_or(0))
 }

@@ -77,6 +77,12 @@ impl LiveIndex {
             tracing::warn!("the matching index was not caught up for {RELOAD_AFTER:?}: loading it again");
             self.reload(conn, &mut applied)?;
         }
+        // Most calls find nothing new: a max over the key is one prepared
+        // statement, while the page below binds a LIMIT, which SQLite prepares anew.
+        if candidates::last_change(conn)? <= applied.seq {
+            applied.at = Instant::now();
+            return Ok(0);
+        }
         let mut count = 0;
         loop {
             let changes = candidates::changes_since(conn, applied.seq, CATCH_UP_BATCH)?;

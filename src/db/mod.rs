@@ -1,25 +1,40 @@
 //! Storage: one binary speaks SQLite (embedded, the default) and PostgreSQL,
-//! chosen by `DATABASE_URL`. Diesel is blocking, so every query runs on the
-//! blocking thread pool through [`Database::read`] and [`Database::write`].
+//! chosen by `DATABASE_URL`. Diesel is blocking, so queries run on the
+//! blocking thread pool through [`Database::read`] and [`Database::write`];
+//! only reads by key on SQLite may run on the async worker ([`Database::lookup`]).
 //!
 //! Lookups by a unique key use `get_result`, not `first`: `first` binds
 //! `LIMIT 1`, and SQLite re-prepares a statement whose `LIMIT` is a bound
 //! value every time it runs (a fifth of the CPU of a GET by id, measured).
 
-/// The rows of `$table` that belong to the candidates `$ids`, in `$order`
-/// (declared before the modules that use it: macros are seen in file order).
-/// One candidate gets `= ?`, not `IN (?)`: diesel keeps the prepared statement
-/// of the first, while an `IN` list is prepared anew on every call.
+/// Runs `$body` with `$c` bound to the backend's own connection, so the
+/// query's type picks its cached prepared statement directly. Through the
+/// `MultiConnection` enum, diesel builds a query's SQL again on every
+/// execution, even when the statement is cached (about 30 % of a GET by id,
+/// measured): hot reads go this way.
+macro_rules! natively {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Postgresql($c) => $body,
+        }
+    };
+}
+
+/// The rows of `$table` whose `$key` is one of `$ids`, in `$order` (declared
+/// before the modules that use it: macros are seen in file order). One id
+/// gets `= ?`, not `IN (?)`: diesel keeps the prepared statement of the
+/// first, while an `IN` list is prepared anew on every call.
 macro_rules! rows_of {
-    ($conn:expr, $table:ident, $ids:expr, $order:expr, $row:ty) => {
+    ($conn:expr, $table:ident . $key:ident, $ids:expr, $order:expr, $row:ty) => {
         match $ids {
-            [one] => $table::table
-                .filter($table::candidate_id.eq(*one))
+            [one] => natively!($conn, |c| $table::table
+                .filter($table::$key.eq(*one))
                 .order($order)
                 .select(<$row>::as_select())
-                .load::<$row>($conn)?,
+                .load::<$row>(c)?),
             many => $table::table
-                .filter($table::candidate_id.eq_any(many))
+                .filter($table::$key.eq_any(many))
                 .order($order)
                 .select(<$row>::as_select())
                 .load::<$row>($conn)?,
@@ -314,6 +329,25 @@ impl Database {
     {
         let db = self.clone();
         actix_web::web::block(move || db.with_reader(f)).await?
+    }
+
+    /// Runs `f`, a read by key of tens of microseconds, on a read connection.
+    /// On SQLite, when a connection is idle, it runs here on the async worker:
+    /// handing it to the blocking pool and back costs two thread wake-ups,
+    /// more than the read itself (a third of a GET by id's CPU, measured).
+    /// A read that may scan, or wait for a connection, goes through [`read`](Self::read).
+    pub async fn lookup<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        if matches!(self.url, DatabaseUrl::Sqlite(_))
+            && let Some(mut pooled) = self.reader.try_get()
+        {
+            let conn: &mut DbConnection = &mut pooled;
+            return conn.transaction(f);
+        }
+        self.read(f).await
     }
 
     /// Runs `f` on a read connection, on this (blocking) thread. On SQLite

@@ -182,10 +182,7 @@ pub fn insert(conn: &mut DbConnection, n: &Need) -> AppResult<StoredNeed> {
 }
 
 pub fn get(conn: &mut DbConnection, id: NeedId) -> AppResult<StoredNeed> {
-    needs::table
-        .find(id.to_string())
-        .select(Row::as_select())
-        .get_result(conn)
+    natively!(conn, |c| needs::table.find(id.to_string()).select(Row::as_select()).get_result(c))
         .optional()?
         .ok_or(AppError::NotFound("need"))?
         .into_domain()

@@ -117,11 +117,8 @@ impl Row {
 }
 
 fn load_requirements(conn: &mut DbConnection, ids: &[&str]) -> AppResult<HashMap<String, Vec<RequirementRow>>> {
-    let rows: Vec<RequirementRow> = skillset_skills::table
-        .filter(skillset_skills::skillset_id.eq_any(ids))
-        .order((skillset_skills::skillset_id, skillset_skills::position))
-        .select(RequirementRow::as_select())
-        .load(conn)?;
+    let order = (skillset_skills::skillset_id, skillset_skills::position);
+    let rows = rows_of!(conn, skillset_skills.skillset_id, ids, order, RequirementRow);
     let mut by_skillset: HashMap<String, Vec<RequirementRow>> = HashMap::new();
     for row in rows {
         by_skillset.entry(row.skillset_id.clone()).or_default().push(row);
@@ -190,10 +187,7 @@ pub fn insert(conn: &mut DbConnection, s: &IdealSkillset, builtin: bool) -> AppR
 
 pub fn get(conn: &mut DbConnection, id: SkillsetId) -> AppResult<StoredSkillset> {
     let id = id.to_string();
-    let row: Row = skillsets::table
-        .find(&id)
-        .select(Row::as_select())
-        .get_result(conn)
+    let row: Row = natively!(&mut *conn, |c| skillsets::table.find(&id).select(Row::as_select()).get_result(c))
         .optional()?
         .ok_or(AppError::NotFound("skillset"))?;
     let mut requirements = load_requirements(conn, &[&id])?;
