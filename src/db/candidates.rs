@@ -242,15 +242,17 @@ fn write_children(conn: &mut DbConnection, id: &str, c: &Candidate, replace: boo
         })
         .collect();
     // One statement per row: batch inserts are not in the subset both backends share.
-    for row in &skills {
-        diesel::insert_into(candidate_skills::table).values(row).execute(conn)?;
-    }
-    for row in &industries {
-        diesel::insert_into(candidate_industries::table).values(row).execute(conn)?;
-    }
-    for row in &languages {
-        diesel::insert_into(candidate_languages::table).values(row).execute(conn)?;
-    }
+    natively!(&mut *conn, |db| {
+        for row in &skills {
+            diesel::insert_into(candidate_skills::table).values(row).execute(db)?;
+        }
+        for row in &industries {
+            diesel::insert_into(candidate_industries::table).values(row).execute(db)?;
+        }
+        for row in &languages {
+            diesel::insert_into(candidate_languages::table).values(row).execute(db)?;
+        }
+    });
     // The orders of `load_children`.
     skills.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.skill_key.cmp(&b.skill_key)));
     industries.sort_by(|a, b| a.industry.cmp(&b.industry));
@@ -269,13 +271,13 @@ fn ensure_unique(conn: &mut DbConnection, c: &Candidate, except: Option<&str>) -
     let except = except.unwrap_or("");
     let other = candidates::id.ne(except);
     let email = candidates::table.filter(candidates::email.eq(&c.email)).filter(other).select(candidates::id);
-    if email.get_result::<String>(conn).optional()?.is_some() {
+    if natively!(&mut *conn, |c| email.get_result::<String>(c)).optional()?.is_some() {
         return Err(AppError::Conflict("Another candidate has this e-mail address.".into()));
     }
     if let Some(external_id) = &c.external_id {
         let taken =
             candidates::table.filter(candidates::external_id.eq(external_id)).filter(other).select(candidates::id);
-        if taken.get_result::<String>(conn).optional()?.is_some() {
+        if natively!(&mut *conn, |c| taken.get_result::<String>(c)).optional()?.is_some() {
             return Err(AppError::Conflict("Another candidate has this external id.".into()));
         }
     }
@@ -304,7 +306,7 @@ pub fn insert(conn: &mut DbConnection, c: &Candidate) -> AppResult<StoredCandida
     let at = now();
     let id = CandidateId::generate();
     let row = Row::new(id, c, c.consent.given.then_some(at), 1, at, at)?;
-    diesel::insert_into(candidates::table).values(&row).execute(conn)?;
+    natively!(&mut *conn, |c| diesel::insert_into(candidates::table).values(&row).execute(c))?;
     // What was written is what a read would give (a new candidate holds no
     // assignments yet): built here, not read back, on the writer's hot path.
     let mut children = write_children(conn, &row.id, c, false)?;
@@ -539,9 +541,8 @@ pub(crate) fn record_change(conn: &mut DbConnection, id: CandidateId) -> AppResu
     if let DbConnection::Postgresql(pg) = conn {
         diesel::sql_query("SELECT pg_advisory_xact_lock(7265616368)").execute(pg)?;
     }
-    diesel::insert_into(candidate_changes::table)
-        .values((candidate_changes::candidate_id.eq(id.to_string()), candidate_changes::changed_at.eq(now())))
-        .execute(conn)?;
+    let change = (candidate_changes::candidate_id.eq(id.to_string()), candidate_changes::changed_at.eq(now()));
+    natively!(conn, |c| diesel::insert_into(candidate_changes::table).values(change.clone()).execute(c))?;
     Ok(())
 }
 

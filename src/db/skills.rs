@@ -88,7 +88,8 @@ pub fn unknown<'k>(conn: &mut DbConnection, keys: impl IntoIterator<Item = &'k S
     // prepared anew on every write of a candidate or skillset.
     let mut unknown = Vec::new();
     for key in keys {
-        let found: Option<String> = skills::table.find(key.as_str()).select(skills::key).get_result(conn).optional()?;
+        let found: Option<String> =
+            natively!(&mut *conn, |c| skills::table.find(key.as_str()).select(skills::key).get_result(c)).optional()?;
         if found.is_none() {
             unknown.push(key.clone());
         }
