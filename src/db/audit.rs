@@ -35,7 +35,7 @@ impl AuditEvent {
 }
 
 pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> AppResult<()> {
-    natively!(conn, |c| diesel::insert_into(audit_events::table).values(event).execute(c))?;
+    natively!(conn, |db| diesel::insert_into(audit_events::table).values(event).execute(db))?;
     Ok(())
 }
 

@@ -271,13 +271,13 @@ fn ensure_unique(conn: &mut DbConnection, c: &Candidate, except: Option<&str>) -
     let except = except.unwrap_or("");
     let other = candidates::id.ne(except);
     let email = candidates::table.filter(candidates::email.eq(&c.email)).filter(other).select(candidates::id);
-    if natively!(&mut *conn, |c| email.get_result::<String>(c)).optional()?.is_some() {
+    if natively!(&mut *conn, |db| email.get_result::<String>(db)).optional()?.is_some() {
         return Err(AppError::Conflict("Another candidate has this e-mail address.".into()));
     }
     if let Some(external_id) = &c.external_id {
         let taken =
             candidates::table.filter(candidates::external_id.eq(external_id)).filter(other).select(candidates::id);
-        if natively!(&mut *conn, |c| taken.get_result::<String>(c)).optional()?.is_some() {
+        if natively!(&mut *conn, |db| taken.get_result::<String>(db)).optional()?.is_some() {
             return Err(AppError::Conflict("Another candidate has this external id.".into()));
         }
     }
@@ -306,7 +306,7 @@ pub fn insert(conn: &mut DbConnection, c: &Candidate) -> AppResult<StoredCandida
     let at = now();
     let id = CandidateId::generate();
     let row = Row::new(id, c, c.consent.given.then_some(at), 1, at, at)?;
-    natively!(&mut *conn, |c| diesel::insert_into(candidates::table).values(&row).execute(c))?;
+    natively!(&mut *conn, |db| diesel::insert_into(candidates::table).values(&row).execute(db))?;
     // What was written is what a read would give (a new candidate holds no
     // assignments yet): built here, not read back, on the writer's hot path.
     let mut children = write_children(conn, &row.id, c, false)?;
@@ -318,7 +318,7 @@ pub fn insert(conn: &mut DbConnection, c: &Candidate) -> AppResult<StoredCandida
 
 pub fn get(conn: &mut DbConnection, id: CandidateId) -> AppResult<StoredCandidate> {
     let id = id.to_string();
-    let row: Row = natively!(&mut *conn, |c| candidates::table.find(&id).select(Row::as_select()).get_result(c))
+    let row: Row = natively!(&mut *conn, |db| candidates::table.find(&id).select(Row::as_select()).get_result(db))
         .optional()?
         .ok_or(AppError::NotFound("candidate"))?;
     let mut children = load_children(conn, &[&id])?;
@@ -542,7 +542,7 @@ pub(crate) fn record_change(conn: &mut DbConnection, id: CandidateId) -> AppResu
         diesel::sql_query("SELECT pg_advisory_xact_lock(7265616368)").execute(pg)?;
     }
     let change = (candidate_changes::candidate_id.eq(id.to_string()), candidate_changes::changed_at.eq(now()));
-    natively!(conn, |c| diesel::insert_into(candidate_changes::table).values(change.clone()).execute(c))?;
+    natively!(conn, |db| diesel::insert_into(candidate_changes::table).values(change).execute(db))?;
     Ok(())
 }
 
@@ -567,6 +567,6 @@ pub fn prune_changes(conn: &mut DbConnection, before: NaiveDateTime) -> AppResul
 /// The last change logged (0 when none).
 pub fn last_change(conn: &mut DbConnection) -> AppResult<i64> {
     let last: Option<i64> =
-        natively!(conn, |c| candidate_changes::table.select(diesel::dsl::max(candidate_changes::seq)).get_result(c))?;
+        natively!(conn, |db| candidate_changes::table.select(diesel::dsl::max(candidate_changes::seq)).get_result(db))?;
     Ok(last.unwrap_or(0))
 }

@@ -7,16 +7,16 @@
 //! `LIMIT 1`, and SQLite re-prepares a statement whose `LIMIT` is a bound
 //! value every time it runs (a fifth of the CPU of a GET by id, measured).
 
-/// Runs `$body` with `$c` bound to the backend's own connection, so the
+/// Runs `$body` with `$db` bound to the backend's own connection, so the
 /// query's type picks its cached prepared statement directly. Through the
 /// `MultiConnection` enum, diesel builds a query's SQL again on every
 /// execution, even when the statement is cached (about 30 % of a GET by id,
-/// measured): hot reads go this way.
+/// measured): hot reads and the candidate write path go this way.
 macro_rules! natively {
-    ($conn:expr, |$c:ident| $body:expr) => {
+    ($conn:expr, |$db:ident| $body:expr) => {
         match $conn {
-            $crate::db::DbConnection::Sqlite($c) => $body,
-            $crate::db::DbConnection::Postgresql($c) => $body,
+            $crate::db::DbConnection::Sqlite($db) => $body,
+            $crate::db::DbConnection::Postgresql($db) => $body,
         }
     };
 }
@@ -28,11 +28,11 @@ macro_rules! natively {
 macro_rules! rows_of {
     ($conn:expr, $table:ident . $key:ident, $ids:expr, $order:expr, $row:ty) => {
         match $ids {
-            [one] => natively!($conn, |c| $table::table
+            [one] => natively!($conn, |db| $table::table
                 .filter($table::$key.eq(*one))
                 .order($order)
                 .select(<$row>::as_select())
-                .load::<$row>(c)?),
+                .load::<$row>(db)?),
             many => $table::table
                 .filter($table::$key.eq_any(many))
                 .order($order)

@@ -182,7 +182,7 @@ pub fn insert(conn: &mut DbConnection, n: &Need) -> AppResult<StoredNeed> {
 }
 
 pub fn get(conn: &mut DbConnection, id: NeedId) -> AppResult<StoredNeed> {
-    natively!(conn, |c| needs::table.find(id.to_string()).select(Row::as_select()).get_result(c))
+    natively!(conn, |db| needs::table.find(id.to_string()).select(Row::as_select()).get_result(db))
         .optional()?
         .ok_or(AppError::NotFound("need"))?
         .into_domain()

@@ -89,7 +89,8 @@ pub fn unknown<'k>(conn: &mut DbConnection, keys: impl IntoIterator<Item = &'k S
     let mut unknown = Vec::new();
     for key in keys {
         let found: Option<String> =
-            natively!(&mut *conn, |c| skills::table.find(key.as_str()).select(skills::key).get_result(c)).optional()?;
+            natively!(&mut *conn, |db| skills::table.find(key.as_str()).select(skills::key).get_result(db))
+                .optional()?;
         if found.is_none() {
             unknown.push(key.clone());
         }

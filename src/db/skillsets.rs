@@ -187,7 +187,7 @@ pub fn insert(conn: &mut DbConnection, s: &IdealSkillset, builtin: bool) -> AppR
 
 pub fn get(conn: &mut DbConnection, id: SkillsetId) -> AppResult<StoredSkillset> {
     let id = id.to_string();
-    let row: Row = natively!(&mut *conn, |c| skillsets::table.find(&id).select(Row::as_select()).get_result(c))
+    let row: Row = natively!(&mut *conn, |db| skillsets::table.find(&id).select(Row::as_select()).get_result(db))
         .optional()?
         .ok_or(AppError::NotFound("skillset"))?;
     let mut requirements = load_requirements(conn, &[&id])?;

@@ -215,10 +215,10 @@ pub fn announce(
     organization: Option<OrganizationId>,
     data: serde_json::Value,
 ) -> AppResult<()> {
-    let rows: Vec<SubscriptionRow> = natively!(&mut *conn, |c| webhook_subscriptions::table
+    let rows: Vec<SubscriptionRow> = natively!(&mut *conn, |db| webhook_subscriptions::table
         .filter(webhook_subscriptions::active.eq(true))
         .select(SubscriptionRow::as_select())
-        .load(c))?;
+        .load(db))?;
     let mut wanted = Vec::new();
     for row in rows {
         let (subscription, _) = row.into_domain()?;
