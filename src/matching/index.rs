@@ -11,10 +11,12 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
+use std::ops::Range;
 
 use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
 
+use self::sieve::Sieve;
 use super::score::{self, CRITERIA, Proximity, Scores};
 use super::{Explanation, Settings, crisis_signals, explain, wanted_record, window};
 use crate::domain::candidate::{Candidate, CandidateStatus, LanguageProficiency, RemotePreference};
@@ -269,6 +271,7 @@ pub struct CandidateIndex {
     countries: Vocabulary,
     cities: Vocabulary,
     currencies: Vocabulary,
+    sieve: Sieve,
 }
 
 impl CandidateIndex {
@@ -326,10 +329,13 @@ impl CandidateIndex {
             willing_to_travel: c.willing_to_travel,
             crisis: c.crisis_experience.iter().fold(0, |mask, s| mask | 1 << position(CrisisSignal::ALL, s)),
         };
-        match self.slots.get(&key) {
+        let slot = match self.slots.get(&key) {
             Some(&slot) => {
-                self.garbage += self.rows[slot as usize].width();
+                let old = self.rows[slot as usize];
+                self.sieve.mark(slot, &old, &self.attrs[old.span()], false);
+                self.garbage += old.width();
                 self.rows[slot as usize] = row;
+                slot
             }
             None => {
                 let slot = match self.vacant.pop() {
@@ -343,14 +349,18 @@ impl CandidateIndex {
                     }
                 };
                 self.slots.insert(key, slot);
+                slot
             }
-        }
+        };
+        self.sieve.mark(slot, &row, &self.attrs[row.span()], true);
         self.compact_if_wasteful();
     }
 
     /// Forgets the candidate (deleted, or erased).
     pub fn remove(&mut self, id: CandidateId) {
         if let Some(slot) = self.slots.remove(&id.as_uuid().as_u128()) {
+            let old = self.rows[slot as usize];
+            self.sieve.mark(slot, &old, &self.attrs[old.span()], false);
             let row = &mut self.rows[slot as usize];
             self.garbage += row.width();
             row.status = VACANT;
@@ -384,6 +394,7 @@ impl CandidateIndex {
                 .iter()
                 .map(|v| v.bytes())
                 .sum::<usize>()
+            + self.sieve.bytes()
     }
 
     /// Reads every byte scoring reads and nothing more: the memory-bandwidth floor of a match.
@@ -404,8 +415,7 @@ impl CandidateIndex {
                     ^ u64::from(r.crisis)
                     ^ u64::from(r.willing_to_travel),
             );
-            let start = r.offset as usize;
-            for a in &self.attrs[start..start + r.width()] {
+            for a in &self.attrs[r.span()] {
                 sum = sum.wrapping_add(u64::from(*a));
             }
         }
@@ -415,16 +425,23 @@ impl CandidateIndex {
     /// Ranks every candidate for the need: exactly what [`scan`] gives over the same candidates.
     pub fn rank(&self, need: &Need, skillset: Option<&IdealSkillset>, settings: &Settings, search: Search) -> Ranking {
         let query = Query::new(self, need, skillset, settings);
-        self.offer_rows(&query, &self.rows, search).finish()
+        self.offer_rows(&query, 0..self.rows.len().div_ceil(64), search).finish()
     }
 
-    /// Offers every live row of `rows` to a fresh top k.
-    fn offer_rows(&self, query: &Query, rows: &[Row], search: Search) -> TopK {
+    /// Offers the live rows of slots `words` (64 a word) to a fresh top k: every one when excluded candidates
+    /// are ranked too, else only those the sieve lets through.
+    fn offer_rows(&self, query: &Query, words: Range<usize>, search: Search) -> TopK {
         let mut levels = Levels::new(query.requirements.len());
         let mut top = TopK::new(search);
-        for row in rows.iter().filter(|r| r.status != VACANT) {
-            let attrs = &self.attrs[row.offset as usize..row.offset as usize + row.width()];
-            query.offer(row, attrs, &mut levels, &mut top);
+        let offer = |slot: usize| {
+            let row = &self.rows[slot];
+            query.offer(row, &self.attrs[row.span()], &mut levels, &mut top);
+        };
+        if search.include_excluded {
+            let slots = words.start * 64..(words.end * 64).min(self.rows.len());
+            slots.filter(|&slot| self.rows[slot].status != VACANT).for_each(offer);
+        } else {
+            self.sieve.sift(query, words, offer);
         }
         top
     }
@@ -456,14 +473,14 @@ impl CandidateIndex {
         threads: usize,
     ) -> Ranking {
         let query = Query::new(self, need, skillset, settings);
-        let chunk = self.rows.len().div_ceil(threads.max(1)).max(1);
+        let words = self.rows.len().div_ceil(64);
+        let chunk = words.div_ceil(threads.max(1)).max(1);
         let parts: Vec<TopK> = std::thread::scope(|s| {
-            let handles: Vec<_> = self
-                .rows
-                .chunks(chunk)
-                .map(|rows| {
+            let handles: Vec<_> = (0..words)
+                .step_by(chunk)
+                .map(|start| {
                     let query = &query;
-                    s.spawn(move || self.offer_rows(query, rows, search))
+                    s.spawn(move || self.offer_rows(query, start..(start + chunk).min(words), search))
                 })
                 .collect();
             handles.into_iter().filter_map(|h| h.join().ok()).collect()
@@ -477,6 +494,11 @@ impl CandidateIndex {
 }
 
 impl Row {
+    /// Where its lists are in the attributes.
+    fn span(&self) -> Range<usize> {
+        self.offset as usize..self.offset as usize + self.width()
+    }
+
     fn width(&self) -> usize {
         usize::from(self.skills)
             + usize::from(self.languages)
@@ -495,6 +517,8 @@ struct Query {
     /// `(min level, weight, must have, slot)` of each requirement, required first; the slot is where the
     /// candidate's level of that skill is gathered (`u16::MAX` when no candidate has the skill).
     requirements: Vec<(u8, i32, bool, u16)>,
+    /// `(skill, min level)` of each must-have requirement.
+    must_haves: Vec<(u32, u8)>,
     min_years: i32,
     industries: Vec<u32>,
     crisis: u8,
@@ -522,6 +546,7 @@ impl Query {
         let (start, end) = window(need, settings.today);
         let mut slot_of_skill = vec![u16::MAX; index.skills.names.len() + 1];
         let mut requirements = Vec::new();
+        let mut must_haves = Vec::new();
         for (i, (r, required)) in skillset.into_iter().flat_map(|s| s.requirements()).enumerate() {
             let id = index.skills.id(r.skill.as_str());
             let slot = match slot_of_skill.get_mut(id as usize) {
@@ -534,6 +559,9 @@ impl Query {
                 None => u16::MAX,
             };
             requirements.push((r.min_level.get(), r.weight, required && r.must_have, slot));
+            if required && r.must_have {
+                must_haves.push((id, r.min_level.get()));
+            }
         }
         let signals = crisis_signals(need, skillset);
         let wanted = wanted_record(skillset);
@@ -551,6 +579,7 @@ impl Query {
             end: end.map(days),
             slot_of_skill,
             requirements,
+            must_haves,
             min_years: skillset.map_or(0, |s| s.min_years_experience),
             industries: skillset
                 .map(|s| s.industries.iter().map(|i| index.industries.id(i)).collect())
@@ -729,5 +758,6 @@ impl Levels {
     }
 }
 
+mod sieve;
 #[cfg(test)]
 mod tests;

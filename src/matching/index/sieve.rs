@@ -1,0 +1,171 @@
+//! Bit sets over the index's row slots for the hard filters that one
+//! attribute decides (status, where a candidate works, the currency of the
+//! day rate, a language, a must-have skill at a level). A match ANDs the sets
+//! its need asks for, a word of 64 rows at a time, and scores only the rows
+//! left: a superset of the eligible ones, which scoring then decides exactly.
+//! Most needs ask for a language, a must-have skill or a place, so most rows
+//! are never touched.
+
+use std::ops::Range;
+
+use super::{Query, Row, position};
+use crate::domain::candidate::{CandidateStatus, LanguageProficiency, RemotePreference};
+
+/// The highest skill level ([`crate::domain::skill::SkillLevel`]).
+const LEVELS: usize = 5;
+
+/// One bit per row slot; words past the end read as zero.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Bits(Vec<u64>);
+
+/// What a filter on a value nobody holds leaves: nothing.
+static NONE: Bits = Bits(Vec::new());
+
+impl Bits {
+    fn set(&mut self, slot: u32, on: bool) {
+        let (word, bit) = (slot as usize / 64, 1u64 << (slot % 64));
+        if on {
+            if self.0.len() <= word {
+                self.0.resize(word + 1, 0);
+            }
+            self.0[word] |= bit;
+        } else if let Some(w) = self.0.get_mut(word) {
+            *w &= !bit;
+        }
+    }
+
+    #[inline]
+    fn word(&self, w: usize) -> u64 {
+        self.0.get(w).copied().unwrap_or(0)
+    }
+
+    fn bytes(&self) -> usize {
+        self.0.capacity() * size_of::<u64>()
+    }
+}
+
+/// The bit set of `id` in a family indexed by vocabulary id, grown on demand.
+fn member(family: &mut Vec<Bits>, id: u32) -> &mut Bits {
+    let i = id as usize;
+    if family.len() <= i {
+        family.resize(i + 1, Bits::default());
+    }
+    &mut family[i]
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Sieve {
+    active: Bits,
+    /// Not remote-only: may take an on-site or hybrid need.
+    on_site: Bits,
+    /// May take an on-site or hybrid need anywhere: willing to travel, or no location given.
+    anywhere: Bits,
+    /// By country id: may take an on-site or hybrid need there.
+    in_country: Vec<Bits>,
+    /// No day rate: fits any budget.
+    no_rate: Bits,
+    /// By currency id: a day rate in it.
+    rate_in: Vec<Bits>,
+    /// By language id: speaks it at professional level or better.
+    speaks: Vec<Bits>,
+    /// By skill id, then level - 1: holds the skill at that level or better.
+    holds: Vec<[Bits; LEVELS]>,
+}
+
+/// The set of `id` in a family indexed by vocabulary id; empty when nobody holds it.
+fn of(family: &[Bits], id: u32) -> &Bits {
+    family.get(id as usize).unwrap_or(&NONE)
+}
+
+/// One condition of a sieve: a row passes when it is in either set.
+type Clause<'a> = (&'a Bits, &'a Bits);
+
+impl Sieve {
+    /// Sets (`on`) or clears the row's bits. Clearing a row's bits before it
+    /// changes or leaves keeps every set exact; a set bit only makes a row a
+    /// candidate for scoring, so counting a repeated skill's every mention is harmless.
+    pub(super) fn mark(&mut self, slot: u32, row: &Row, attrs: &[u32], on: bool) {
+        if row.status == position(CandidateStatus::ALL, &CandidateStatus::Active) {
+            self.active.set(slot, on);
+        }
+        if row.remote != position(RemotePreference::ALL, &RemotePreference::Remote) {
+            self.on_site.set(slot, on);
+            if row.willing_to_travel || row.country == 0 {
+                self.anywhere.set(slot, on);
+            }
+            if row.country != 0 {
+                member(&mut self.in_country, u32::from(row.country)).set(slot, on);
+            }
+        }
+        if row.currency == 0 {
+            self.no_rate.set(slot, on);
+        } else {
+            member(&mut self.rate_in, u32::from(row.currency)).set(slot, on);
+        }
+        let (skills, rest) = attrs.split_at(usize::from(row.skills));
+        for a in skills {
+            let skill = (a >> 8) as usize;
+            if self.holds.len() <= skill {
+                self.holds.resize_with(skill + 1, Default::default);
+            }
+            let level = ((a & 0xff) as usize).min(LEVELS);
+            for bits in &mut self.holds[skill][..level] {
+                bits.set(slot, on);
+            }
+        }
+        let professional = position(LanguageProficiency::ALL, &LanguageProficiency::Professional);
+        for a in &rest[..usize::from(row.languages)] {
+            if (a & 0xff) as u8 >= professional {
+                member(&mut self.speaks, a >> 8).set(slot, on);
+            }
+        }
+    }
+
+    /// The conditions a row must meet to be eligible for the query, as far as single attributes decide them.
+    fn clauses(&self, query: &Query) -> Vec<Clause<'_>> {
+        let mut clauses = vec![(&self.active, &NONE)];
+        if !query.remote {
+            clauses.push(match query.place {
+                None => (&self.on_site, &NONE),
+                Some((country, _)) => (&self.anywhere, of(&self.in_country, country)),
+            });
+        }
+        if let Some((currency, _)) = query.budget {
+            clauses.push((&self.no_rate, of(&self.rate_in, currency)));
+        }
+        for &language in &query.languages {
+            clauses.push((of(&self.speaks, language), &NONE));
+        }
+        for &(skill, min) in &query.must_haves {
+            let level = usize::from(min).clamp(1, LEVELS);
+            clauses.push((self.holds.get(skill as usize).map_or(&NONE, |levels| &levels[level - 1]), &NONE));
+        }
+        clauses
+    }
+
+    /// Calls `each` with the slot of every row in words `words` (64 slots a word) that meets the query's clauses.
+    #[inline]
+    pub(super) fn sift(&self, query: &Query, words: Range<usize>, mut each: impl FnMut(usize)) {
+        let clauses = self.clauses(query);
+        for w in words {
+            let mut mask = !0u64;
+            for (a, b) in &clauses {
+                mask &= a.word(w) | b.word(w);
+                if mask == 0 {
+                    break;
+                }
+            }
+            while mask != 0 {
+                each(w * 64 + mask.trailing_zeros() as usize);
+                mask &= mask - 1;
+            }
+        }
+    }
+
+    pub(super) fn bytes(&self) -> usize {
+        let families = [&self.in_country, &self.rate_in, &self.speaks];
+        [&self.active, &self.on_site, &self.anywhere, &self.no_rate].iter().map(|b| b.bytes()).sum::<usize>()
+            + families.iter().flat_map(|f| f.iter()).map(Bits::bytes).sum::<usize>()
+            + self.holds.iter().flatten().map(Bits::bytes).sum::<usize>()
+    }
+}
