@@ -1,5 +1,6 @@
-//! Queries for candidates. Skills, industries and languages are child tables
-//! (lists filter on them); the descriptive lists are JSON text.
+//! Queries for candidates. A candidate is one row: its lists are JSON text on
+//! it. Skills, industries and languages are also child tables, which only the
+//! list filters read.
 
 use std::collections::HashMap;
 
@@ -53,6 +54,31 @@ struct Row {
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    /// [`Lists`] as JSON.
+    lists: String,
+}
+
+/// A candidate's skills, industries and languages as its row keeps them, in the order reads give them.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Lists {
+    skills: Vec<ListedSkill>,
+    industries: Vec<String>,
+    languages: Vec<ListedLanguage>,
+}
+
+/// A skill as the candidate's row lists it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ListedSkill {
+    skill: String,
+    level: u8,
+    years: i32,
+}
+
+/// A language as the candidate's row lists it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ListedLanguage {
+    language: String,
+    proficiency: String,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -79,14 +105,8 @@ struct LanguageRow {
     proficiency: String,
 }
 
-/// The child rows of some candidates, by candidate id.
-#[derive(Default)]
-struct Children {
-    skills: HashMap<String, Vec<SkillRow>>,
-    industries: HashMap<String, Vec<IndustryRow>>,
-    languages: HashMap<String, Vec<LanguageRow>>,
-    commitments: HashMap<String, Vec<Period>>,
-}
+/// The periods of the assignments some candidates hold, by candidate id.
+type Commitments = HashMap<String, Vec<Period>>;
 
 impl Row {
     fn new(
@@ -97,6 +117,21 @@ impl Row {
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
     ) -> AppResult<Self> {
+        // Reads give skills best first, then by key; industries and languages by name.
+        let mut skills: Vec<&CandidateSkill> = c.skills.iter().collect();
+        skills.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.skill.as_str().cmp(b.skill.as_str())));
+        let skills: Vec<ListedSkill> = skills
+            .into_iter()
+            .map(|s| ListedSkill { skill: s.skill.to_string(), level: s.level.get(), years: s.years })
+            .collect();
+        let mut industries = c.industries.clone();
+        industries.sort();
+        let mut languages: Vec<&LanguageSkill> = c.languages.iter().collect();
+        languages.sort_by(|a, b| a.language.cmp(&b.language));
+        let languages: Vec<ListedLanguage> = languages
+            .into_iter()
+            .map(|l| ListedLanguage { language: l.language.clone(), proficiency: l.proficiency.as_str().into() })
+            .collect();
         Ok(Row {
             id: id.to_string(),
             external_id: c.external_id.clone(),
@@ -127,14 +162,29 @@ impl Row {
             version,
             created_at,
             updated_at,
+            lists: json::encode(&Lists { skills, industries, languages })?,
         })
     }
 
-    fn into_domain(self, children: &mut Children) -> AppResult<StoredCandidate> {
-        let skills = children.skills.remove(&self.id).unwrap_or_default();
-        let industries = children.industries.remove(&self.id).unwrap_or_default();
-        let languages = children.languages.remove(&self.id).unwrap_or_default();
-        let commitments = children.commitments.remove(&self.id).unwrap_or_default();
+    fn into_domain(self, commitments: &mut Commitments) -> AppResult<StoredCandidate> {
+        let commitments = commitments.remove(&self.id).unwrap_or_default();
+        let lists: Lists = json::decode(&self.lists)?;
+        let skills = lists
+            .skills
+            .into_iter()
+            .map(|s| {
+                Ok(CandidateSkill {
+                    skill: SkillKey::parse(&s.skill).map_err(corrupt)?,
+                    level: SkillLevel::parse(s.level.into()).map_err(corrupt)?,
+                    years: s.years,
+                })
+            })
+            .collect::<AppResult<_>>()?;
+        let languages = lists
+            .languages
+            .into_iter()
+            .map(|l| Ok(LanguageSkill { language: l.language, proficiency: l.proficiency.parse().map_err(corrupt)? }))
+            .collect::<AppResult<_>>()?;
         let day_rate = match (self.day_rate_amount, self.day_rate_currency.as_deref()) {
             (Some(amount), Some(code)) => Some(DayRate { amount, currency: Currency::parse(code).map_err(corrupt)? }),
             _ => None,
@@ -150,12 +200,7 @@ impl Row {
             location: self.country.map(|country| Location { city: self.city, country }),
             remote_preference: self.remote_preference.parse().map_err(corrupt)?,
             willing_to_travel: self.willing_to_travel,
-            languages: languages
-                .into_iter()
-                .map(|l| {
-                    Ok(LanguageSkill { language: l.language, proficiency: l.proficiency.parse().map_err(corrupt)? })
-                })
-                .collect::<AppResult<_>>()?,
+            languages,
             day_rate,
             availability: Availability {
                 available_from: self.available_from,
@@ -164,18 +209,9 @@ impl Row {
             },
             years_experience: self.years_experience,
             executive_roles: json::decode(&self.executive_roles)?,
-            industries: industries.into_iter().map(|i| i.industry).collect(),
+            industries: lists.industries,
             crisis_experience: json::decode(&self.crisis_experience)?,
-            skills: skills
-                .into_iter()
-                .map(|s| {
-                    Ok(CandidateSkill {
-                        skill: SkillKey::parse(&s.skill_key).map_err(corrupt)?,
-                        level: SkillLevel::parse(s.level.into()).map_err(corrupt)?,
-                        years: s.years,
-                    })
-                })
-                .collect::<AppResult<_>>()?,
+            skills,
             background: json::decode(&self.background)?,
             training: json::decode(&self.training)?,
             status: self.status.parse().map_err(corrupt)?,
@@ -192,76 +228,47 @@ impl Row {
     }
 }
 
-fn load_children(conn: &mut DbConnection, ids: &[&str]) -> AppResult<Children> {
-    let mut children = Children::default();
-    let skill_order = (candidate_skills::candidate_id, candidate_skills::level.desc(), candidate_skills::skill_key);
-    for row in rows_of!(conn, candidate_skills.candidate_id, ids, skill_order, SkillRow) {
-        children.skills.entry(row.candidate_id.clone()).or_default().push(row);
-    }
-    let industry_order = (candidate_industries::candidate_id, candidate_industries::industry);
-    for row in rows_of!(conn, candidate_industries.candidate_id, ids, industry_order, IndustryRow) {
-        children.industries.entry(row.candidate_id.clone()).or_default().push(row);
-    }
-    let language_order = (candidate_languages::candidate_id, candidate_languages::language);
-    for row in rows_of!(conn, candidate_languages.candidate_id, ids, language_order, LanguageRow) {
-        children.languages.entry(row.candidate_id.clone()).or_default().push(row);
-    }
+/// The periods of the assignments the candidates hold.
+fn load_commitments(conn: &mut DbConnection, ids: &[&str]) -> AppResult<Commitments> {
+    let mut commitments = Commitments::new();
     for (candidate, period) in super::assignments::held_periods(conn, ids)? {
-        children.commitments.entry(candidate).or_default().push(period);
+        commitments.entry(candidate).or_default().push(period);
     }
-    Ok(children)
+    Ok(commitments)
 }
 
-/// Writes the candidate's lists (replacing what a stored candidate had) and
-/// returns them as a read would, in the order a read gives them.
-fn write_children(conn: &mut DbConnection, id: &str, c: &Candidate, replace: bool) -> AppResult<Children> {
+/// Writes the candidate's child rows, which the list filters read (replacing what a stored candidate had).
+fn write_children(conn: &mut DbConnection, id: &str, c: &Candidate, replace: bool) -> AppResult<()> {
     if replace {
         diesel::delete(candidate_skills::table.filter(candidate_skills::candidate_id.eq(id))).execute(conn)?;
         diesel::delete(candidate_industries::table.filter(candidate_industries::candidate_id.eq(id))).execute(conn)?;
         diesel::delete(candidate_languages::table.filter(candidate_languages::candidate_id.eq(id))).execute(conn)?;
     }
-    let mut skills: Vec<SkillRow> = c
-        .skills
-        .iter()
-        .map(|s| SkillRow {
-            candidate_id: id.into(),
-            skill_key: s.skill.to_string(),
-            level: s.level.get().into(),
-            years: s.years,
-        })
-        .collect();
-    let mut industries: Vec<IndustryRow> =
-        c.industries.iter().map(|i| IndustryRow { candidate_id: id.into(), industry: i.clone() }).collect();
-    let mut languages: Vec<LanguageRow> = c
-        .languages
-        .iter()
-        .map(|l| LanguageRow {
-            candidate_id: id.into(),
-            language: l.language.clone(),
-            proficiency: l.proficiency.as_str().into(),
-        })
-        .collect();
+    let skills = c.skills.iter().map(|s| SkillRow {
+        candidate_id: id.into(),
+        skill_key: s.skill.to_string(),
+        level: s.level.get().into(),
+        years: s.years,
+    });
+    let industries = c.industries.iter().map(|i| IndustryRow { candidate_id: id.into(), industry: i.clone() });
+    let languages = c.languages.iter().map(|l| LanguageRow {
+        candidate_id: id.into(),
+        language: l.language.clone(),
+        proficiency: l.proficiency.as_str().into(),
+    });
     // One statement per row: batch inserts are not in the subset both backends share.
     natively!(&mut *conn, |db| {
-        for row in &skills {
+        for row in skills {
             diesel::insert_into(candidate_skills::table).values(row).execute(db)?;
         }
-        for row in &industries {
+        for row in industries {
             diesel::insert_into(candidate_industries::table).values(row).execute(db)?;
         }
-        for row in &languages {
+        for row in languages {
             diesel::insert_into(candidate_languages::table).values(row).execute(db)?;
         }
     });
-    // The orders of `load_children`.
-    skills.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.skill_key.cmp(&b.skill_key)));
-    industries.sort_by(|a, b| a.industry.cmp(&b.industry));
-    languages.sort_by(|a, b| a.language.cmp(&b.language));
-    let mut children = Children::default();
-    children.skills.insert(id.to_owned(), skills);
-    children.industries.insert(id.to_owned(), industries);
-    children.languages.insert(id.to_owned(), languages);
-    Ok(children)
+    Ok(())
 }
 
 /// Refuses a candidate whose e-mail or external id another candidate has.
@@ -309,9 +316,9 @@ pub fn insert(conn: &mut DbConnection, c: &Candidate) -> AppResult<StoredCandida
     natively!(&mut *conn, |db| diesel::insert_into(candidates::table).values(&row).execute(db))?;
     // What was written is what a read would give (a new candidate holds no
     // assignments yet): built here, not read back, on the writer's hot path.
-    let mut children = write_children(conn, &row.id, c, false)?;
+    write_children(conn, &row.id, c, false)?;
     record_change(conn, id)?;
-    let stored = row.into_domain(&mut children)?;
+    let stored = row.into_domain(&mut Commitments::new())?;
     announce(conn, EventType::CandidateCreated, stored.id, stored.version)?;
     Ok(stored)
 }
@@ -321,8 +328,7 @@ pub fn get(conn: &mut DbConnection, id: CandidateId) -> AppResult<StoredCandidat
     let row: Row = natively!(&mut *conn, |db| candidates::table.find(&id).select(Row::as_select()).get_result(db))
         .optional()?
         .ok_or(AppError::NotFound("candidate"))?;
-    let mut children = load_children(conn, &[&id])?;
-    row.into_domain(&mut children)
+    row.into_domain(&mut load_commitments(conn, &[&id])?)
 }
 
 pub fn update(conn: &mut DbConnection, current: &StoredCandidate, c: &Candidate) -> AppResult<StoredCandidate> {
@@ -494,8 +500,8 @@ pub fn list(
         id: row.id.clone(),
     });
     let ids: Vec<&str> = page.items.iter().map(|r| r.id.as_str()).collect();
-    let mut children = load_children(conn, &ids)?;
-    page.try_map(|row| row.into_domain(&mut children))
+    let mut commitments = load_commitments(conn, &ids)?;
+    page.try_map(|row| row.into_domain(&mut commitments))
 }
 
 /// Every candidate, handed to `f` a batch at a time so the whole bench is never in memory at once.
@@ -526,9 +532,9 @@ pub fn get_many(conn: &mut DbConnection, ids: &[CandidateId]) -> AppResult<Vec<S
         let rows: Vec<Row> =
             candidates::table.filter(candidates::id.eq_any(chunk)).select(Row::as_select()).load(conn)?;
         let keys: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        let mut children = load_children(conn, &keys)?;
+        let mut commitments = load_commitments(conn, &keys)?;
         for row in rows {
-            out.push(row.into_domain(&mut children)?);
+            out.push(row.into_domain(&mut commitments)?);
         }
     }
     Ok(out)

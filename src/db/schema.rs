@@ -59,6 +59,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         erased_at -> Nullable<Timestamp>,
+        lists -> Text,
     }
 }
 
