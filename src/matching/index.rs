@@ -639,7 +639,11 @@ impl Query {
         if !eligible && !top.search.include_excluded {
             return;
         }
-        levels.gather(skills, &self.slot_of_skill);
+        // Skill levels are gathered here only when a must-have decides eligibility; otherwise after the bound below.
+        let gathered = !self.must_haves.is_empty();
+        if gathered {
+            levels.gather(skills, &self.slot_of_skill);
+        }
         let eligible = eligible
             && self
                 .requirements
@@ -649,32 +653,12 @@ impl Query {
             return;
         }
 
+        // The cheap criteria first; the costly ones (skills, industries, education and training, languages) at
+        // their best, 100, bound the total: a row that could not enter the top k even so only needs counting.
         let mut scores: Scores = [None; CRITERIA.len()];
         scores[1] = Some(score::experience(row.years, self.min_years));
-        if !self.industries.is_empty() {
-            let hits = self.industries.iter().filter(|i| industries.contains(i)).count();
-            scores[2] = Some(score::share(hits, self.industries.len()));
-        }
         if self.crisis_wanted > 0 {
             scores[3] = Some(score::share((row.crisis & self.crisis).count_ones() as usize, self.crisis_wanted));
-        }
-        if self.record_wanted > 0 {
-            let words = self.record_words;
-            let met = (0..words)
-                .map(|w| {
-                    records.iter().fold(0u64, |m, r| m | self.record_meets[*r as usize * words + w]).count_ones()
-                        as usize
-                })
-                .sum();
-            scores[4] = Some(score::share(met, self.record_wanted));
-        }
-        if !self.languages.is_empty() {
-            let sum = self
-                .languages
-                .iter()
-                .map(|l| score::language(speaks(*l).map(|p| LanguageProficiency::ALL[usize::from(p)])))
-                .sum::<f64>();
-            scores[5] = Some(sum / self.languages.len() as f64);
         }
         if let Some((currency, amount)) = self.budget
             && row.currency != 0
@@ -704,12 +688,46 @@ impl Query {
                 _ => None,
             }
         };
+        let best = Some(100.0);
+        scores[0] = (!self.requirements.is_empty()).then_some(100.0);
+        scores[2] = best.filter(|_| !self.industries.is_empty());
+        scores[4] = best.filter(|_| self.record_wanted > 0);
+        scores[5] = best.filter(|_| !self.languages.is_empty());
+        if top.hopeless(score::estimate(&scores, &self.weights_in_order)) {
+            top.matched += 1;
+            return;
+        }
+
+        if !self.industries.is_empty() {
+            let hits = self.industries.iter().filter(|i| industries.contains(i)).count();
+            scores[2] = Some(score::share(hits, self.industries.len()));
+        }
+        if self.record_wanted > 0 {
+            let words = self.record_words;
+            let met = (0..words)
+                .map(|w| {
+                    records.iter().fold(0u64, |m, r| m | self.record_meets[*r as usize * words + w]).count_ones()
+                        as usize
+                })
+                .sum();
+            scores[4] = Some(score::share(met, self.record_wanted));
+        }
+        if !self.languages.is_empty() {
+            let sum = self
+                .languages
+                .iter()
+                .map(|l| score::language(speaks(*l).map(|p| LanguageProficiency::ALL[usize::from(p)])))
+                .sum::<f64>();
+            scores[5] = Some(sum / self.languages.len() as f64);
+        }
         if !self.requirements.is_empty() {
             // Even with every skill perfect this row could not enter the top k: it only needs counting.
-            scores[0] = Some(100.0);
             if top.hopeless(score::estimate(&scores, &self.weights_in_order)) {
                 top.matched += 1;
                 return;
+            }
+            if !gathered {
+                levels.gather(skills, &self.slot_of_skill);
             }
             let mut acc = (0.0, 0.0);
             for &(min, weight, _, slot) in &self.requirements {
