@@ -2,9 +2,11 @@
 
 use diesel::sql_types::{Bool, Text};
 use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use interim_tracker::db::{Database, DatabaseUrl};
+use serde_json::json;
 
-use crate::helpers::{fresh_postgres_schema, postgres_url};
+use crate::helpers::{TestApp, backend_tests, fresh_postgres_schema, json_of, postgres_url};
 
 #[derive(QueryableByName, Debug, PartialEq, Eq, PartialOrd, Ord, Clone)]
 struct Column {
@@ -75,3 +77,63 @@ fn postgres_migrations_are_reversible_and_match_sqlite() {
     diesel::sql_query(format!("DROP SCHEMA {schema} CASCADE")).execute(&mut conn).unwrap();
     assert_eq!(sqlite, postgres, "migrations/sqlite and migrations/postgres define the same columns");
 }
+
+/// Migrations from this one on are taken back and made again by the upgrade test.
+const LISTS_ON_THE_ROW: &str = "20261124000010";
+
+/// Takes back every migration from [`LISTS_ON_THE_ROW`] on, then runs them all again: what upgrading a
+/// database made before it does.
+fn upgrade_from_before_lists_on_the_row(url: &str) {
+    fn redo<C: MigrationHarness<B>, B: diesel::backend::Backend>(conn: &mut C, folder: &str) {
+        let migrations = FileBasedMigrations::from_path(format!("{}/migrations/{folder}", env!("CARGO_MANIFEST_DIR")))
+            .expect("the migrations folder");
+        while conn.applied_migrations().unwrap().iter().any(|v| v.to_string().as_str() >= LISTS_ON_THE_ROW) {
+            conn.revert_last_migration(migrations.clone()).unwrap();
+        }
+        conn.run_pending_migrations(migrations).unwrap();
+    }
+    match DatabaseUrl::parse(url).unwrap() {
+        DatabaseUrl::Sqlite(path) => redo(&mut SqliteConnection::establish(&path.to_string_lossy()).unwrap(), "sqlite"),
+        DatabaseUrl::Postgres(url) => redo(&mut PgConnection::establish(&url).unwrap(), "postgres"),
+    }
+}
+
+/// A database from before a candidate's lists were kept on its row gets them filled in from the child tables:
+/// every candidate reads as it did, lists and their order included.
+async fn an_upgrade_keeps_every_candidate_as_it_was(app: TestApp) {
+    let people = [
+        (
+            vec![("customer-service-strategy", 3, 4), ("change-management", 5, 9), ("crisis-management", 3, 2)],
+            vec![("nl", "native"), ("en", "fluent"), ("de", "basic")],
+            vec!["Retail", "banking", "e-commerce"],
+        ),
+        (vec![("change-management", 2, 1)], vec![("fr", "professional")], vec![]),
+        (vec![], vec![], vec!["telecom"]),
+    ];
+    let mut ids = Vec::new();
+    for (n, (skills, languages, industries)) in people.iter().enumerate() {
+        let body = json!({
+            "first_name": "Upgrade", "last_name": format!("Candidate {n}"), "email": format!("upgrade-{n}@example.com"),
+            "skills": skills.iter().map(|(s, l, y)| json!({"skill": s, "level": l, "years": y})).collect::<Vec<_>>(),
+            "languages": languages.iter().map(|(l, p)| json!({"language": l, "proficiency": p})).collect::<Vec<_>>(),
+            "industries": industries,
+            "consent": {"given": true},
+        });
+        ids.push(app.create("/api/v1/candidates", &body).await["id"].as_str().unwrap().to_owned());
+    }
+    let mut before = Vec::new();
+    for id in &ids {
+        before.push(json_of(app.get(&format!("/api/v1/candidates/{id}")).await, 200).await);
+    }
+    assert_eq!(before[0]["skills"][0]["skill"], "change-management", "{:?}", before[0]);
+
+    upgrade_from_before_lists_on_the_row(&app.database_url);
+    // A new instance, so nothing read before the upgrade is reused.
+    let upgraded = app.another_instance().await;
+    for (id, before) in ids.iter().zip(&before) {
+        let after = json_of(upgraded.get(&format!("/api/v1/candidates/{id}")).await, 200).await;
+        assert_eq!(&after, before);
+    }
+}
+
+backend_tests!(an_upgrade_keeps_every_candidate_as_it_was);
