@@ -198,6 +198,15 @@ pub struct PoolStats {
     pub waiting: i64,
 }
 
+/// Runs the read `f` on `conn`: on SQLite in one read transaction, so its
+/// queries see one snapshot and the file lock is taken once.
+fn read_on<T>(conn: &mut DbConnection, f: impl FnOnce(&mut DbConnection) -> AppResult<T>) -> AppResult<T> {
+    match conn {
+        DbConnection::Sqlite(_) => conn.transaction(f),
+        DbConnection::Postgresql(_) => f(conn),
+    }
+}
+
 const READ: usize = 0;
 const WRITE: usize = 1;
 
@@ -344,8 +353,7 @@ impl Database {
         if matches!(self.url, DatabaseUrl::Sqlite(_))
             && let Some(mut pooled) = self.reader.try_get()
         {
-            let conn: &mut DbConnection = &mut pooled;
-            return conn.transaction(f);
+            return read_on(&mut pooled, f);
         }
         self.read(f).await
     }
@@ -355,11 +363,7 @@ impl Database {
     /// and its lists agree), and the file lock is taken once, not per query.
     pub fn with_reader<T>(&self, f: impl FnOnce(&mut DbConnection) -> AppResult<T>) -> AppResult<T> {
         let mut pooled = checkout(&self.reader, &self.waiting[READ])?;
-        let conn: &mut DbConnection = &mut pooled;
-        match conn {
-            DbConnection::Sqlite(_) => conn.transaction(f),
-            DbConnection::Postgresql(_) => f(conn),
-        }
+        read_on(&mut pooled, f)
     }
 
     /// Runs `f` in one write transaction, off the async workers: all of it

@@ -228,6 +228,21 @@ fn position<T: PartialEq>(all: &[T], value: &T) -> u8 {
     all.iter().position(|v| v == value).map_or(0, |p| p as u8)
 }
 
+/// The status byte of an active candidate.
+fn active() -> u8 {
+    position(CandidateStatus::ALL, &CandidateStatus::Active)
+}
+
+/// The remote-preference byte of a candidate who works only remotely.
+fn remote_only() -> u8 {
+    position(RemotePreference::ALL, &RemotePreference::Remote)
+}
+
+/// The proficiency byte of the least a need's language asks for.
+fn professional() -> u8 {
+    position(LanguageProficiency::ALL, &LanguageProficiency::Professional)
+}
+
 /// One candidate's fixed-size part. Its lists live in `attrs[offset..]`:
 /// skills (`skill << 8 | level`), languages (`language << 8 | proficiency`),
 /// industries, education and training lines, then the assignments held (start and end day, two words each).
@@ -601,9 +616,9 @@ impl Query {
                 .map(|l| (index.countries.id(&l.country), l.city.as_deref().map_or(0, |c| index.cities.id(c)))),
             weights: settings.weights_for(skillset),
             weights_in_order: settings.weights_for(skillset).in_order(),
-            active: position(CandidateStatus::ALL, &CandidateStatus::Active),
-            remote_only: position(RemotePreference::ALL, &RemotePreference::Remote),
-            professional: position(LanguageProficiency::ALL, &LanguageProficiency::Professional),
+            active: active(),
+            remote_only: remote_only(),
+            professional: professional(),
         }
     }
 
@@ -688,11 +703,10 @@ impl Query {
                 _ => None,
             }
         };
-        let best = Some(100.0);
         scores[0] = (!self.requirements.is_empty()).then_some(100.0);
-        scores[2] = best.filter(|_| !self.industries.is_empty());
-        scores[4] = best.filter(|_| self.record_wanted > 0);
-        scores[5] = best.filter(|_| !self.languages.is_empty());
+        scores[2] = (!self.industries.is_empty()).then_some(100.0);
+        scores[4] = (self.record_wanted > 0).then_some(100.0);
+        scores[5] = (!self.languages.is_empty()).then_some(100.0);
         if top.hopeless(score::estimate(&scores, &self.weights_in_order)) {
             top.matched += 1;
             return;

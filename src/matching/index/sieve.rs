@@ -8,8 +8,7 @@
 
 use std::ops::Range;
 
-use super::{Query, Row, position};
-use crate::domain::candidate::{CandidateStatus, LanguageProficiency, RemotePreference};
+use super::{Query, Row, active, professional, remote_only};
 
 /// The highest skill level ([`crate::domain::skill::SkillLevel`]).
 const LEVELS: usize = 5;
@@ -85,10 +84,10 @@ impl Sieve {
     /// changes or leaves keeps every set exact; a set bit only makes a row a
     /// candidate for scoring, so counting a repeated skill's every mention is harmless.
     pub(super) fn mark(&mut self, slot: u32, row: &Row, attrs: &[u32], on: bool) {
-        if row.status == position(CandidateStatus::ALL, &CandidateStatus::Active) {
+        if row.status == active() {
             self.active.set(slot, on);
         }
-        if row.remote != position(RemotePreference::ALL, &RemotePreference::Remote) {
+        if row.remote != remote_only() {
             self.on_site.set(slot, on);
             if row.willing_to_travel || row.country == 0 {
                 self.anywhere.set(slot, on);
@@ -113,7 +112,7 @@ impl Sieve {
                 bits.set(slot, on);
             }
         }
-        let professional = position(LanguageProficiency::ALL, &LanguageProficiency::Professional);
+        let professional = professional();
         for a in &rest[..usize::from(row.languages)] {
             if (a & 0xff) as u8 >= professional {
                 member(&mut self.speaks, a >> 8).set(slot, on);
