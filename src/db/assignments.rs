@@ -138,18 +138,21 @@ fn lock_candidate(conn: &mut DbConnection, candidate: CandidateId) -> AppResult<
     Ok(())
 }
 
-/// The periods of the assignments the `candidates` hold (proposed, active or extended), by candidate id: what
-/// matching's "no overlapping assignment" filter reads.
-pub fn held_periods(conn: &mut DbConnection, candidates: &[&str]) -> AppResult<Vec<(String, Period)>> {
-    held(conn, candidates)?.into_iter().map(|a| Ok((a.value.candidate_id.to_string(), a.value.period()))).collect()
+/// The periods of the assignments `candidate` holds (proposed, active or extended), by start: what the
+/// candidate's row keeps for matching's "no overlapping assignment" filter.
+pub fn held_periods(conn: &mut DbConnection, candidate: &str) -> AppResult<Vec<Period>> {
+    Ok(held(conn, candidate)?.into_iter().map(|a| a.value.period()).collect())
 }
 
-/// The assignments the `candidates` hold (proposed, active or extended), by candidate and start.
-fn held(conn: &mut DbConnection, candidates: &[&str]) -> AppResult<Vec<StoredAssignment>> {
-    let order = (assignments::candidate_id, assignments::start_date, assignments::id);
+/// The assignments `candidate` holds (proposed, active or extended), by start.
+fn held(conn: &mut DbConnection, candidate: &str) -> AppResult<Vec<StoredAssignment>> {
     // A candidate has few assignments: filtering their status here keeps the
-    // query for one candidate free of `IN` lists, so its statement is kept prepared.
-    let rows = rows_of!(conn, assignments.candidate_id, candidates, order, Row);
+    // query free of `IN` lists, so its statement is kept prepared.
+    let rows: Vec<Row> = natively!(conn, |db| assignments::table
+        .filter(assignments::candidate_id.eq(candidate))
+        .order((assignments::start_date, assignments::id))
+        .select(Row::as_select())
+        .load(db)?);
     let all = rows.into_iter().map(Row::into_domain).collect::<AppResult<Vec<_>>>()?;
     Ok(all.into_iter().filter(|a| a.value.status.holds_candidate()).collect())
 }
@@ -162,7 +165,7 @@ fn ensure_no_overlap(
     period: Period,
     except: Option<AssignmentId>,
 ) -> AppResult<()> {
-    for other in held(conn, &[&candidate.to_string()])? {
+    for other in held(conn, &candidate.to_string())? {
         if Some(other.id) == except {
             continue;
         }
@@ -193,8 +196,7 @@ pub fn insert(conn: &mut DbConnection, a: &Assignment, need: &Need) -> AppResult
     for milestone in rules::roadmap_for(is_cxo, a.period()) {
         insert_milestone_row(conn, stored.id, &milestone, at)?;
     }
-    // What the candidate holds changed: matching indexes reload it.
-    super::candidates::record_change(conn, a.candidate_id)?;
+    super::candidates::holdings_changed(conn, a.candidate_id)?;
     announce(conn, EventType::AssignmentCreated, &stored)?;
     Ok(stored)
 }
@@ -225,7 +227,7 @@ pub fn update(conn: &mut DbConnection, current: &StoredAssignment, next: &Assign
     if next.status.holds_candidate() != current.value.status.holds_candidate()
         || next.period() != current.value.period()
     {
-        super::candidates::record_change(conn, next.candidate_id)?;
+        super::candidates::holdings_changed(conn, next.candidate_id)?;
     }
     let stored = row.into_domain()?;
     announce(conn, EventType::AssignmentUpdated, &stored)?;

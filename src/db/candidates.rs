@@ -2,8 +2,6 @@
 //! it. Skills, industries and languages are also child tables, which only the
 //! list filters read.
 
-use std::collections::HashMap;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -56,6 +54,11 @@ struct Row {
     updated_at: NaiveDateTime,
     /// [`Lists`] as JSON.
     lists: String,
+    /// The [`HeldPeriod`]s of the assignments the candidate holds, as JSON.
+    /// Only assignment writes change it (`holdings_changed`): an update of the
+    /// candidate leaves it as stored.
+    #[diesel(skip_update)]
+    held: String,
 }
 
 /// A candidate's skills, industries and languages as its row keeps them, in the order reads give them.
@@ -72,6 +75,13 @@ struct ListedSkill {
     skill: String,
     level: u8,
     years: i32,
+}
+
+/// The days an assignment the candidate holds (proposed, active or extended) takes, as the row keeps them.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct HeldPeriod {
+    start: NaiveDate,
+    end: NaiveDate,
 }
 
 /// A language as the candidate's row lists it.
@@ -104,9 +114,6 @@ struct LanguageRow {
     language: String,
     proficiency: String,
 }
-
-/// The periods of the assignments some candidates hold, by candidate id.
-type Commitments = HashMap<String, Vec<Period>>;
 
 impl Row {
     fn new(
@@ -163,11 +170,14 @@ impl Row {
             created_at,
             updated_at,
             lists: json::encode(&Lists { skills, industries, languages })?,
+            // A new candidate holds nothing yet.
+            held: "[]".into(),
         })
     }
 
-    fn into_domain(self, commitments: &mut Commitments) -> AppResult<StoredCandidate> {
-        let commitments = commitments.remove(&self.id).unwrap_or_default();
+    fn into_domain(self) -> AppResult<StoredCandidate> {
+        let held: Vec<HeldPeriod> = json::decode(&self.held)?;
+        let commitments = held.into_iter().map(|p| Period { start: p.start, end: p.end }).collect();
         let lists: Lists = json::decode(&self.lists)?;
         let skills = lists
             .skills
@@ -229,12 +239,17 @@ impl Row {
 }
 
 /// The periods of the assignments the candidates hold.
-fn load_commitments(conn: &mut DbConnection, ids: &[&str]) -> AppResult<Commitments> {
-    let mut commitments = Commitments::new();
-    for (candidate, period) in super::assignments::held_periods(conn, ids)? {
-        commitments.entry(candidate).or_default().push(period);
-    }
-    Ok(commitments)
+/// What `id` holds changed (an assignment of theirs was created, or its status
+/// or days changed): the row keeps the periods anew, and the change log tells
+/// every instance's matching index.
+pub(crate) fn holdings_changed(conn: &mut DbConnection, id: CandidateId) -> AppResult<()> {
+    let key = id.to_string();
+    let held: Vec<HeldPeriod> = super::assignments::held_periods(conn, &key)?
+        .into_iter()
+        .map(|p| HeldPeriod { start: p.start, end: p.end })
+        .collect();
+    diesel::update(candidates::table.find(&key)).set(candidates::held.eq(json::encode(&held)?)).execute(conn)?;
+    record_change(conn, id)
 }
 
 /// Writes the candidate's child rows, which the list filters read (replacing what a stored candidate had).
@@ -318,7 +333,7 @@ pub fn insert(conn: &mut DbConnection, c: &Candidate) -> AppResult<StoredCandida
     // assignments yet): built here, not read back, on the writer's hot path.
     write_children(conn, &row.id, c, false)?;
     record_change(conn, id)?;
-    let stored = row.into_domain(&mut Commitments::new())?;
+    let stored = row.into_domain()?;
     announce(conn, EventType::CandidateCreated, stored.id, stored.version)?;
     Ok(stored)
 }
@@ -328,7 +343,7 @@ pub fn get(conn: &mut DbConnection, id: CandidateId) -> AppResult<StoredCandidat
     let row: Row = natively!(&mut *conn, |db| candidates::table.find(&id).select(Row::as_select()).get_result(db))
         .optional()?
         .ok_or(AppError::NotFound("candidate"))?;
-    row.into_domain(&mut load_commitments(conn, &[&id])?)
+    row.into_domain()
 }
 
 pub fn update(conn: &mut DbConnection, current: &StoredCandidate, c: &Candidate) -> AppResult<StoredCandidate> {
@@ -499,9 +514,7 @@ pub fn list(
         },
         id: row.id.clone(),
     });
-    let ids: Vec<&str> = page.items.iter().map(|r| r.id.as_str()).collect();
-    let mut commitments = load_commitments(conn, &ids)?;
-    page.try_map(|row| row.into_domain(&mut commitments))
+    page.try_map(Row::into_domain)
 }
 
 /// Every candidate, handed to `f` a batch at a time so the whole bench is never in memory at once.
@@ -531,10 +544,8 @@ pub fn get_many(conn: &mut DbConnection, ids: &[CandidateId]) -> AppResult<Vec<S
     for chunk in ids.chunks(500) {
         let rows: Vec<Row> =
             candidates::table.filter(candidates::id.eq_any(chunk)).select(Row::as_select()).load(conn)?;
-        let keys: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        let mut commitments = load_commitments(conn, &keys)?;
         for row in rows {
-            out.push(row.into_domain(&mut commitments)?);
+            out.push(row.into_domain()?);
         }
     }
     Ok(out)

@@ -60,6 +60,7 @@ diesel::table! {
         updated_at -> Timestamp,
         erased_at -> Nullable<Timestamp>,
         lists -> Text,
+        held -> Text,
     }
 }
 

@@ -111,7 +111,7 @@ fn varied_candidate(i: usize) -> Value {
     })
 }
 
-async fn cxo_need(app: &TestApp, org: &str) -> String {
+pub(crate) async fn cxo_need(app: &TestApp, org: &str) -> String {
     let cxo = app.list_all("/api/v1/skillsets?scope=global").await[0]["id"].clone();
     let need = app
         .create(

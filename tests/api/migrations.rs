@@ -7,6 +7,7 @@ use interim_tracker::db::{Database, DatabaseUrl};
 use serde_json::json;
 
 use crate::helpers::{TestApp, backend_tests, fresh_postgres_schema, json_of, postgres_url};
+use crate::matching::cxo_need;
 
 #[derive(QueryableByName, Debug, PartialEq, Eq, PartialOrd, Ord, Clone)]
 struct Column {
@@ -98,8 +99,15 @@ fn upgrade_from_before_lists_on_the_row(url: &str) {
     }
 }
 
-/// A database from before a candidate's lists were kept on its row gets them filled in from the child tables:
-/// every candidate reads as it did, lists and their order included.
+/// The candidate `id`, and how they match `need`.
+async fn candidate_and_match(app: &TestApp, id: &str, need: &str) -> (serde_json::Value, serde_json::Value) {
+    let candidate = json_of(app.get(&format!("/api/v1/candidates/{id}")).await, 200).await;
+    (candidate, json_of(app.get(&format!("/api/v1/needs/{need}/matches/{id}")).await, 200).await)
+}
+
+/// A database from before a candidate's lists and held assignments were kept on its row gets them filled in
+/// from the child tables and assignments: every candidate reads as it did, lists and their order included,
+/// and matching still sees what each holds.
 async fn an_upgrade_keeps_every_candidate_as_it_was(app: TestApp) {
     let people = [
         (
@@ -121,18 +129,28 @@ async fn an_upgrade_keeps_every_candidate_as_it_was(app: TestApp) {
         });
         ids.push(app.create("/api/v1/candidates", &body).await["id"].as_str().unwrap().to_owned());
     }
+    // The first candidate is placed on one mandate, so is not a match for another at the same time.
+    let org = app.organization("Upgrade").await;
+    let (placed_on, other) = (cxo_need(&app, &org).await, cxo_need(&app, &org).await);
+    let first = &ids[0];
+    json_of(app.post(&format!("/api/v1/needs/{placed_on}/pipeline"), &json!({"candidate_id": first})).await, 201).await;
+    for stage in ["screening", "interviewing", "offered", "placed"] {
+        let moved = app.post(&format!("/api/v1/needs/{placed_on}/pipeline/{first}/moves"), &json!({"to": stage})).await;
+        json_of(moved, 200).await;
+    }
     let mut before = Vec::new();
     for id in &ids {
-        before.push(json_of(app.get(&format!("/api/v1/candidates/{id}")).await, 200).await);
+        before.push(candidate_and_match(&app, id, &other).await);
     }
-    assert_eq!(before[0]["skills"][0]["skill"], "change-management", "{:?}", before[0]);
+    assert_eq!(before[0].0["skills"][0]["skill"], "change-management", "{:?}", before[0]);
+    let held = before[0].1["filters"].as_array().unwrap().iter().find(|f| f["name"] == "assignments").unwrap();
+    assert_eq!(held["passed"], false, "{held}");
 
     upgrade_from_before_lists_on_the_row(&app.database_url);
     // A new instance, so nothing read before the upgrade is reused.
     let upgraded = app.another_instance().await;
     for (id, before) in ids.iter().zip(&before) {
-        let after = json_of(upgraded.get(&format!("/api/v1/candidates/{id}")).await, 200).await;
-        assert_eq!(&after, before);
+        assert_eq!(&candidate_and_match(&upgraded, id, &other).await, before);
     }
 }
 
