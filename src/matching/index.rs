@@ -448,9 +448,10 @@ impl CandidateIndex {
     fn offer_rows(&self, query: &Query, words: Range<usize>, search: Search) -> TopK {
         let mut levels = Levels::new(query.requirements.len());
         let mut top = TopK::new(search);
+        let skills = self.sieve.skills_bound(query);
         let offer = |slot: usize| {
             let row = &self.rows[slot];
-            query.offer(row, &self.attrs[row.span()], &mut levels, &mut top);
+            query.offer(row, &self.attrs[row.span()], || skills.at(slot), &mut levels, &mut top);
         };
         if search.include_excluded {
             let slots = words.start * 64..(words.end * 64).min(self.rows.len());
@@ -529,9 +530,9 @@ struct Query {
     end: Option<i32>,
     /// The requirement slot of each skill id (`u16::MAX`: not asked for).
     slot_of_skill: Vec<u16>,
-    /// `(min level, weight, must have, slot)` of each requirement, required first; the slot is where the
-    /// candidate's level of that skill is gathered (`u16::MAX` when no candidate has the skill).
-    requirements: Vec<(u8, i32, bool, u16)>,
+    /// `(skill, min level, weight, must have, slot)` of each requirement, required first; the slot is where
+    /// the candidate's level of that skill is gathered (`u16::MAX` when no candidate has the skill).
+    requirements: Vec<(u32, u8, i32, bool, u16)>,
     /// `(skill, min level)` of each must-have requirement.
     must_haves: Vec<(u32, u8)>,
     min_years: i32,
@@ -573,7 +574,7 @@ impl Query {
                 Some(slot) => *slot,
                 None => u16::MAX,
             };
-            requirements.push((r.min_level.get(), r.weight, required && r.must_have, slot));
+            requirements.push((id, r.min_level.get(), r.weight, required && r.must_have, slot));
             if required && r.must_have {
                 must_haves.push((id, r.min_level.get()));
             }
@@ -623,9 +624,17 @@ impl Query {
     }
 
     /// Scores one row and offers it to `top`. `levels` is scratch space, one entry per requirement: the level
-    /// gathered for it, valid when stamped with this row's `stamp` (so it never needs clearing).
+    /// gathered for it, valid when stamped with this row's `stamp` (so it never needs clearing). `skills_at_most`
+    /// bounds the row's skills score from above.
     #[inline]
-    fn offer(&self, row: &Row, attrs: &[u32], levels: &mut Levels, top: &mut TopK) {
+    fn offer(
+        &self,
+        row: &Row,
+        attrs: &[u32],
+        skills_at_most: impl FnOnce() -> f64,
+        levels: &mut Levels,
+        top: &mut TopK,
+    ) {
         let (skills, rest) = attrs.split_at(usize::from(row.skills));
         let (languages, rest) = rest.split_at(usize::from(row.languages));
         let (industries, rest) = rest.split_at(usize::from(row.industries));
@@ -663,13 +672,14 @@ impl Query {
             && self
                 .requirements
                 .iter()
-                .all(|&(min, _, must_have, slot)| !must_have || levels.get(slot).is_some_and(|l| l >= min));
+                .all(|&(_, min, _, must_have, slot)| !must_have || levels.get(slot).is_some_and(|l| l >= min));
         if !eligible && !top.search.include_excluded {
             return;
         }
 
         // The cheap criteria first; the costly ones (skills, industries, education and training, languages) at
-        // their best, 100, bound the total: a row that could not enter the top k even so only needs counting.
+        // their best bound the total: a row that could not enter the top k even so only needs counting. The
+        // skills' best is what the row's levels allow (from the sieve's bit sets), the others' 100.
         let mut scores: Scores = [None; CRITERIA.len()];
         scores[1] = Some(score::experience(row.years, self.min_years));
         if self.crisis_wanted > 0 {
@@ -703,7 +713,7 @@ impl Query {
                 _ => None,
             }
         };
-        scores[0] = (!self.requirements.is_empty()).then_some(100.0);
+        scores[0] = (!self.requirements.is_empty()).then(skills_at_most);
         scores[2] = (!self.industries.is_empty()).then_some(100.0);
         scores[4] = (self.record_wanted > 0).then_some(100.0);
         scores[5] = (!self.languages.is_empty()).then_some(100.0);
@@ -744,7 +754,7 @@ impl Query {
                 levels.gather(skills, &self.slot_of_skill);
             }
             let mut acc = (0.0, 0.0);
-            for &(min, weight, _, slot) in &self.requirements {
+            for &(_, min, weight, _, slot) in &self.requirements {
                 acc = score::add_weighted(acc, score::skill(levels.get(slot), min), weight);
             }
             scores[0] = Some(acc.0 / acc.1);

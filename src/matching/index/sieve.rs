@@ -9,6 +9,7 @@
 use std::ops::Range;
 
 use super::{Query, Row, active, professional, remote_only};
+use crate::matching::score;
 
 /// The highest skill level ([`crate::domain::skill::SkillLevel`]).
 const LEVELS: usize = 5;
@@ -76,6 +77,33 @@ fn of(family: &[Bits], id: u32) -> &Bits {
     family.get(id as usize).unwrap_or(&NONE)
 }
 
+/// An upper bound of each row's skills score for a query, read off the level sets: a requirement the row
+/// meets scores at most 100, a skill held below the level asked for at most what one level below scores
+/// ([`score::skill`]), a skill not held 0. Ranking skips a row whose total could not enter the top k even with
+/// this, before gathering its skills.
+pub(super) struct SkillsBound<'a> {
+    /// `(rows at the level asked for or better, rows holding the skill at all, weight, the most a holder below
+    /// the level scores)` of each requirement.
+    requirements: Vec<(&'a Bits, &'a Bits, f64, f64)>,
+    weights: f64,
+}
+
+impl SkillsBound<'_> {
+    #[inline]
+    pub(super) fn at(&self, slot: usize) -> f64 {
+        let (w, bit) = (slot / 64, 1u64 << (slot % 64));
+        let mut sum = 0.0;
+        for &(meets, holds, weight, below) in &self.requirements {
+            if meets.word(w) & bit != 0 {
+                sum += 100.0 * weight;
+            } else if holds.word(w) & bit != 0 {
+                sum += below * weight;
+            }
+        }
+        if self.weights > 0.0 { sum / self.weights } else { 100.0 }
+    }
+}
+
 /// One condition of a sieve: a row passes when it is in either set.
 type Clause<'a> = (&'a Bits, &'a Bits);
 
@@ -140,6 +168,19 @@ impl Sieve {
             clauses.push((self.holds.get(skill as usize).map_or(&NONE, |levels| &levels[level - 1]), &NONE));
         }
         clauses
+    }
+
+    pub(super) fn skills_bound(&self, query: &Query) -> SkillsBound<'_> {
+        let requirements: Vec<_> = query
+            .requirements
+            .iter()
+            .map(|&(skill, min, weight, _, _)| {
+                let levels = self.holds.get(skill as usize);
+                let at = |level: u8| levels.map_or(&NONE, |l| &l[usize::from(level).clamp(1, LEVELS) - 1]);
+                (at(min), at(1), f64::from(weight), score::skill(Some(min.saturating_sub(1)), min))
+            })
+            .collect();
+        SkillsBound { weights: requirements.iter().map(|r| r.2).sum(), requirements }
     }
 
     /// Calls `each` with the slot of every row in words `words` (64 slots a word) that meets the query's clauses.
