@@ -536,8 +536,23 @@ pub fn each_batch(conn: &mut DbConnection, mut f: impl FnMut(Vec<StoredCandidate
     }
 }
 
+/// Up to how many candidates [`get_many`] reads one at a time.
+const ONE_BY_ONE: usize = 64;
+
 /// The candidates of `ids` that exist, in no particular order.
 pub fn get_many(conn: &mut DbConnection, ids: &[CandidateId]) -> AppResult<Vec<StoredCandidate>> {
+    // A page of matches: one kept statement per candidate costs less than an `IN (…)` statement prepared anew.
+    if ids.len() <= ONE_BY_ONE {
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            match get(conn, id) {
+                Ok(c) => out.push(c),
+                Err(AppError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        return Ok(out);
+    }
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     let mut out = Vec::with_capacity(ids.len());
     // Bounded batches keep each statement under both backends' parameter limits.
