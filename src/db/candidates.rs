@@ -238,7 +238,6 @@ impl Row {
     }
 }
 
-/// The periods of the assignments the candidates hold.
 /// What `id` holds changed (an assignment of theirs was created, or its status
 /// or days changed): the row keeps the periods anew, and the change log tells
 /// every instance's matching index.
