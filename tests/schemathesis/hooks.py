@@ -187,6 +187,14 @@ def before_call(ctx, case, kwargs):
             if sum(name in case.body for name in lists) == 1:
                 for name in lists:
                     case.body.setdefault(name, [])
+        # Available from and until are checked together: a patch of one states
+        # the other (null, open-ended), as the stored one may be any date.
+        if case.method == "PATCH" and isinstance(case.body, dict) and isinstance(case.body.get("availability"), dict):
+            availability = case.body["availability"]
+            dates = ("available_from", "available_until")
+            if sum(name in availability for name in dates) == 1:
+                for name in dates:
+                    availability.setdefault(name, None)
         # Practice staff name a new need's organization (members may leave it out).
         if case.method == "POST" and case.path == "/api/v1/needs" and ORGANIZATION_ID:
             if isinstance(case.body, dict) and case.body.get("organization_id") is None:
