@@ -240,6 +240,7 @@ async fn update_milestone(
 #[schema(example = json!({"metric": "Net Promoter Score", "value": 4, "measured_on": "2027-03-31", "note": "Q1 survey"}))]
 pub struct CheckInInput {
     /// A metric of the need's charter success criteria (case does not matter).
+    #[schema(format = "text", min_length = 1, max_length = 200)]
     pub metric: String,
     pub value: f64,
     pub measured_on: NaiveDate,
@@ -316,8 +317,9 @@ async fn add_check_in(
     if !input.value.is_finite() {
         v.fail("value", "not_finite", "must be a finite number");
     }
+    let metric = v.check("metric", validation::text(&input.metric, 1, 200));
     let note = v.check("note", validation::optional_text(input.note.as_deref(), MAX_NOTES));
-    let note = v.finish(note).map_err(AppError::Validation)?;
+    let (metric, note) = v.finish(metric.zip(note)).map_err(AppError::Validation)?;
     let actor = principal.subject.clone();
     let (current, view) = state
         .db
@@ -325,7 +327,7 @@ async fn add_check_in(
             let current = visible(conn, &principal, id)?;
             let need = needs::get(conn, current.value.need_id)?;
             let criteria = &need.value.0.charter.success_criteria;
-            let Some(criterion) = criteria.iter().find(|k| k.metric.eq_ignore_ascii_case(input.metric.trim())) else {
+            let Some(criterion) = criteria.iter().find(|k| k.metric.eq_ignore_ascii_case(&metric)) else {
                 let known: Vec<&str> = criteria.iter().map(|k| k.metric.as_str()).collect();
                 return Err(AppError::field(
                     "metric",
