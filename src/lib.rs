@@ -46,6 +46,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Delivers webhook events; its thread stops when the last state is dropped.
     pub webhooks: Arc<webhooks::Dispatcher>,
+    /// Candidates kept as the JSON the API answers with.
+    pub rendered: Arc<api::rendered::RenderedCandidates>,
 }
 
 /// Opens the database, applies pending migrations and ships the catalog.
@@ -92,7 +94,8 @@ impl Application {
         // thread instead of holding one while they wait for a connection.
         let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let blocking_threads = (db.max_connections() as usize).div_ceil(workers).max(2);
-        let state = AppState { db, auth, matches, metrics, webhooks: dispatcher };
+        let rendered = Arc::new(api::rendered::RenderedCandidates::new(config.rendered_cache_mb * 1024 * 1024));
+        let state = AppState { db, auth, matches, metrics, webhooks: dispatcher, rendered };
         let spec = api::openapi();
         let routes = web::Data::new(api::RouteTable::from_spec(&spec));
         let body_limit = usize::try_from(config.max_body_bytes).unwrap_or(extract::DEFAULT_BODY_LIMIT);

@@ -29,6 +29,8 @@ pub struct Metrics {
     matches: Histogram,
     index_candidates: IntGauge,
     index_bytes: IntGauge,
+    rendered_candidates: IntGauge,
+    rendered_bytes: IntGauge,
     pool_connections: IntGaugeVec,
     pool_waiting: IntGaugeVec,
     /// Deliveries neither delivered nor given up, as the dispatcher last counted them.
@@ -51,6 +53,10 @@ impl Metrics {
         )?;
         let index_candidates = IntGauge::new("match_index_candidates", "Candidates held in the matching index.")?;
         let index_bytes = IntGauge::new("match_index_bytes", "Memory the matching index holds, in bytes.")?;
+        let rendered_candidates =
+            IntGauge::new("rendered_candidates", "Candidates kept as the JSON the API answers with.")?;
+        let rendered_bytes =
+            IntGauge::new("rendered_candidates_bytes", "Memory the rendered candidates hold, in bytes.")?;
         let pool_connections = IntGaugeVec::new(
             Opts::new("db_pool_connections", "Database connections, by pool and state (in_use, idle, max)."),
             &["pool", "state"],
@@ -74,6 +80,8 @@ impl Metrics {
         registry.register(Box::new(matches.clone()))?;
         registry.register(Box::new(index_candidates.clone()))?;
         registry.register(Box::new(index_bytes.clone()))?;
+        registry.register(Box::new(rendered_candidates.clone()))?;
+        registry.register(Box::new(rendered_bytes.clone()))?;
         registry.register(Box::new(pool_connections.clone()))?;
         registry.register(Box::new(pool_waiting.clone()))?;
         Ok(Self {
@@ -82,6 +90,8 @@ impl Metrics {
             matches,
             index_candidates,
             index_bytes,
+            rendered_candidates,
+            rendered_bytes,
             pool_connections,
             pool_waiting,
             webhook_outbox_pending,
@@ -101,6 +111,8 @@ impl Metrics {
             self.index_candidates.set(i64::try_from(index.len()).unwrap_or(i64::MAX));
             self.index_bytes.set(i64::try_from(index.memory_bytes()).unwrap_or(i64::MAX));
         }
+        self.rendered_candidates.set(i64::try_from(state.rendered.count()).unwrap_or(i64::MAX));
+        self.rendered_bytes.set(i64::try_from(state.rendered.weight()).unwrap_or(i64::MAX));
         for pool in state.db.pool_stats() {
             let connections = |kind: &str| self.pool_connections.with_label_values(&[pool.name, kind]);
             connections("in_use").set(pool.in_use.into());

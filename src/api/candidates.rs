@@ -11,12 +11,13 @@ use super::extract::{self, JsonBody, MergePatch, invalid_param, merge, path_id};
 use super::import;
 use super::pagination::{self, PageOf, Paging};
 use super::preconditions::{IfMatch, tagged};
+use super::rendered::Rendered;
 use super::views::{Money, Place};
 use crate::AppState;
 use crate::auth::Allowed;
 use crate::db::DbConnection;
 use crate::db::candidates::{self as store, CandidateFilter, CandidateSort, StoredCandidate};
-use crate::db::page::PageRequest;
+use crate::db::page::{Page, PageRequest};
 use crate::domain::access::required;
 use crate::domain::candidate::{
     self as rules, Availability, Candidate, CandidateSkill, CandidateStatus, Consent, Education, LanguageProficiency,
@@ -252,7 +253,7 @@ fn year(value: Option<i64>) -> Result<Option<i32>, Invalid> {
 }
 
 impl CandidateInput {
-    fn parse(&self) -> AppResult<Candidate> {
+    pub(super) fn parse(&self) -> AppResult<Candidate> {
         let mut v = Validator::new();
         let external_id = v.check("external_id", validation::optional_text(self.external_id.as_deref(), 100));
         let first_name = v.check("first_name", validation::text(&self.first_name, 1, 100));
@@ -539,9 +540,16 @@ async fn list_candidates(
     state: web::Data<AppState>,
     _: Allowed<required::CandidatesRead>,
     query: web::Query<CandidateListQuery>,
-) -> AppResult<web::Json<PageOf<CandidateView>>> {
+) -> AppResult<web::Json<PageOf<Rendered>>> {
     let (filter, request) = query.into_inner().resolve()?;
-    Ok(web::Json(pagination::read_page(&state.db, filter, request, store::list, CandidateView::from).await?))
+    let rendered = state.rendered.clone();
+    // The page as versions first: only the candidates not kept rendered are read whole.
+    let list = move |conn: &mut DbConnection, filter: &CandidateFilter, request: &PageRequest<CandidateSort>| {
+        let listed = store::list_versions(conn, filter, request)?;
+        let items = rendered.all(&listed.items, |missing| store::get_many(conn, missing))?;
+        Ok(Page { items, next: listed.next, total: listed.total })
+    };
+    Ok(web::Json(pagination::read_page(&state.db, filter, request, list, |item| item).await?))
 }
 
 /// Export candidates (NDJSON)
@@ -634,7 +642,8 @@ async fn create_candidate(
 ) -> AppResult<HttpResponse> {
     let candidate = body.0.parse()?;
     let stored = state.db.write(move |conn| store::insert(conn, &candidate)).await?;
-    Ok(created(format!("/api/v1/candidates/{}", stored.id), stored.version, CandidateView::from(stored)))
+    let (location, version) = (format!("/api/v1/candidates/{}", stored.id), stored.version);
+    Ok(created(location, version, state.rendered.render(stored)?))
 }
 
 /// Get a candidate
@@ -658,7 +667,8 @@ async fn get_candidate(
         _ => return Err(AppError::Forbidden { scope: Permission::CandidatesRead.scope() }),
     };
     let id: CandidateId = path_id(&id, "candidate")?;
-    let (stored, stages) = state
+    let rendered = state.rendered.clone();
+    let (version, view, stages) = state
         .db
         .lookup(move |conn| {
             let stages = match member_of {
@@ -671,16 +681,19 @@ async fn get_candidate(
                 }
                 None => None,
             };
-            Ok((store::get(conn, id)?, stages))
+            let listed = store::listed(conn, id)?;
+            let view = match rendered.get(&listed) {
+                Some(view) => view,
+                None => rendered.render(store::get(conn, id)?)?,
+            };
+            Ok((listed.version, view, stages))
         })
         .await?;
-    let version = stored.version;
-    let view = CandidateView::from(stored);
     let contact_shown = stages.is_none_or(|s| s.iter().any(|s| matches!(s, Stage::Offered | Stage::Placed)));
     if contact_shown {
         return Ok(tagged(version, view));
     }
-    let mut body = serde_json::to_value(&view).map_err(|e| AppError::Internal(e.into()))?;
+    let mut body: serde_json::Value = serde_json::from_str(view.json()).map_err(|e| AppError::Internal(e.into()))?;
     for field in ["email", "phone"] {
         if let Some(value) = body.get_mut(field) {
             *value = serde_json::Value::Null;
@@ -716,7 +729,7 @@ async fn update_candidate(
             store::update(conn, &current, &next)
         })
         .await?;
-    Ok(tagged(stored.version, CandidateView::from(stored)))
+    Ok(tagged(stored.version, state.rendered.render(stored)?))
 }
 
 /// Delete a candidate

@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod preconditions;
 pub mod privacy;
 pub mod progress;
+pub mod rendered;
 pub mod reports;
 mod schema_shapes;
 pub mod skills;

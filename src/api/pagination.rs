@@ -87,7 +87,7 @@ pub async fn read_page<F, S, D, T>(
     db: &Database,
     filter: F,
     request: PageRequest<S>,
-    list: fn(&mut DbConnection, &F, &PageRequest<S>) -> AppResult<Page<D>>,
+    list: impl FnOnce(&mut DbConnection, &F, &PageRequest<S>) -> AppResult<Page<D>> + Send + 'static,
     view: impl FnMut(D) -> T,
 ) -> AppResult<PageOf<T>>
 where

@@ -428,11 +428,67 @@ pub struct CandidateFilter {
     pub updated_since: Option<NaiveDateTime>,
 }
 
+/// Which version of a candidate a list holds: enough to tell whether a copy
+/// kept elsewhere (the API's rendered candidates) is still the current one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listed {
+    pub id: CandidateId,
+    pub version: i64,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The columns a list page orders by and tells versions by: a page is read
+/// as these first, so only the candidates a caller lacks are read whole.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = candidates)]
+struct ListedRow {
+    id: String,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    last_name: String,
+}
+
+impl ListedRow {
+    fn into_listed(self) -> AppResult<Listed> {
+        Ok(Listed {
+            id: self.id.parse().map_err(corrupt)?,
+            version: self.version,
+            updated_at: self.updated_at.and_utc(),
+        })
+    }
+}
+
+/// The version of one candidate (404 when there is none).
+pub fn listed(conn: &mut DbConnection, id: CandidateId) -> AppResult<Listed> {
+    let key = id.to_string();
+    let row: ListedRow =
+        natively!(&mut *conn, |db| candidates::table.find(&key).select(ListedRow::as_select()).get_result(db))
+            .optional()?
+            .ok_or(AppError::NotFound("candidate"))?;
+    row.into_listed()
+}
+
+/// A page of candidates, whole.
 pub fn list(
     conn: &mut DbConnection,
     filter: &CandidateFilter,
     page: &PageRequest<CandidateSort>,
 ) -> AppResult<Page<StoredCandidate>> {
+    let listed = list_versions(conn, filter, page)?;
+    let ids: Vec<CandidateId> = listed.items.iter().map(|l| l.id).collect();
+    let mut read: std::collections::HashMap<CandidateId, StoredCandidate> =
+        get_many(conn, &ids)?.into_iter().map(|c| (c.id, c)).collect();
+    // On PostgreSQL the two reads are not one snapshot: one deleted in between is left out.
+    Ok(listed.filter_map(|l| read.remove(&l.id)))
+}
+
+/// A page of the list as the versions of its candidates, in order.
+pub fn list_versions(
+    conn: &mut DbConnection,
+    filter: &CandidateFilter,
+    page: &PageRequest<CandidateSort>,
+) -> AppResult<Page<Listed>> {
     let filtered = || {
         let mut query = candidates::table.into_boxed();
         if let Some(q) = &filter.q {
@@ -487,10 +543,10 @@ pub fn list(
         query
     };
     let total = if page.with_total { Some(filtered().count().get_result(conn)?) } else { None };
-    let query = filtered().select(Row::as_select()).limit(page.limit + 1);
+    let query = filtered().select(ListedRow::as_select()).limit(page.limit + 1);
     let after = page.after.as_ref();
     let (id, dir) = (candidates::id, page.direction);
-    let rows: Vec<Row> = match page.sort {
+    let rows: Vec<ListedRow> = match page.sort {
         CandidateSort::CreatedAt => {
             let after = after.map(|p| p.timestamp().map(|t| (t, p.id.clone()))).transpose()?;
             seek!(query, candidates::created_at, id, dir, after).load(conn)?
@@ -513,7 +569,7 @@ pub fn list(
         },
         id: row.id.clone(),
     });
-    page.try_map(Row::into_domain)
+    page.try_map(ListedRow::into_listed)
 }
 
 /// Every candidate, handed to `f` a batch at a time so the whole bench is never in memory at once.
@@ -535,13 +591,14 @@ pub fn each_batch(conn: &mut DbConnection, mut f: impl FnMut(Vec<StoredCandidate
     }
 }
 
-/// Up to how many candidates [`get_many`] reads one at a time.
+/// Up to how many candidates [`get_many`] reads one at a time on SQLite (on
+/// PostgreSQL each would be a round trip).
 const ONE_BY_ONE: usize = 64;
 
 /// The candidates of `ids` that exist, in no particular order.
 pub fn get_many(conn: &mut DbConnection, ids: &[CandidateId]) -> AppResult<Vec<StoredCandidate>> {
-    // A page of matches: one kept statement per candidate costs less than an `IN (…)` statement prepared anew.
-    if ids.len() <= ONE_BY_ONE {
+    // A page on SQLite: one kept statement per candidate costs less than an `IN (…)` statement prepared anew.
+    if ids.len() <= ONE_BY_ONE && matches!(conn, DbConnection::Sqlite(_)) {
         let mut out = Vec::with_capacity(ids.len());
         for &id in ids {
             match get(conn, id) {

@@ -67,6 +67,11 @@ impl<T> Page<T> {
         Page { items, next, total }
     }
 
+    /// The page with only the items `f` keeps, mapped; the cursor stays where it was.
+    pub fn filter_map<U>(self, f: impl FnMut(T) -> Option<U>) -> Page<U> {
+        Page { items: self.items.into_iter().filter_map(f).collect(), next: self.next, total: self.total }
+    }
+
     pub fn try_map<U>(self, f: impl FnMut(T) -> AppResult<U>) -> AppResult<Page<U>> {
         Ok(Page { items: self.items.into_iter().map(f).collect::<AppResult<_>>()?, next: self.next, total: self.total })
     }

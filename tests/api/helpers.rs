@@ -124,6 +124,8 @@ pub fn test_config(database_url: &str) -> Config {
         bind_addr: "127.0.0.1:0".parse().expect("a socket address"),
         database_url: database_url.to_owned(),
         database_pool_size: 4,
+        // Small, so that tests also see candidates read afresh when the JSON kept for them is gone.
+        rendered_cache_mb: 1,
         workers: Some(2),
         max_body_bytes: 64 * 1024,
         request_header_timeout_ms: 5000,

@@ -45,6 +45,10 @@ async fn two_instances_serve_one_database(a: TestApp) {
     assert_eq!(read.headers()["etag"], "\"v1\"");
     json_of(b.patch_if(&path, &json!({"headline": "Through B"}), "\"v1\"").await, 200).await;
     assert_eq!(json_of(a.get(&path).await, 200).await["headline"], "Through B");
+    // Nor does A's list answer with the version A rendered before.
+    let listed = json_of(a.get("/api/v1/candidates").await, 200).await;
+    let item = listed["items"].as_array().unwrap().iter().find(|c| c["id"] == created["id"]).unwrap().clone();
+    assert_eq!((item["headline"].clone(), item["version"].clone()), (json!("Through B"), json!(2)));
     // The stale version is refused on either instance.
     problem(a.patch_if(&path, &json!({"headline": "Lost update"}), "\"v1\"").await, 412, "precondition-failed").await;
 
