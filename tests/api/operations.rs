@@ -99,6 +99,8 @@ async fn metrics_are_exposed_for_prometheus(app: TestApp) {
         r#"route="unmatched",status="404""#,
         "interim_tracker_match_duration_seconds_count 1",
         "interim_tracker_match_index_candidates 1",
+        // The candidate created above, kept as the JSON its answer carried.
+        "interim_tracker_rendered_candidates 1",
         r#"interim_tracker_db_pool_connections{pool=""#,
         r#"interim_tracker_db_pool_waiting{pool=""#,
     ] {
