@@ -471,7 +471,9 @@ impl CandidateIndex {
         search: Search,
     ) -> Ranking {
         const PARALLEL_FROM: usize = 250_000;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Asked once: the standard library reads the cgroup's files on every call (2 % of a match's CPU).
+        static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         if self.rows.len() >= PARALLEL_FROM && cores > 1 {
             self.rank_parallel(need, skillset, settings, search, cores)
         } else {
