@@ -81,7 +81,11 @@ impl Application {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "matching index loaded"
         );
-        follow_changes(&db, &matches);
+        let last_change =
+            db.with_reader(db::candidates::last_change).map_err(|e| anyhow::anyhow!("reading the change log: {e}"))?;
+        let rendered =
+            Arc::new(api::rendered::RenderedCandidates::new(config.rendered_cache_mb * 1024 * 1024, last_change));
+        follow_changes(&db, &matches, &rendered);
         let metrics = Arc::new(metrics::Metrics::new().context("registering the metrics")?);
         let dispatcher =
             Arc::new(webhooks::Dispatcher::new(db.clone(), webhook_settings(&config.webhooks), metrics.clone())?);
@@ -94,7 +98,6 @@ impl Application {
         // thread instead of holding one while they wait for a connection.
         let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let blocking_threads = (db.max_connections() as usize).div_ceil(workers).max(2);
-        let rendered = Arc::new(api::rendered::RenderedCandidates::new(config.rendered_cache_mb * 1024 * 1024));
         let state = AppState { db, auth, matches, metrics, webhooks: dispatcher, rendered };
         let spec = api::openapi();
         let routes = web::Data::new(api::RouteTable::from_spec(&spec));
@@ -185,17 +188,22 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
 }
 
 /// Catches the matching index up with writes made through other instances every second, so their effect
-/// shows here within a second even before a match asks, and forgets changes logged over a day ago once an
+/// shows here within a second even before a match asks, drops the rendered candidates that changed (so no
+/// copy of an erased candidate stays in memory), and forgets changes logged over a day ago once an
 /// hour (every instance does; a second deletion finds nothing). Stops when the application is dropped.
-fn follow_changes(db: &Database, matches: &Arc<LiveIndex>) {
+fn follow_changes(db: &Database, matches: &Arc<LiveIndex>, rendered: &Arc<api::rendered::RenderedCandidates>) {
     let (db, matches): (Database, Weak<LiveIndex>) = (db.clone(), Arc::downgrade(matches));
+    let rendered = Arc::downgrade(rendered);
     let spawned = std::thread::Builder::new().name("index-follower".into()).spawn(move || {
         let mut pruned = Instant::now();
         loop {
             std::thread::sleep(Duration::from_secs(1));
-            let Some(live) = matches.upgrade() else { return };
+            let (Some(live), Some(rendered)) = (matches.upgrade(), rendered.upgrade()) else { return };
             if let Err(error) = db.with_reader(|conn| live.catch_up(conn)) {
                 tracing::warn!(%error, "catching the matching index up");
+            }
+            if let Err(error) = db.with_reader(|conn| rendered.follow(conn)) {
+                tracing::warn!(%error, "dropping rendered candidates that changed");
             }
             if pruned.elapsed() >= Duration::from_secs(3600) {
                 pruned = Instant::now();

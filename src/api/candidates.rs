@@ -752,5 +752,6 @@ async fn delete_candidate(
             store::delete(conn, id)
         })
         .await?;
+    state.rendered.forget(id);
     Ok(HttpResponse::NoContent().finish())
 }

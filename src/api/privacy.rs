@@ -276,5 +276,6 @@ async fn erase_candidate(
 ) -> AppResult<web::Json<Erasure>> {
     let id: CandidateId = path_id(&id, "candidate")?;
     let erased_at = state.db.write(move |conn| store::erase(conn, id)).await?;
+    state.rendered.forget(id);
     Ok(web::Json(Erasure { id: id.to_string(), erased_at }))
 }

@@ -8,8 +8,11 @@
 //! from, both read in the same request, and every change of what the view
 //! shows bumps the version (`db::candidates::update`), so nothing stale is
 //! served: not after a write through this instance, nor through another one.
+//! What is kept of a candidate changed, deleted or erased (through any
+//! instance, or by the retention purge) is also dropped within a second
+//! ([`RenderedCandidates::follow`]), so no copy of erased data lingers.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
@@ -17,7 +20,8 @@ use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use super::candidates::CandidateView;
-use crate::db::candidates::{Listed, StoredCandidate};
+use crate::db::DbConnection;
+use crate::db::candidates::{self as store, Listed, StoredCandidate};
 use crate::domain::CandidateId;
 use crate::error::{AppError, AppResult};
 
@@ -58,6 +62,8 @@ impl Weighter<CandidateId, Entry> for Bytes {
 pub struct RenderedCandidates {
     /// `None` when the size is 0: every candidate is rendered afresh.
     kept: Option<Cache<CandidateId, Entry, Bytes>>,
+    /// The last entry of the change log [`Self::follow`] has read.
+    followed: Mutex<i64>,
 }
 
 /// What a rendered candidate weighs on average (1.5 KB in the load
@@ -65,12 +71,32 @@ pub struct RenderedCandidates {
 const TYPICAL_BYTES: u64 = 1_500;
 
 impl RenderedCandidates {
-    pub fn new(max_bytes: u64) -> Self {
+    /// Keeps up to `max_bytes`; follows the change log from `last_change` on.
+    pub fn new(max_bytes: u64, last_change: i64) -> Self {
         let kept = (max_bytes > 0).then(|| {
             let entries = usize::try_from(max_bytes / TYPICAL_BYTES).unwrap_or(usize::MAX).max(16);
             Cache::with_weighter(entries, max_bytes, Bytes)
         });
-        Self { kept }
+        Self { kept, followed: Mutex::new(last_change) }
+    }
+
+    /// Drops what is kept of the candidates the change log names since the
+    /// last call (blocking; the instance's follower calls it every second).
+    pub fn follow(&self, conn: &mut DbConnection) -> AppResult<()> {
+        const BATCH: i64 = 5_000;
+        let mut followed = self.followed.lock().unwrap_or_else(PoisonError::into_inner);
+        // Most calls find nothing new: a max over the key is one kept statement (see `LiveIndex::catch_up`).
+        if store::last_change(conn)? <= *followed {
+            return Ok(());
+        }
+        loop {
+            let changes = store::changes_since(conn, *followed, BATCH)?;
+            let Some(&(last, _)) = changes.last() else { return Ok(()) };
+            for (_, id) in changes {
+                self.forget(id);
+            }
+            *followed = last;
+        }
     }
 
     /// The JSON of the listed version, when it is kept.
@@ -115,6 +141,14 @@ impl RenderedCandidates {
         Ok(found.into_iter().flatten().collect())
     }
 
+    /// Drops what is kept of a candidate (deleted or erased through this
+    /// instance: at once, rather than at the next [`Self::follow`]).
+    pub fn forget(&self, id: CandidateId) {
+        if let Some(kept) = &self.kept {
+            kept.remove(&id);
+        }
+    }
+
     /// Bytes kept, for the metrics.
     pub fn weight(&self) -> u64 {
         self.kept.as_ref().map_or(0, Cache::weight)
@@ -153,7 +187,7 @@ mod tests {
 
     #[test]
     fn a_kept_candidate_counts_only_for_its_version() {
-        let cache = RenderedCandidates::new(1 << 20);
+        let cache = RenderedCandidates::new(1 << 20, 0);
         let first = stored(1);
         let key = listed(&first);
         let json = cache.render(first.clone()).unwrap();
@@ -164,7 +198,7 @@ mod tests {
 
     #[test]
     fn all_reads_only_what_is_not_kept_and_keeps_the_order() {
-        let cache = RenderedCandidates::new(1 << 20);
+        let cache = RenderedCandidates::new(1 << 20, 0);
         let (a, b) = (stored(1), stored(3));
         cache.render(a.clone()).unwrap();
         let keys = [listed(&b), listed(&a)];
@@ -182,8 +216,18 @@ mod tests {
     }
 
     #[test]
+    fn a_forgotten_candidate_is_no_longer_kept() {
+        let cache = RenderedCandidates::new(1 << 20, 0);
+        let a = stored(1);
+        cache.render(a.clone()).unwrap();
+        cache.forget(a.id);
+        assert!(cache.get(&listed(&a)).is_none());
+        assert_eq!(cache.count(), 0);
+    }
+
+    #[test]
     fn size_zero_keeps_nothing() {
-        let cache = RenderedCandidates::new(0);
+        let cache = RenderedCandidates::new(0, 0);
         let a = stored(1);
         cache.render(a.clone()).unwrap();
         assert!(cache.get(&listed(&a)).is_none());

@@ -1,6 +1,7 @@
 //! Several stateless instances on one database: what one writes, the other
-//! serves at once; its matching index follows within a second; a token of
-//! one is accepted by the other, and a key revoked through one stops on both.
+//! serves at once; its matching index follows within a second, and so does
+//! its memory of rendered candidates; a token of one is accepted by the
+//! other, and a key revoked through one stops on both.
 //! (Webhook deliveries and the retention purge run once across instances:
 //! see `webhooks.rs` and `privacy.rs`.)
 
@@ -11,22 +12,25 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, backend_tests, json_of, problem};
 
-/// `interim_tracker_match_index_candidates` as an instance's `/metrics` says.
-async fn indexed(app: &TestApp) -> u64 {
+/// A gauge (`interim_tracker_` + `name`) as an instance's `/metrics` says.
+async fn gauge(app: &TestApp, name: &str) -> u64 {
     let text = app.anonymous().get("/metrics").await.text().await.unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("interim_tracker_match_index_candidates "))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0)
+    let prefix = format!("interim_tracker_{name} ");
+    text.lines().find_map(|l| l.strip_prefix(prefix.as_str())).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+}
+
+/// Waits until `app`'s gauge `name` reads `count`, for at most two seconds.
+async fn until_gauge(app: &TestApp, name: &str, count: u64, what: &str) {
+    let started = Instant::now();
+    while gauge(app, name).await != count {
+        assert!(started.elapsed() < Duration::from_millis(2000), "{what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Waits until `app`'s matching index counts `count` candidates, for at most two seconds.
 async fn until_indexed(app: &TestApp, count: u64, what: &str) {
-    let started = Instant::now();
-    while indexed(app).await != count {
-        assert!(started.elapsed() < Duration::from_millis(2000), "{what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_gauge(app, "match_index_candidates", count, what).await;
 }
 
 async fn two_instances_serve_one_database(a: TestApp) {
@@ -96,4 +100,28 @@ async fn the_change_log_is_pruned_and_still_followed(a: TestApp) {
     until_indexed(&b, 2, "B did not follow the log past the pruned part").await;
 }
 
-backend_tests!(two_instances_serve_one_database, the_change_log_is_pruned_and_still_followed);
+/// Erasure through one instance drops the other's rendered copy of the candidate within a second or so,
+/// so no copy of the erased data stays in any instance's memory.
+async fn an_erased_candidate_leaves_no_rendered_copy_on_any_instance(a: TestApp) {
+    let b = a.another_instance().await;
+    let created = a
+        .create("/api/v1/candidates", &json!({"first_name": "Kept", "last_name": "Copy", "email": "kept@example.com"}))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    json_of(b.get(&format!("/api/v1/candidates/{id}")).await, 200).await;
+    assert_eq!(gauge(&b, "rendered_candidates").await, 1);
+
+    let erase =
+        a.client.post(a.url(&format!("/api/v1/candidates/{id}/erase"))).bearer_auth(&a.token).send().await.unwrap();
+    assert_eq!(erase.status(), 200);
+    assert_eq!(gauge(&a, "rendered_candidates").await, 0, "the erasing instance drops its copy at once");
+    until_gauge(&b, "rendered_candidates", 0, "B kept its rendered copy of the erased candidate").await;
+    let read = json_of(b.get(&format!("/api/v1/candidates/{id}")).await, 200).await;
+    assert_eq!(read["first_name"], "Erased");
+}
+
+backend_tests!(
+    two_instances_serve_one_database,
+    the_change_log_is_pruned_and_still_followed,
+    an_erased_candidate_leaves_no_rendered_copy_on_any_instance
+);
