@@ -83,20 +83,12 @@ impl RenderedCandidates {
     /// Drops what is kept of the candidates the change log names since the
     /// last call (blocking; the instance's follower calls it every second).
     pub fn follow(&self, conn: &mut DbConnection) -> AppResult<()> {
-        const BATCH: i64 = 5_000;
         let mut followed = self.followed.lock().unwrap_or_else(PoisonError::into_inner);
-        // Most calls find nothing new: a max over the key is one kept statement (see `LiveIndex::catch_up`).
-        if store::last_change(conn)? <= *followed {
-            return Ok(());
-        }
-        loop {
-            let changes = store::changes_since(conn, *followed, BATCH)?;
-            let Some(&(last, _)) = changes.last() else { return Ok(()) };
-            for (_, id) in changes {
-                self.forget(id);
-            }
-            *followed = last;
-        }
+        store::follow_changes(conn, &mut followed, |_, ids| {
+            ids.into_iter().for_each(|id| self.forget(id));
+            Ok(())
+        })?;
+        Ok(())
     }
 
     /// The JSON of the listed version, when it is kept.

@@ -634,8 +634,35 @@ pub(crate) fn record_change(conn: &mut DbConnection, id: CandidateId) -> AppResu
     Ok(())
 }
 
+/// How many logged changes one step of [`follow_changes`] reads.
+const FOLLOW_BATCH: i64 = 5_000;
+
+/// Hands `apply` the candidates the change log names after `*seq`, a batch at
+/// a time and oldest first, moving `*seq` past each batch `apply` took; gives
+/// how many changes there were. For every follower of the log (the matching
+/// index, the rendered candidates).
+pub fn follow_changes(
+    conn: &mut DbConnection,
+    seq: &mut i64,
+    mut apply: impl FnMut(&mut DbConnection, Vec<CandidateId>) -> AppResult<()>,
+) -> AppResult<usize> {
+    // Most calls find nothing new: a max over the key is one kept statement,
+    // while the page below binds a LIMIT, which SQLite prepares anew.
+    if last_change(conn)? <= *seq {
+        return Ok(0);
+    }
+    let mut count = 0;
+    loop {
+        let changes = changes_since(conn, *seq, FOLLOW_BATCH)?;
+        let Some(&(last, _)) = changes.last() else { return Ok(count) };
+        count += changes.len();
+        apply(conn, changes.into_iter().map(|(_, id)| id).collect())?;
+        *seq = last;
+    }
+}
+
 /// Changes logged after `seq`, oldest first, at most `limit`.
-pub fn changes_since(conn: &mut DbConnection, seq: i64, limit: i64) -> AppResult<Vec<(i64, CandidateId)>> {
+fn changes_since(conn: &mut DbConnection, seq: i64, limit: i64) -> AppResult<Vec<(i64, CandidateId)>> {
     let rows: Vec<(i64, String)> = candidate_changes::table
         .filter(candidate_changes::seq.gt(seq))
         .order(candidate_changes::seq)

@@ -7,12 +7,9 @@ use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use super::{Database, DbConnection, candidates};
-use crate::domain::CandidateId;
 use crate::error::AppResult;
 use crate::matching::index::CandidateIndex;
 
-/// How many logged changes one catch-up step reads.
-const CATCH_UP_BATCH: i64 = 5_000;
 /// How long the change log keeps a change (`prune_changes`).
 pub const CHANGES_KEPT: Duration = Duration::from_secs(24 * 3600);
 /// An index not caught up for this long may have missed pruned changes: it is
@@ -77,20 +74,7 @@ impl LiveIndex {
             tracing::warn!("the matching index was not caught up for {RELOAD_AFTER:?}: loading it again");
             self.reload(conn, &mut applied)?;
         }
-        // Most calls find nothing new: a max over the key is one prepared
-        // statement, while the page below binds a LIMIT, which SQLite prepares anew.
-        if candidates::last_change(conn)? <= applied.seq {
-            applied.at = Instant::now();
-            return Ok(0);
-        }
-        let mut count = 0;
-        loop {
-            let changes = candidates::changes_since(conn, applied.seq, CATCH_UP_BATCH)?;
-            let Some(&(last, _)) = changes.last() else {
-                applied.at = Instant::now();
-                return Ok(count);
-            };
-            let mut ids: Vec<CandidateId> = changes.iter().map(|c| c.1).collect();
+        let count = candidates::follow_changes(conn, &mut applied.seq, |conn, mut ids| {
             ids.sort();
             ids.dedup();
             let found = candidates::get_many(conn, &ids)?;
@@ -101,9 +85,9 @@ impl LiveIndex {
             for c in &found {
                 index.upsert(c.id, &c.value.0);
             }
-            drop(index);
-            count += changes.len();
-            applied.seq = last;
-        }
+            Ok(())
+        })?;
+        applied.at = Instant::now();
+        Ok(count)
     }
 }
