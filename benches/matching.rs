@@ -20,7 +20,7 @@ use interim_tracker::domain::candidate::Candidate;
 use interim_tracker::domain::need::Need;
 use interim_tracker::domain::skillset::{IdealSkillset, MatchWeights};
 use interim_tracker::matching::Settings;
-use interim_tracker::matching::index::{CandidateIndex, Search, scan};
+use interim_tracker::matching::index::{CandidateIndex, Search, Stamp, scan};
 use interim_tracker::matching::synthetic::Synthetic;
 
 const SEED: u64 = 20261123;
@@ -109,7 +109,7 @@ fn main() -> anyhow::Result<()> {
         let started = Instant::now();
         let mut index = CandidateIndex::new();
         for (i, c) in candidates.iter().enumerate() {
-            index.upsert(CandidateId::from_uuid(uuid::Uuid::from_u128(i as u128 + 1)), c);
+            index.upsert(CandidateId::from_uuid(uuid::Uuid::from_u128(i as u128 + 1)), c, Stamp::default());
         }
         let build = started.elapsed();
         let bytes = index.memory_bytes() as f64 / n.max(1) as f64;

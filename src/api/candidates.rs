@@ -524,7 +524,7 @@ impl CandidateListQuery {
                 .map(|l| SkillLevel::parse(l).map(|l| i32::from(l.get())))
                 .transpose()
                 .map_err(invalid_param("min_level"))?,
-            industry: self.industry.clone(),
+            industry: self.industry.as_deref().map(str::to_lowercase),
             language: self.language.as_deref().map(codes::language).transpose().map_err(invalid_param("language"))?,
             country: self.country.as_deref().map(codes::country).transpose().map_err(invalid_param("country"))?,
             available_by: self.available_by,
@@ -542,10 +542,10 @@ async fn list_candidates(
     query: web::Query<CandidateListQuery>,
 ) -> AppResult<web::Json<PageOf<Rendered>>> {
     let (filter, request) = query.into_inner().resolve()?;
-    let rendered = state.rendered.clone();
-    // The page as versions first: only the candidates not kept rendered are read whole.
+    let (rendered, matches) = (state.rendered.clone(), state.matches.clone());
+    // The page as versions first (from the matching index when it can answer): only the candidates not kept rendered are read whole.
     let list = move |conn: &mut DbConnection, filter: &CandidateFilter, request: &PageRequest<CandidateSort>| {
-        let listed = store::list_versions(conn, filter, request)?;
+        let listed = matches.list_versions(conn, filter, request)?;
         let items = rendered.all(&listed.items, |missing| store::get_many(conn, missing))?;
         Ok(Page { items, next: listed.next, total: listed.total })
     };

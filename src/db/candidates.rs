@@ -10,7 +10,8 @@ use super::page::{self, Page, PageRequest, Position, lower, seek};
 use super::schema::{candidate_changes, candidate_industries, candidate_languages, candidate_skills, candidates};
 use super::{DbConnection, json, now};
 use crate::domain::assignment::Period;
-use crate::domain::candidate::{Availability, Candidate, CandidateSkill, CandidateStatus, Consent, LanguageSkill};
+pub use crate::domain::candidate::CandidateFilter;
+use crate::domain::candidate::{Availability, Candidate, CandidateSkill, Consent, LanguageSkill};
 use crate::domain::codes::Location;
 use crate::domain::skill::SkillLevel;
 use crate::domain::webhook::EventType;
@@ -415,19 +416,6 @@ pub enum CandidateSort {
     LastName,
 }
 
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct CandidateFilter {
-    pub q: Option<String>,
-    pub status: Option<CandidateStatus>,
-    pub skill: Option<SkillKey>,
-    pub min_level: Option<i32>,
-    pub industry: Option<String>,
-    pub language: Option<String>,
-    pub country: Option<String>,
-    pub available_by: Option<NaiveDate>,
-    pub updated_since: Option<NaiveDateTime>,
-}
-
 /// Which version of a candidate a list holds: enough to tell whether a copy
 /// kept elsewhere (the API's rendered candidates) is still the current one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -519,7 +507,7 @@ pub fn list_versions(
             query = query.filter(diesel::dsl::exists(
                 candidate_industries::table
                     .filter(candidate_industries::candidate_id.eq(candidates::id))
-                    .filter(candidate_industries::industry.eq(industry.to_lowercase())),
+                    .filter(candidate_industries::industry.eq(industry.clone())),
             ));
         }
         if let Some(language) = &filter.language {

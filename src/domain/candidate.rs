@@ -1,7 +1,7 @@
 //! Interim executives: who they are, what they can do, when and where, at
 //! which day rate.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use super::assignment::Period;
@@ -147,6 +147,24 @@ impl Candidate {
         }
         ordered(self) == ordered(stored)
     }
+}
+
+/// Which candidates a list asks for; every field set must hold.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CandidateFilter {
+    /// Text the first name, last name or headline contains, in any case.
+    pub q: Option<String>,
+    pub status: Option<CandidateStatus>,
+    /// Holds this skill at `min_level` (default 1) or higher.
+    pub skill: Option<SkillKey>,
+    pub min_level: Option<i32>,
+    /// Lowercase, as industries are kept.
+    pub industry: Option<String>,
+    pub language: Option<String>,
+    pub country: Option<String>,
+    /// Available on this date.
+    pub available_by: Option<NaiveDate>,
+    pub updated_since: Option<NaiveDateTime>,
 }
 
 #[cfg(test)]

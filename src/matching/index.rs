@@ -3,7 +3,8 @@
 //! crisis experience) in one fixed-size row plus a short run of packed `u32`
 //! attributes, so ranking a need is one pass over flat memory feeding a
 //! top-k heap. Explanations, which need the full profile, are built for the
-//! top k only, from the database.
+//! top k only, from the database. The same rows answer the candidate list's
+//! filters in creation order (`listing`).
 //!
 //! The index must rank exactly as [`scan`] (scoring every candidate with
 //! [`super::explain`]) does, order included: both use [`super::score`] for the
@@ -16,6 +17,8 @@ use std::ops::Range;
 use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
 
+use self::listing::Order;
+pub use self::listing::{After, ListOrder, Listed, Stamp};
 use self::sieve::Sieve;
 use super::score::{self, CRITERIA, Proximity, Scores};
 use super::{Explanation, Settings, crisis_signals, explain, wanted_record, window};
@@ -287,6 +290,9 @@ pub struct CandidateIndex {
     cities: Vocabulary,
     currencies: Vocabulary,
     sieve: Sieve,
+    /// By slot: what a list shows besides the attributes.
+    stamps: Vec<Stamp>,
+    order: Order,
 }
 
 impl CandidateIndex {
@@ -304,7 +310,7 @@ impl CandidateIndex {
     }
 
     /// Adds the candidate, or replaces what the index holds of it.
-    pub fn upsert(&mut self, id: CandidateId, c: &Candidate) {
+    pub fn upsert(&mut self, id: CandidateId, c: &Candidate, stamp: Stamp) {
         let key = id.as_uuid().as_u128();
         let offset = self.attrs.len() as u32;
         for s in &c.skills {
@@ -348,18 +354,22 @@ impl CandidateIndex {
             Some(&slot) => {
                 let old = self.rows[slot as usize];
                 self.sieve.mark(slot, &old, &self.attrs[old.span()], false);
+                self.order.remove(key, &self.stamps[slot as usize]);
                 self.garbage += old.width();
                 self.rows[slot as usize] = row;
+                self.stamps[slot as usize] = stamp;
                 slot
             }
             None => {
                 let slot = match self.vacant.pop() {
                     Some(slot) => {
                         self.rows[slot as usize] = row;
+                        self.stamps[slot as usize] = stamp;
                         slot
                     }
                     None => {
                         self.rows.push(row);
+                        self.stamps.push(stamp);
                         (self.rows.len() - 1) as u32
                     }
                 };
@@ -368,6 +378,7 @@ impl CandidateIndex {
             }
         };
         self.sieve.mark(slot, &row, &self.attrs[row.span()], true);
+        self.order.insert(key, &stamp, slot);
         self.compact_if_wasteful();
     }
 
@@ -376,6 +387,7 @@ impl CandidateIndex {
         if let Some(slot) = self.slots.remove(&id.as_uuid().as_u128()) {
             let old = self.rows[slot as usize];
             self.sieve.mark(slot, &old, &self.attrs[old.span()], false);
+            self.order.remove(old.id, &self.stamps[slot as usize]);
             let row = &mut self.rows[slot as usize];
             self.garbage += row.width();
             row.status = VACANT;
@@ -410,6 +422,8 @@ impl CandidateIndex {
                 .map(|v| v.bytes())
                 .sum::<usize>()
             + self.sieve.bytes()
+            + self.stamps.capacity() * size_of::<Stamp>()
+            + self.order.bytes()
     }
 
     /// Reads every byte scoring reads and nothing more: the memory-bandwidth floor of a match.
@@ -802,6 +816,7 @@ impl Levels {
     }
 }
 
+mod listing;
 mod sieve;
 #[cfg(test)]
 mod tests;

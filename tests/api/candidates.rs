@@ -186,6 +186,100 @@ async fn delete_removes_the_candidate(app: TestApp) {
     app.create("/api/v1/candidates", &maria()).await;
 }
 
+/// A varied candidate, the same for the same `n`.
+fn varied(n: usize) -> Value {
+    let mut c = minimal("Varied", &format!("V{n:02}"), &format!("v{n}@example.com"));
+    let skills = ["customer-service-strategy", "crm-systems", "crisis-management"];
+    c["skills"] = json!([
+        {"skill": skills[n % 3], "level": 1 + n % 5},
+        {"skill": skills[(n + 1) % 3], "level": 1 + (n / 3) % 5}
+    ]);
+    c["industries"] = match n % 4 {
+        0 => json!([]),
+        1 => json!(["Retail"]),
+        2 => json!(["retail", "banking"]),
+        _ => json!(["banking"]),
+    };
+    c["languages"] = match n % 3 {
+        0 => json!([{"language": "en", "proficiency": "fluent"}]),
+        1 => json!([{"language": "fr", "proficiency": "basic"}, {"language": "en", "proficiency": "native"}]),
+        _ => json!([]),
+    };
+    if !n.is_multiple_of(5) {
+        let country = ["NL", "DE", "FR", "GB"][n % 4];
+        c["location"] = json!({ "country": country });
+    }
+    let status = ["active", "active", "inactive", "placed"][n % 4];
+    c["status"] = json!(status);
+    c["availability"] = match n % 6 {
+        0 => json!({}),
+        1 => json!({"available_from": "2027-03-01"}),
+        2 => json!({"available_until": "2027-02-28"}),
+        _ => json!({"available_from": "2027-01-15", "available_until": "2027-04-30"}),
+    };
+    c
+}
+
+/// Lists by creation or change time come from the matching index; the same filters with
+/// `updated_since` (which the index does not hold) come from the database.
+/// Both must give the same candidates, versions, order, pages and totals.
+async fn lists_from_the_index_agree_with_the_database(app: TestApp) {
+    let mut ids = Vec::new();
+    for n in 0..40 {
+        ids.push(app.create("/api/v1/candidates", &varied(n)).await["id"].as_str().unwrap().to_owned());
+    }
+    // Changes the index must follow: new attributes, a new version, a deletion.
+    for (i, id) in ids.iter().enumerate().take(12).skip(4) {
+        let patch = json!({"status": "active", "location": {"country": "DE"}, "industries": ["retail"], "skills": [{"skill": "crisis-management", "level": 1 + i % 5}]});
+        json_of(app.patch(&format!("/api/v1/candidates/{id}"), &patch).await, 200).await;
+    }
+    assert_eq!(app.delete(&format!("/api/v1/candidates/{}", ids[20])).await.status(), 204);
+
+    let filters = [
+        "",
+        "status=active",
+        "status=placed",
+        "skill=crisis-management",
+        "skill=crisis-management&min_level=4",
+        "skill=crm-systems&min_level=2&status=active",
+        "skill=unknown-skill",
+        "industry=RETAIL",
+        "industry=banking&language=fr",
+        "language=en&country=NL",
+        "country=DE",
+        "country=US",
+        "available_by=2027-01-01",
+        "available_by=2027-03-15&status=active",
+        "available_by=2027-05-01&skill=customer-service-strategy&min_level=2",
+    ];
+    let listed = |page: &Value| -> Vec<(String, i64)> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["id"].as_str().unwrap().to_owned(), c["version"].as_i64().unwrap()))
+            .collect()
+    };
+    for filter in filters {
+        for sort in ["created_at", "-created_at", "updated_at", "-updated_at"] {
+            let from_index = format!("/api/v1/candidates?{filter}&sort={sort}&limit=4&include_total=true");
+            let from_database = format!("{from_index}&updated_since=2000-01-01T00:00:00Z");
+            let (a, b) =
+                (json_of(app.get(&from_index).await, 200).await, json_of(app.get(&from_database).await, 200).await);
+            assert_eq!(listed(&a), listed(&b), "first page of {filter} by {sort}");
+            assert_eq!(a["total"], b["total"], "total of {filter}");
+            let (all_a, all_b) = (app.list_all(&from_index).await, app.list_all(&from_database).await);
+            assert_eq!(all_a, all_b, "every page of {filter} by {sort}");
+            assert_eq!(all_a.len() as i64, a["total"].as_i64().unwrap(), "pages of {filter} add up to the total");
+        }
+    }
+    let everyone = app.list_all("/api/v1/candidates?limit=7").await;
+    assert_eq!(everyone.len(), 39);
+    assert!(everyone.iter().all(|c| c["id"] != ids[20].as_str()), "the deleted candidate is not listed");
+    let newest_first = app.list_all("/api/v1/candidates?limit=7&sort=-created_at").await;
+    assert_eq!(newest_first.into_iter().rev().collect::<Vec<_>>(), everyone);
+}
+
 backend_tests!(
     every_field_round_trips,
     patches_merge_and_replace_lists,
@@ -194,5 +288,6 @@ backend_tests!(
     filters_hr_systems_need,
     pages_are_capped_and_complete,
     concurrent_writers_all_land,
-    delete_removes_the_candidate
+    delete_removes_the_candidate,
+    lists_from_the_index_agree_with_the_database
 );
