@@ -123,25 +123,14 @@ impl CandidateIndex {
         };
         let listed = |slot: u32| Listed { id: self.rows[slot as usize].id, stamp: self.stamps[slot as usize] };
         let slots = self.order.by(order);
-        let page: Vec<Listed> = match (after, descending) {
-            (None, false) => slots.values().copied().filter(|&s| found(s)).take(limit).map(listed).collect(),
-            (None, true) => slots.values().rev().copied().filter(|&s| found(s)).take(limit).map(listed).collect(),
-            (Some(after), false) => slots
-                .range((Bound::Excluded(after), Bound::Unbounded))
-                .map(|(_, &s)| s)
-                .filter(|&s| found(s))
-                .take(limit)
-                .map(listed)
-                .collect(),
-            (Some(after), true) => slots
-                .range((Bound::Unbounded, Bound::Excluded(after)))
-                .rev()
-                .map(|(_, &s)| s)
-                .filter(|&s| found(s))
-                .take(limit)
-                .map(listed)
-                .collect(),
+        // Strictly after the cursor, in the direction asked.
+        let walk: Box<dyn Iterator<Item = (&After, &u32)>> = match (after, descending) {
+            (None, false) => Box::new(slots.iter()),
+            (None, true) => Box::new(slots.iter().rev()),
+            (Some(after), false) => Box::new(slots.range((Bound::Excluded(after), Bound::Unbounded))),
+            (Some(after), true) => Box::new(slots.range(..after).rev()),
         };
+        let page = walk.map(|(_, &slot)| slot).filter(|&slot| found(slot)).take(limit).map(listed).collect();
         let total = count.then(|| slots.values().filter(|&&s| found(s)).count());
         Some((page, total))
     }
