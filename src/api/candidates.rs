@@ -543,7 +543,8 @@ async fn list_candidates(
 ) -> AppResult<web::Json<PageOf<Rendered>>> {
     let (filter, request) = query.into_inner().resolve()?;
     let (rendered, matches) = (state.rendered.clone(), state.matches.clone());
-    // The page as versions first (from the matching index when it can answer): only the candidates not kept rendered are read whole.
+    // The page as versions first (from the matching index when it can answer):
+    // only the candidates not kept rendered are read whole.
     let list = move |conn: &mut DbConnection, filter: &CandidateFilter, request: &PageRequest<CandidateSort>| {
         let listed = matches.list_versions(conn, filter, request)?;
         let items = rendered.all(&listed.items, |missing| store::get_many(conn, missing))?;

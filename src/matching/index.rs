@@ -4,7 +4,7 @@
 //! attributes, so ranking a need is one pass over flat memory feeding a
 //! top-k heap. Explanations, which need the full profile, are built for the
 //! top k only, from the database. The same rows answer the candidate list's
-//! filters in creation order (`listing`).
+//! filters in creation and change order (`listing`).
 //!
 //! The index must rank exactly as [`scan`] (scoring every candidate with
 //! [`super::explain`]) does, order included: both use [`super::score`] for the
