@@ -55,6 +55,23 @@ pub struct Ranking {
     pub matched: usize,
 }
 
+/// How many rows ahead of the one scored ranking fetches.
+const AHEAD: usize = 8;
+
+/// Asks the processor to bring `value`'s cache line in ahead of its use.
+#[inline(always)]
+#[allow(unsafe_code)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it never faults and changes nothing the program can see (and the
+    // reference is valid anyway). The intrinsic is `unsafe` only for its target feature, SSE, which every x86-64 has.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(std::ptr::from_ref(value).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 /// Ranking order: higher total first, then the smaller id.
 fn better(a: (f64, u128), b: (f64, u128)) -> Ordering {
     a.0.total_cmp(&b.0).then_with(|| b.1.cmp(&a.1))
@@ -463,7 +480,7 @@ impl CandidateIndex {
         let mut levels = Levels::new(query.requirements.len());
         let mut top = TopK::new(search);
         let skills = self.sieve.skills_bound(query);
-        let offer = |slot: usize| {
+        let mut offer = |slot: usize| {
             let row = &self.rows[slot];
             query.offer(row, &self.attrs[row.span()], || skills.at(slot), &mut levels, &mut top);
         };
@@ -471,7 +488,26 @@ impl CandidateIndex {
             let slots = words.start * 64..(words.end * 64).min(self.rows.len());
             slots.filter(|&slot| self.rows[slot].status != VACANT).for_each(offer);
         } else {
-            self.sieve.sift(query, words, offer);
+            // The rows the sieve lets through are scored a few behind it, so that the memory of the ones ahead is
+            // fetched meanwhile: ranking waited on it (perf: the first read of a row was a third of a match).
+            let mut ahead = [0usize; AHEAD];
+            let mut sifted = 0usize;
+            self.sieve.sift(query, words, |slot| {
+                prefetch(&self.rows[slot]);
+                if sifted >= AHEAD / 2 {
+                    // Fetched half a turn ago: its lists can be fetched too.
+                    let row = &self.rows[ahead[(sifted - AHEAD / 2) % AHEAD]];
+                    if let Some(first) = self.attrs.get(row.offset as usize) {
+                        prefetch(first);
+                    }
+                }
+                if sifted >= AHEAD {
+                    offer(ahead[sifted % AHEAD]);
+                }
+                ahead[sifted % AHEAD] = slot;
+                sifted += 1;
+            });
+            (sifted.saturating_sub(AHEAD)..sifted).for_each(|i| offer(ahead[i % AHEAD]));
         }
         top
     }
