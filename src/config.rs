@@ -110,7 +110,8 @@ pub struct Config {
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256), global = true)]
     pub database_pool_size: u32,
     /// Memory for candidates kept as the JSON the API answers with, in MiB
-    /// (0: render each one afresh). About 1.5 KB a candidate.
+    /// (0: render each one afresh). About 1.5 KB a candidate. A quarter as
+    /// much again keeps candidates decoded for the explanations of matches.
     #[arg(long, env = "RENDERED_CACHE_MB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(0..=65_536), global = true)]
     pub rendered_cache_mb: u64,
     /// HTTP worker threads (default: one per core).

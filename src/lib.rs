@@ -46,7 +46,7 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Delivers webhook events; its thread stops when the last state is dropped.
     pub webhooks: Arc<webhooks::Dispatcher>,
-    /// Candidates kept as the JSON the API answers with.
+    /// Candidates kept as the JSON the API answers with, and decoded for explanations.
     pub rendered: Arc<api::rendered::RenderedCandidates>,
 }
 

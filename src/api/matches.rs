@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use uuid::Uuid;
 
@@ -17,11 +18,11 @@ use super::pagination::{self, PageOf, Paging};
 use super::pipeline::EntryView;
 use crate::AppState;
 use crate::auth::Allowed;
+use crate::db::candidates::{Listed, StoredCandidate};
 use crate::db::needs::StoredNeed;
 use crate::db::page::{Page, PageRequest, Position};
 use crate::db::{candidates, needs, pipeline, skillsets};
 use crate::domain::access::{Permission, required};
-use crate::domain::candidate::Candidate;
 use crate::domain::need::Need;
 use crate::domain::pipeline::MatchSnapshot;
 use crate::domain::skillset::{IdealSkillset, MatchWeights};
@@ -176,30 +177,51 @@ async fn need_matches(
     let (need, skillset) = load_need(&state, id).await?;
     principal.check_sees(Some(need.organization_id), "need")?;
     let (settings, search, live, metrics) = (settings(), asked.search, state.matches.clone(), state.metrics.clone());
+    let kept = state.rendered.clone();
     let (ranking, explained) = state
         .db
         .read(move |conn| {
             live.catch_up(conn)?;
             let started = std::time::Instant::now();
-            let ranking = live.read().rank_auto(&need, skillset.as_ref(), &settings, search);
+            let (ranking, listed) = {
+                let index = live.read();
+                let ranking = index.rank_auto(&need, skillset.as_ref(), &settings, search);
+                // The versions ranked, so that a candidate kept decoded counts only for the version the index holds.
+                let listed: Vec<Listed> = ranking
+                    .hits
+                    .iter()
+                    .filter_map(|h| {
+                        let stamp = index.stamp(h.id)?;
+                        Some(Listed {
+                            id: CandidateId::from_uuid(h.id),
+                            version: stamp.version,
+                            updated_at: stamp.updated_at.and_utc(),
+                        })
+                    })
+                    .collect();
+                (ranking, listed)
+            };
             metrics.observe_match(started);
-            let ids: Vec<CandidateId> = ranking.hits.iter().map(|h| CandidateId::from_uuid(h.id)).collect();
-            let explained = candidates::get_many(conn, &ids)?
+            let explained = kept
+                .decoded(&listed, |ids| candidates::get_many(conn, ids))?
                 .into_iter()
                 .map(|c| {
                     let e = matching::explain(&need, skillset.as_ref(), &c.value.0, &settings);
-                    (c.id.as_uuid(), (e, c.value.0))
+                    (c.id.as_uuid(), (e, c))
                 })
                 .collect();
             Ok((ranking, explained))
         })
         .await?;
-    Ok(web::Json(page_of(asked, ranking, explained, |id, explanation, candidate: Candidate| CandidateMatch {
-        candidate_id: id.to_string(),
-        first_name: candidate.first_name,
-        last_name: candidate.last_name,
-        headline: candidate.headline,
-        explanation,
+    Ok(web::Json(page_of(asked, ranking, explained, |id, explanation, stored: Arc<StoredCandidate>| {
+        let candidate = &stored.value.0;
+        CandidateMatch {
+            candidate_id: id.to_string(),
+            first_name: candidate.first_name.clone(),
+            last_name: candidate.last_name.clone(),
+            headline: candidate.headline.clone(),
+            explanation,
+        }
     })))
 }
 

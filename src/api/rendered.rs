@@ -14,8 +14,8 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+use quick_cache::{UnitWeighter, Weighter};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
@@ -59,9 +59,14 @@ impl Weighter<CandidateId, Entry> for Bytes {
 }
 
 /// Rendered candidates, up to a size in bytes; the least used go first.
+/// Beside them, candidates as decoded from the database, for the
+/// explanations of matches (reading 20 candidates from SQLite was 28 % of a
+/// match's CPU, perf at 100k), under the same rules.
 pub struct RenderedCandidates {
     /// `None` when the size is 0: every candidate is rendered afresh.
     kept: Option<Cache<CandidateId, Entry, Bytes>>,
+    /// `None` when the size is 0: every candidate is read afresh.
+    decoded: Option<Cache<CandidateId, Decoded, UnitWeighter>>,
     /// The last entry of the change log [`Self::follow`] has read.
     followed: Mutex<i64>,
 }
@@ -70,6 +75,18 @@ pub struct RenderedCandidates {
 /// benchmark's data set); the cache sizes its table from it.
 const TYPICAL_BYTES: u64 = 1_500;
 
+/// What a decoded candidate holds in memory, about (its strings and lists,
+/// 2-3 KB in the load benchmark's data set): decoded ones are counted, not
+/// weighed, as this many bytes each.
+const DECODED_BYTES: u64 = 4_096;
+
+#[derive(Clone)]
+struct Decoded {
+    version: i64,
+    updated_at: chrono::DateTime<chrono::Utc>,
+    candidate: Arc<StoredCandidate>,
+}
+
 impl RenderedCandidates {
     /// Keeps up to `max_bytes`; follows the change log from `last_change` on.
     pub fn new(max_bytes: u64, last_change: i64) -> Self {
@@ -77,7 +94,10 @@ impl RenderedCandidates {
             let entries = usize::try_from(max_bytes / TYPICAL_BYTES).unwrap_or(usize::MAX).max(16);
             Cache::with_weighter(entries, max_bytes, Bytes)
         });
-        Self { kept, followed: Mutex::new(last_change) }
+        // A quarter of the size again, for the few candidates matches explain.
+        let decoded =
+            (max_bytes > 0).then(|| Cache::new(usize::try_from(max_bytes / 4 / DECODED_BYTES).unwrap_or(1).max(16)));
+        Self { kept, decoded, followed: Mutex::new(last_change) }
     }
 
     /// Drops what is kept of the candidates the change log names since the
@@ -133,11 +153,47 @@ impl RenderedCandidates {
         Ok(found.into_iter().flatten().collect())
     }
 
+    /// The candidates of `listed` as stored, in its order: the kept ones as
+    /// kept (for their version only), the others read with `read` (which may
+    /// leave out one deleted meanwhile) and kept.
+    pub fn decoded(
+        &self,
+        listed: &[Listed],
+        read: impl FnOnce(&[CandidateId]) -> AppResult<Vec<StoredCandidate>>,
+    ) -> AppResult<Vec<Arc<StoredCandidate>>> {
+        let kept = |l: &Listed| {
+            let entry = self.decoded.as_ref()?.get(&l.id)?;
+            (entry.version == l.version && entry.updated_at == l.updated_at).then_some(entry.candidate)
+        };
+        let mut found: Vec<Option<Arc<StoredCandidate>>> = listed.iter().map(kept).collect();
+        let missing: Vec<CandidateId> =
+            listed.iter().zip(&found).filter(|(_, f)| f.is_none()).map(|(l, _)| l.id).collect();
+        if !missing.is_empty() {
+            for stored in read(&missing)? {
+                let stored = Arc::new(stored);
+                if let Some(decoded) = &self.decoded {
+                    let entry =
+                        Decoded { version: stored.version, updated_at: stored.updated_at, candidate: stored.clone() };
+                    decoded.insert(stored.id, entry);
+                }
+                for (l, slot) in listed.iter().zip(found.iter_mut()) {
+                    if l.id == stored.id && slot.is_none() {
+                        *slot = Some(stored.clone());
+                    }
+                }
+            }
+        }
+        Ok(found.into_iter().flatten().collect())
+    }
+
     /// Drops what is kept of a candidate (deleted or erased through this
     /// instance: at once, rather than at the next [`Self::follow`]).
     pub fn forget(&self, id: CandidateId) {
         if let Some(kept) = &self.kept {
             kept.remove(&id);
+        }
+        if let Some(decoded) = &self.decoded {
+            decoded.remove(&id);
         }
     }
 
@@ -146,7 +202,7 @@ impl RenderedCandidates {
         self.kept.as_ref().map_or(0, Cache::weight)
     }
 
-    /// Candidates kept, for the metrics.
+    /// Candidates kept rendered, for the metrics.
     pub fn count(&self) -> usize {
         self.kept.as_ref().map_or(0, Cache::len)
     }
@@ -215,6 +271,36 @@ mod tests {
         cache.forget(a.id);
         assert!(cache.get(&listed(&a)).is_none());
         assert_eq!(cache.count(), 0);
+    }
+
+    #[test]
+    fn a_decoded_candidate_counts_only_for_its_version_and_is_forgotten() {
+        let cache = RenderedCandidates::new(1 << 20, 0);
+        let (a, b) = (stored(1), stored(2));
+        let read_all =
+            |ids: &[CandidateId]| Ok([a.clone(), b.clone()].into_iter().filter(|s| ids.contains(&s.id)).collect());
+        let first = cache.decoded(&[listed(&a), listed(&b)], read_all).unwrap();
+        assert_eq!(first.iter().map(|c| c.id).collect::<Vec<_>>(), [a.id, b.id]);
+        // Kept: nothing is read again, whatever the order asked.
+        let again = cache.decoded(&[listed(&b), listed(&a)], |_| panic!("read although kept")).unwrap();
+        assert_eq!(again.iter().map(|c| c.id).collect::<Vec<_>>(), [b.id, a.id]);
+        // Another version is read, as is a forgotten candidate.
+        let newer = Listed { version: 2, ..listed(&a) };
+        let mut read = Vec::new();
+        cache
+            .decoded(&[newer], |ids| {
+                read.extend_from_slice(ids);
+                Ok(vec![])
+            })
+            .unwrap();
+        cache.forget(b.id);
+        cache
+            .decoded(&[listed(&b)], |ids| {
+                read.extend_from_slice(ids);
+                Ok(vec![])
+            })
+            .unwrap();
+        assert_eq!(read, [a.id, b.id]);
     }
 
     #[test]

@@ -326,6 +326,11 @@ impl CandidateIndex {
         self.slots.is_empty()
     }
 
+    /// The stamp of the version of a candidate the index holds.
+    pub fn stamp(&self, id: Uuid) -> Option<Stamp> {
+        self.slots.get(&id.as_u128()).map(|&slot| self.stamps[slot as usize])
+    }
+
     /// Adds the candidate, or replaces what the index holds of it.
     pub fn upsert(&mut self, id: CandidateId, c: &Candidate, stamp: Stamp) {
         let key = id.as_uuid().as_u128();

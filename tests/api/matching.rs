@@ -204,6 +204,41 @@ async fn matches_follow_writes_made_through_another_instance(app: TestApp) {
     assert!(names(&page).is_empty(), "{page}");
 }
 
+/// The explanation shows the candidate as the ranking saw it: after a write through either instance, never a
+/// copy kept from before it.
+async fn explanations_show_the_version_ranked(app: TestApp) {
+    let org = app.organization("Northwind").await;
+    let need = cxo_need(&app, &org).await;
+    let other = app.another_instance().await;
+    let skills =
+        json!([{"skill": "customer-service-strategy", "level": 5}, {"skill": "executive-leadership", "level": 5}]);
+    let created = app.create("/api/v1/candidates", &candidate("Kept", skills, 1400)).await;
+    let id = created["id"].as_str().unwrap();
+    let first = |page: Value| page["items"][0].clone();
+    let experience = |m: &Value| {
+        m["criteria"].as_array().unwrap().iter().find(|c| c["name"] == "experience").unwrap()["evidence"][0]["fact"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let path = format!("/api/v1/needs/{need}/matches");
+    let before = first(json_of(app.get(&path).await, 200).await);
+    assert_eq!(before["headline"], Value::Null);
+    assert!(experience(&before).starts_with("15 years"), "{before}");
+
+    for (instance, headline, years) in [(&other, "Turnaround CXO", 21), (&app, "Interim CXO", 9)] {
+        let response = instance
+            .patch(&format!("/api/v1/candidates/{id}"), &json!({"headline": headline, "years_experience": years}))
+            .await;
+        json_of(response, 200).await;
+        for ranker in [&app, &other] {
+            let now = first(json_of(ranker.get(&path).await, 200).await);
+            assert_eq!(now["headline"], headline, "{now}");
+            assert!(experience(&now).starts_with(&format!("{years} years")), "{now}");
+        }
+    }
+}
+
 /// The skillset's own weights are the ones applied, and shown.
 async fn skillset_weights_are_applied_and_shown(app: TestApp) {
     let org = app.organization("Northwind").await;
@@ -265,6 +300,7 @@ mod more {
     backend_tests!(
         the_ranking_agrees_with_each_explanation,
         matches_follow_writes_made_through_another_instance,
+        explanations_show_the_version_ranked,
         skillset_weights_are_applied_and_shown
     );
 }
