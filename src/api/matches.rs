@@ -30,7 +30,7 @@ use crate::domain::validation::{self, Validator};
 use crate::domain::{CandidateId, NeedId};
 use crate::error::{AppError, AppResult};
 use crate::matching::index::{self, Hit, Search};
-use crate::matching::{self, Explanation, Settings};
+use crate::matching::{self, Explainer, Explanation, Settings};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(need_matches).service(need_match).service(candidate_matches).service(shortlist);
@@ -83,6 +83,8 @@ pub struct MatchQuery {
     /// The `next_cursor` of the previous page.
     #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
+    /// Also count every result that qualifies (`total`; default false). Counting takes a full pass over what the
+    /// hard filters let through; without it, ranking passes over results that cannot reach the page.
     include_total: Option<bool>,
 }
 
@@ -129,6 +131,7 @@ fn asked(query: MatchQuery) -> AppResult<Asked> {
         include_excluded: filter.include_excluded,
         after,
         k: request.limit as usize + 1,
+        count: request.with_total,
     };
     Ok(Asked { filter, request, search })
 }
@@ -149,7 +152,7 @@ fn page_of<T, V>(
         .into_iter()
         .filter_map(|hit| explained.remove(&hit.id).map(|(e, object)| (hit, e, object)))
         .collect();
-    let total = asked.request.with_total.then_some(ranking.matched as i64);
+    let total = ranking.matched.filter(|_| asked.request.with_total).map(|m| m as i64);
     let page = Page::from_rows(items, asked.request.limit, total, |(hit, _, _)| Position {
         value: hit.total.to_string(),
         id: hit.id.to_string(),
@@ -202,11 +205,12 @@ async fn need_matches(
                 (ranking, listed)
             };
             metrics.observe_match(started);
+            let explainer = Explainer::new(&need, skillset.as_ref(), &settings);
             let explained = kept
                 .decoded(&listed, |ids| candidates::get_many(conn, ids))?
                 .into_iter()
                 .map(|c| {
-                    let e = matching::explain(&need, skillset.as_ref(), &c.value.0, &settings);
+                    let e = explainer.explain(&c.value.0);
                     (c.id.as_uuid(), (e, c))
                 })
                 .collect();
@@ -419,7 +423,13 @@ async fn shortlist(
                 .read(move |conn| {
                     let present = pipeline::candidates_of(conn, id)?;
                     live.catch_up(conn)?;
-                    let search = Search { min_score, include_excluded: false, after: None, k: count + present.len() };
+                    let search = Search {
+                        min_score,
+                        include_excluded: false,
+                        after: None,
+                        k: count + present.len(),
+                        count: false,
+                    };
                     let ranking = live.read().rank_auto(&need, skillset.as_ref(), &settings, search);
                     Ok(ranking
                         .hits
@@ -439,6 +449,7 @@ async fn shortlist(
             let need = needs::get(conn, id)?;
             let skillset = skillsets::of_need(conn, &need.value.0)?;
             let present = pipeline::candidates_of(conn, id)?;
+            let explainer = Explainer::new(&need.value.0, skillset.as_ref().map(|s| &s.value.0), &settings);
             let mut result = ShortlistResult { added: Vec::new(), skipped: Vec::new() };
             for candidate_id in chosen {
                 if present.contains(&candidate_id)
@@ -457,12 +468,7 @@ async fn shortlist(
                     ),
                     e => e,
                 })?;
-                let explanation = matching::explain(
-                    &need.value.0,
-                    skillset.as_ref().map(|s| &s.value.0),
-                    &candidate.value.0,
-                    &settings,
-                );
+                let explanation = explainer.explain(&candidate.value.0);
                 let snapshot = MatchSnapshot {
                     score: explanation.total,
                     skillset_id: skillset.as_ref().map(|s| s.id),

@@ -262,3 +262,35 @@ proptest::proptest! {
         }
     }
 }
+
+/// Ranking without the count passes over rows whose best possible total cannot enter the top k. Here every
+/// candidate scores 100 on every criterion but skills, and the best comes last: the bound must let it through.
+#[test]
+fn an_uncounted_ranking_keeps_the_best_met_last() {
+    use super::index::{self, CandidateIndex, Search, Stamp};
+    use crate::domain::CandidateId;
+    let mut worse = ideal();
+    worse.skills[1].level = SkillLevel::parse(2).unwrap();
+    // Rows are scored a few behind the sieve, so the top k fills only after some rows.
+    let all: Vec<Candidate> = std::iter::repeat_n(worse, 20).chain([ideal()]).collect();
+    let id = |n: usize| CandidateId::from_uuid(uuid::Uuid::from_u128(n as u128 + 1));
+    let mut held = CandidateIndex::new();
+    for (n, c) in all.iter().enumerate() {
+        held.upsert(id(n), c, Stamp::default());
+    }
+    for count in [false, true] {
+        for k in [1, 2, 5] {
+            let search = Search { min_score: 0.0, include_excluded: false, after: None, k, count };
+            let expected = index::scan(
+                &need(),
+                Some(&skillset()),
+                all.iter().enumerate().map(|(n, c)| (id(n), c)),
+                &settings(),
+                search,
+            );
+            assert_eq!(held.rank(&need(), Some(&skillset()), &settings(), search), expected);
+            assert_eq!(expected.hits[0].id, id(20).as_uuid());
+            assert_eq!(expected.matched, count.then_some(21));
+        }
+    }
+}

@@ -171,6 +171,16 @@ async fn the_ranking_agrees_with_each_explanation(app: TestApp) {
         json_of(app.get(&format!("/api/v1/needs/{need}/matches?limit=200&include_total=true")).await, 200).await;
     assert_eq!(only_eligible["total"], eligible);
     assert!(eligible > 0 && eligible < 24, "the bench mixes eligible and excluded candidates ({eligible})");
+
+    // Uncounted, ranking passes over the candidates that cannot reach the page: the same page, without a total.
+    for excluded in [false, true] {
+        let path = format!("/api/v1/needs/{need}/matches?limit=3&include_excluded={excluded}");
+        let uncounted = json_of(app.get(&path).await, 200).await;
+        let counted = json_of(app.get(&format!("{path}&include_total=true")).await, 200).await;
+        assert_eq!(uncounted["items"], counted["items"]);
+        assert_eq!(uncounted["next_cursor"], counted["next_cursor"]);
+        assert!(uncounted["total"].is_null() && counted["total"].is_number(), "{uncounted} {counted}");
+    }
 }
 
 /// A write through one instance counts at once in the other instance's ranking.

@@ -31,6 +31,7 @@ proptest! {
         edits in proptest::collection::vec((0u128..150, any::<bool>()), 0..60),
         min_score in prop_oneof![Just(0.0), 0.0f64..90.0],
         include_excluded in any::<bool>(),
+        counted in any::<bool>(),
         k in 1usize..40,
         page in 0usize..3,
     ) {
@@ -58,7 +59,7 @@ proptest! {
         let skillset = data.skillset();
         let skillset = (seed % 5 != 0).then_some(&skillset);
         let settings = settings(data.today);
-        let mut search = Search { min_score, include_excluded, after: None, k };
+        let mut search = Search { min_score, include_excluded, after: None, k, count: counted };
         // Walk a few pages: the cursor must give the same next page on both paths.
         for _ in 0..=page {
             let expected = scan(&need, skillset, held.iter().map(|(n, c)| (id(*n), c)), &settings, search);
@@ -82,12 +83,12 @@ fn a_need_nobody_fits_ranks_nobody() {
     }
     let mut skillset = data.skillset();
     skillset.languages = vec!["xx".into()];
-    let search = Search { min_score: 0.0, include_excluded: false, after: None, k: 10 };
+    let search = Search { min_score: 0.0, include_excluded: false, after: None, k: 10, count: true };
     let ranking = index.rank(&data.need(), Some(&skillset), &settings(data.today), search);
-    assert_eq!(ranking, Ranking { hits: Vec::new(), matched: 0 });
+    assert_eq!(ranking, Ranking { hits: Vec::new(), matched: Some(0) });
     let all =
         index.rank(&data.need(), Some(&skillset), &settings(data.today), Search { include_excluded: true, ..search });
-    assert_eq!(all.matched, 50);
+    assert_eq!(all.matched, Some(50));
     assert!(all.hits.iter().all(|h| !h.eligible));
 }
 
