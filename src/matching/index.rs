@@ -624,7 +624,7 @@ struct Query {
     place: Option<(u32, u32)>,
     weights: MatchWeights,
     weights_in_order: [f64; CRITERIA.len()],
-    /// `(weight of skills, weight of every other criterion that can apply)`, for [`Query::best_total`].
+    /// `(slope, intercept)` of [`Query::best_total`] in the skills score.
     best: (f64, f64),
     active: u8,
     remote_only: u8,
@@ -696,13 +696,13 @@ impl Query {
             remote_only: remote_only(),
             professional: professional(),
         };
-        query.best = query.weights_of_best();
+        query.best = query.line_of_best();
         query
     }
 
-    /// What [`Self::best_total`] weighs: skills, and every other criterion that can apply to a row. Each scores
-    /// at most 100, so the more of them apply, the higher the best total can be.
-    fn weights_of_best(&self) -> (f64, f64) {
+    /// The best total as a line in the skills score: the weighted mean of skills and of every other criterion
+    /// that can apply to a row, at 100. Each scores at most 100, so the more of them apply, the higher it is.
+    fn line_of_best(&self) -> (f64, f64) {
         let w = &self.weights_in_order;
         let can_apply = [
             true, // experience
@@ -715,15 +715,15 @@ impl Query {
             self.remote || self.place.is_some(),
         ];
         let skills = if self.requirements.is_empty() { 0.0 } else { w[0] };
-        (skills, can_apply.iter().zip(&w[1..]).filter(|(applies, _)| **applies).map(|(_, w)| w).sum())
+        let rest: f64 = can_apply.iter().zip(&w[1..]).filter(|(applies, _)| **applies).map(|(_, w)| w).sum();
+        let applied = skills + rest;
+        if applied > 0.0 { (skills / applied, 100.0 * rest / applied) } else { (0.0, 0.0) }
     }
 
     /// The best total a row whose skills score at most `skills` could have: every other criterion at 100.
     #[inline]
     fn best_total(&self, skills: f64) -> f64 {
-        let (skill_weight, rest) = self.best;
-        let applied = skill_weight + rest;
-        if applied > 0.0 { (skill_weight * skills + 100.0 * rest) / applied } else { 0.0 }
+        self.best.0 * skills + self.best.1
     }
 
     /// Scores one row and offers it to `top`. `levels` is scratch space, one entry per requirement: the level
