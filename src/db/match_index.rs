@@ -75,14 +75,22 @@ impl LiveIndex {
         self.index.read().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Whether the index holds every change logged, as [`Self::catch_up`] would find: most calls do.
+    /// It reads the log's end without the lock, so concurrent lists and matches do not queue behind one
+    /// another's query.
+    pub fn is_current(&self, conn: &mut DbConnection) -> AppResult<bool> {
+        if candidates::last_change(conn)? > self.holds.load(Ordering::Acquire) {
+            return Ok(false);
+        }
+        if let Ok(mut applied) = self.applied.try_lock() {
+            applied.at = Instant::now();
+        }
+        Ok(true)
+    }
+
     /// Applies the changes logged since the last catch-up (blocking).
     pub fn catch_up(&self, conn: &mut DbConnection) -> AppResult<usize> {
-        // Most calls find nothing new: they read the log's end without the lock, so concurrent
-        // lists and matches do not queue behind one another's query.
-        if candidates::last_change(conn)? <= self.holds.load(Ordering::Acquire) {
-            if let Ok(mut applied) = self.applied.try_lock() {
-                applied.at = Instant::now();
-            }
+        if self.is_current(conn)? {
             return Ok(0);
         }
         let mut applied = self.applied.lock().unwrap_or_else(PoisonError::into_inner);

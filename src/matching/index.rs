@@ -540,15 +540,20 @@ impl CandidateIndex {
         settings: &Settings,
         search: Search,
     ) -> Ranking {
-        const PARALLEL_FROM: usize = 250_000;
         // Asked once: the standard library reads the cgroup's files on every call (2 % of a match's CPU).
         static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
         let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        if self.rows.len() >= PARALLEL_FROM && cores > 1 {
+        if !self.ranks_on_one_thread() && cores > 1 {
             self.rank_parallel(need, skillset, settings, search, cores)
         } else {
             self.rank(need, skillset, settings, search)
         }
+    }
+
+    /// Whether [`Self::rank_auto`] ranks on the calling thread alone: below 250,000 candidates (a few ms at most).
+    pub fn ranks_on_one_thread(&self) -> bool {
+        const PARALLEL_FROM: usize = 250_000;
+        self.rows.len() < PARALLEL_FROM
     }
 
     /// [`Self::rank`] split over `threads` threads: for large indexes on an otherwise idle machine.
