@@ -7,7 +7,7 @@
 # Knobs (environment, all optional):
 #   LOAD_CANDIDATES=100000  LOAD_NEEDS=1000  LOAD_DURATION=10s
 #   LOAD_BACKENDS="sqlite postgres"  LOAD_SEED=20261124
-#   LOAD_WRK_THREADS=2  LOAD_CONNECTIONS=16  LOAD_OPEN_FRACTION=0.8
+#   LOAD_WRK_THREADS=2  LOAD_CONNECTIONS=16  LOAD_OPEN_FRACTION=0.8  LOAD_LIGHT_FRACTION=0.5
 #   LOAD_LOADERS=8 (concurrent loading clients)  LOAD_FAST_LOAD=1
 #   LOAD_PG_URL=postgres://postgres@127.0.0.1:5432  LOAD_PG_ANALYZE=auto|1|0  LOAD_LOG_LEVEL=info
 #   LOAD_KEEP=1 (keep logs and databases)  BIN=target/release/interim-tracker
