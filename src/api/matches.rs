@@ -155,7 +155,8 @@ fn page_of<T, V>(
         .into_iter()
         .filter_map(|hit| explained.remove(&hit.id).map(|(e, object)| (hit, e, object)))
         .collect();
-    let total = ranking.matched.filter(|_| asked.request.with_total).map(|m| m as i64);
+    // Counted only when the total was asked for (`Search::count`).
+    let total = ranking.matched.map(|m| m as i64);
     let page = Page::from_rows(items, asked.request.limit, total, |(hit, _, _)| Position {
         value: hit.total.to_string(),
         id: hit.id.to_string(),

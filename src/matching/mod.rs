@@ -113,7 +113,7 @@ pub fn explain(
 }
 
 /// What explaining candidates for one need takes from the need and its skillset, worked out once: a page of
-/// matches explains up to 100 candidates for the same need.
+/// matches explains up to 200 candidates for the same need.
 pub struct Explainer<'a> {
     need: &'a Need,
     skillset: Option<&'a IdealSkillset>,
