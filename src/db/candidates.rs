@@ -447,14 +447,40 @@ impl ListedRow {
     }
 }
 
+/// `listed` on SQLite: the version from the index alone, not the row (see
+/// the migration candidate_versions). A query type of its own, because
+/// diesel prepares a `sql_query` anew on every call and keeps this one.
+#[derive(diesel::query_builder::QueryId)]
+struct VersionOnSqlite(String);
+
+impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for VersionOnSqlite {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+    ) -> QueryResult<()> {
+        out.push_sql("SELECT version, updated_at FROM candidates INDEXED BY candidates_versions WHERE id = ");
+        out.push_bind_param::<diesel::sql_types::Text, _>(&self.0)
+    }
+}
+
+impl diesel::query_builder::Query for VersionOnSqlite {
+    type SqlType = (diesel::sql_types::BigInt, diesel::sql_types::Timestamp);
+}
+
+impl RunQueryDsl<diesel::SqliteConnection> for VersionOnSqlite {}
+
 /// The version of one candidate (404 when there is none).
 pub fn listed(conn: &mut DbConnection, id: CandidateId) -> AppResult<Listed> {
     let key = id.to_string();
-    let row: ListedRow =
-        natively!(&mut *conn, |db| candidates::table.find(&key).select(ListedRow::as_select()).get_result(db))
-            .optional()?
-            .ok_or(AppError::NotFound("candidate"))?;
-    row.into_listed()
+    let (version, updated_at) = match conn {
+        DbConnection::Sqlite(db) => VersionOnSqlite(key).get_result::<(i64, NaiveDateTime)>(db),
+        DbConnection::Postgresql(db) => {
+            candidates::table.find(&key).select((candidates::version, candidates::updated_at)).get_result(db)
+        }
+    }
+    .optional()?
+    .ok_or(AppError::NotFound("candidate"))?;
+    Ok(Listed { id, version, updated_at: updated_at.and_utc() })
 }
 
 /// A page of candidates, whole.
