@@ -101,7 +101,7 @@ impl std::str::FromStr for Sensitive {
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address and port to listen on.
-    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080", value_parser = parse_bind_addr, global = true)]
     pub bind_addr: SocketAddr,
     /// `postgres://…` for PostgreSQL; `sqlite://PATH` or a path for SQLite.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/interim-tracker.db", global = true)]
@@ -244,9 +244,32 @@ pub struct AuthConfig {
     /// Requests each caller may make per minute.
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 1200, global = true)]
     pub rate_limit_per_minute: u32,
-    /// Token requests per minute from one address, and for one account.
+    /// Token requests per minute for one account from one address; an address
+    /// may make five times as many in all (many people behind one NAT).
     #[arg(long, env = "TOKEN_RATE_LIMIT_PER_MINUTE", default_value_t = 10, global = true)]
     pub token_rate_limit_per_minute: u32,
+}
+
+/// HOST:PORT to listen on: an IP address, or a name this machine resolves
+/// (`localhost:8080`), whose first IPv4 address is taken (else its first).
+fn parse_bind_addr(value: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let value = value.trim();
+    if let Ok(addr) = value.parse() {
+        return Ok(addr);
+    }
+    let usage = "write it as HOST:PORT, such as 127.0.0.1:8080, 0.0.0.0:8080 or localhost:8080";
+    if value.rsplit_once(':').is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err()) {
+        return Err(format!("`{value}` is not an address to listen on: {usage}"));
+    }
+    let addrs: Vec<SocketAddr> =
+        value.to_socket_addrs().map_err(|e| format!("`{value}` cannot be resolved ({e}): {usage}"))?.collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("`{value}` resolves to no address: {usage}"))
 }
 
 /// A browser origin: `http` or `https`, a host and an optional port, nothing
@@ -291,6 +314,18 @@ mod tests {
         assert_eq!(origins(&["--cors-allowed-origins", ""]).unwrap(), [""]);
         for bad in ["*", "app.example.com", "https://app.example.com/path", "ftp://x.example.com", "https://"] {
             assert!(origins(&["--cors-allowed-origins", bad]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_bind_address_may_name_localhost() {
+        let bind = |v: &str| Cli::try_parse_from(["interim-tracker", "--bind-addr", v]).map(|c| c.config.bind_addr);
+        assert_eq!(bind("127.0.0.1:9090").unwrap().to_string(), "127.0.0.1:9090");
+        assert_eq!(bind("localhost:9090").unwrap().to_string(), "127.0.0.1:9090");
+        assert_eq!(bind("[::1]:9090").unwrap().to_string(), "[::1]:9090");
+        for bad in ["localhost", "8080", ":8080", "localhost:http", "127.0.0.1:99999"] {
+            let error = bind(bad).unwrap_err().to_string();
+            assert!(error.contains("BIND_ADDR") || error.contains("--bind-addr"), "{bad}: {error}");
         }
     }
 

@@ -54,6 +54,7 @@ pub struct AppState {
 pub fn prepare_database(config: &Config) -> anyhow::Result<Database> {
     let url = DatabaseUrl::parse(&config.database_url)?;
     let db = Database::connect(&url, config.database_pool_size)?;
+    tracing::info!(database = %url, "database opened");
     let applied = db.migrate()?;
     if !applied.is_empty() {
         tracing::info!(?applied, backend = url.backend_name(), "migrations applied");
@@ -65,11 +66,21 @@ pub fn prepare_database(config: &Config) -> anyhow::Result<Database> {
 pub struct Application {
     server: Server,
     port: u16,
+    database: DatabaseUrl,
 }
 
 impl Application {
     /// Prepares the database and binds `config.bind_addr` (port 0 picks a free port).
     pub fn build(config: &Config) -> anyhow::Result<Self> {
+        // Bound first, so an address that cannot be had fails the start before the database is touched.
+        let listener = TcpListener::bind(config.bind_addr).map_err(|e| {
+            let fix = match e.kind() {
+                std::io::ErrorKind::AddrInUse => "another program listens there: stop it, or set another port",
+                std::io::ErrorKind::PermissionDenied => "ports below 1024 need privileges: set a port above 1024",
+                _ => "set BIND_ADDR to an address of this machine, such as 127.0.0.1:8080",
+            };
+            anyhow::anyhow!("cannot listen on {} (BIND_ADDR): {e}; {fix}", config.bind_addr)
+        })?;
         let db = prepare_database(config)?;
         let auth = Arc::new(auth::Auth::from_config(&config.auth)?);
         auth::bootstrap_admin(&db, &config.auth)?;
@@ -91,13 +102,13 @@ impl Application {
             Arc::new(webhooks::Dispatcher::new(db.clone(), webhook_settings(&config.webhooks), metrics.clone())?);
         webhooks::start(&dispatcher);
         retention::schedule(db.clone(), config.retention(), Arc::downgrade(&matches));
-        let listener = TcpListener::bind(config.bind_addr).with_context(|| format!("binding {}", config.bind_addr))?;
         let port = listener.local_addr()?.port();
         // Database calls are the only blocking work: give the workers together
         // about one blocking thread per connection, so excess calls queue for a
         // thread instead of holding one while they wait for a connection.
         let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let blocking_threads = (db.max_connections() as usize).div_ceil(workers).max(2);
+        let database = db.url().clone();
         let state = AppState { db, auth, matches, metrics, webhooks: dispatcher, rendered };
         let spec = api::openapi();
         let routes = web::Data::new(api::RouteTable::from_spec(&spec));
@@ -131,6 +142,11 @@ impl Application {
                             .try_it_out_enabled(true),
                     ),
                 )
+                // A person who opens the server's address finds the API's documentation.
+                .route(
+                    "/",
+                    web::get().to(|| async { HttpResponse::Found().insert_header(("location", "/docs/")).finish() }),
+                )
                 .route(
                     "/docs",
                     web::get().to(|| async {
@@ -147,11 +163,16 @@ impl Application {
         .client_request_timeout(header_timeout)
         .client_disconnect_timeout(Duration::from_secs(1))
         .listen(listener)?;
-        Ok(Self { server: server.run(), port })
+        Ok(Self { server: server.run(), port, database })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The database the service runs on.
+    pub fn database(&self) -> &DatabaseUrl {
+        &self.database
     }
 
     /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.

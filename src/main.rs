@@ -3,7 +3,7 @@
 // Printing is what the `openapi` and `demo-data` commands are for.
 #![allow(clippy::print_stdout)]
 
-use clap::Parser;
+use clap::Parser as _;
 use interim_tracker::config::{Cli, Command};
 use interim_tracker::{Application, api, commands, demo, prepare_database, telemetry};
 
@@ -13,18 +13,48 @@ use interim_tracker::{Application, api, commands, demo, prepare_database, teleme
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Every failure is one line on standard error, naming the problem and its
+/// fix, and a non-zero exit.
 #[actix_web::main]
-async fn main() -> anyhow::Result<()> {
-    // A missing .env is normal; values already in the environment win.
-    let _ = dotenvy::dotenv();
-    let cli = Cli::parse();
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("interim-tracker: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    // A missing .env is normal, and values already in the environment win; a
+    // line that cannot be read would silently drop every line after it.
+    match dotenvy::dotenv() {
+        Ok(_) => {}
+        Err(error) if error.not_found() => {}
+        Err(dotenvy::Error::LineParse(line, at)) => anyhow::bail!(
+            ".env has a line that cannot be read (at character {at}): `{line}`; write each line as NAME=value, \
+             quoting a value that holds spaces or # (NAME=\"a value\"), or comment it out with #"
+        ),
+        Err(error) => anyhow::bail!("reading .env: {error}"),
+    }
+    // Help and version print as clap prints them; a bad value is one line, like every other failure.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) if !error.use_stderr() => error.exit(),
+        Err(error) => {
+            let text = error.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            anyhow::bail!("{}", first.trim_start_matches("error: "))
+        }
+    };
     let config = cli.config;
     telemetry::init(&config.log_level, &config.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let app = Application::build(&config)?;
-            let addr = format!("http://{}:{}", config.bind_addr.ip(), app.port());
-            tracing::info!("serving the API on {addr}/api/v1; Swagger UI at {addr}/docs/");
+            let addr = format!("http://{}", std::net::SocketAddr::new(config.bind_addr.ip(), app.port()));
+            tracing::info!("serving the API on {addr}/api/v1 from the {}; Swagger UI at {addr}/docs/", app.database());
             app.run().await?;
         }
         Command::Migrate => {
@@ -57,6 +87,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::DemoData => {
             let db = prepare_database(&config)?;
+            println!("Database: {}", db.url());
             let summary = actix_web::web::block(move || demo::load(&db)).await??;
             println!("{summary}");
         }

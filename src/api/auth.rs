@@ -74,8 +74,10 @@ fn oauth_error(status: StatusCode, error: &'static str, description: impl Into<S
 ///
 /// The OAuth2 token endpoint (RFC 6749), form-encoded. `grant_type=password` with `username` (the e-mail)
 /// and `password` logs a person in; `grant_type=client_credentials` with `client_id` and `client_secret`
-/// exchanges an API key. Failures answer RFC 6749's error JSON. Rate-limited per client address and per
-/// account (429 with `Retry-After`). Anyone may call it.
+/// exchanges an API key. Failures answer RFC 6749's error JSON. Rate-limited per client address, and per
+/// account from each address (429 with `Retry-After`), so guesses from elsewhere never lock the owner out.
+/// A token ends early when its user is deleted, deactivated, given another role or organization, or a new
+/// password: its next request is answered 401. Anyone may call it.
 #[utoipa::path(tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -110,21 +112,24 @@ async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -
                     "username and password are required",
                 ));
             };
-            state.auth.limits.login(&address, &username)?;
+            // Limited on the account the login looks up, so `" Victim@X "` shares the budget of `victim@x`.
+            let account = crate::db::users::login_identity(&username);
+            state.auth.limits.login(&address, &account)?;
             let password = SecretString::from(password);
-            let found = state.db.read(move |conn| crate::db::users::find_for_login(conn, &username)).await?;
+            let found = state.db.read(move |conn| crate::db::users::find_for_login(conn, &account)).await?;
             let verified = web::block(move || {
-                let hash = found.as_ref().map(|(_, h)| h.as_str());
+                let hash = found.as_ref().map(|l| l.password_hash.as_str());
                 passwords::verify(&password, hash).then_some(found).flatten()
             })
             .await?;
-            let Some((user, _)) = verified.filter(|(u, _)| u.value.active) else {
+            let Some(login) = verified.filter(|l| l.user.value.active) else {
                 return Ok(oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",
                     "the e-mail or the password is wrong",
                 ));
             };
+            let (user, epoch) = (login.user, login.token_epoch);
             let subject = format!("user:{}", user.id);
             let token = state.auth.tokens.issue(
                 &subject,
@@ -132,6 +137,7 @@ async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -
                 user.value.role,
                 user.value.organization_id,
                 None,
+                Some(epoch),
             )?;
             Ok(issued(token, state.auth.tokens.ttl_secs()))
         }
@@ -168,6 +174,7 @@ async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -
                 key.key.role(),
                 key.key.organization_id,
                 Some(&key.key.scopes),
+                None,
             )?;
             Ok(issued(token, state.auth.tokens.ttl_secs()))
         }

@@ -447,7 +447,12 @@ async fn set_hand_over(
                         "the interim cannot succeed themselves",
                     ));
                 }
-                if !candidates::exists(conn, successor)? {
+                // A candidate the caller may not see is answered exactly as one that does not exist.
+                let seen = match principal.tenant() {
+                    None => candidates::exists(conn, successor)?,
+                    Some(org) => !crate::db::pipeline::stages_in_organization(conn, successor, org)?.is_empty(),
+                };
+                if !seen {
                     return Err(AppError::field(
                         "successor_candidate_id",
                         "unknown_candidate",

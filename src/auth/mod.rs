@@ -94,6 +94,10 @@ impl Principal {
     }
 }
 
+/// The token epoch of the request's token, kept beside its [`Principal`].
+#[derive(Clone, Copy)]
+struct TokenEpoch(i64);
+
 /// The bearer token of a request, if it has one.
 fn bearer(req: &HttpRequest) -> AppResult<&str> {
     let header = req.headers().get(AUTHORIZATION).ok_or(AppError::Unauthenticated(None))?;
@@ -111,14 +115,17 @@ fn bearer(req: &HttpRequest) -> AppResult<&str> {
 /// answers come before the body is even read. Then checks an API key is
 /// still valid.
 fn authenticate(req: HttpRequest, required: Option<Permission>) -> impl Future<Output = AppResult<Principal>> {
-    let known = req.extensions().get::<Principal>().cloned();
-    let checked = (|| -> AppResult<(web::Data<AppState>, Principal)> {
+    let known = {
+        let extensions = req.extensions();
+        extensions.get::<Principal>().cloned().zip(extensions.get::<TokenEpoch>().map(|e| e.0))
+    };
+    let checked = (|| -> AppResult<(web::Data<AppState>, Principal, i64)> {
         let state = req
             .app_data::<web::Data<AppState>>()
             .cloned()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the application state is missing")))?;
-        let principal = match known {
-            Some(principal) => principal,
+        let (principal, epoch) = match known {
+            Some(known) => known,
             None => {
                 let verified =
                     state.auth.tokens.verify(bearer(&req)?).map_err(|r| AppError::Unauthenticated(Some(r.0)))?;
@@ -130,21 +137,42 @@ fn authenticate(req: HttpRequest, required: Option<Permission>) -> impl Future<O
                     scopes: verified.scopes,
                 };
                 req.extensions_mut().insert(principal.clone());
+                req.extensions_mut().insert(TokenEpoch(verified.epoch));
                 state.auth.limits.per_caller(&principal.subject)?;
-                principal
+                (principal, verified.epoch)
             }
         };
         if let Some(permission) = required {
             principal.require(permission)?;
         }
-        Ok((state, principal))
+        Ok((state, principal, epoch))
     })();
     async move {
-        let (state, principal) = checked?;
-        if principal.kind == SubjectKind::ApiKey {
-            // A revoked or expired key stops working at once, not when its token expires.
-            let id = principal.subject.trim_start_matches("api_key:").to_owned();
-            state.db.write(move |conn| crate::db::api_keys::touch(conn, &id)).await?;
+        let (state, principal, epoch) = checked?;
+        match principal.kind {
+            SubjectKind::ApiKey => {
+                // A revoked or expired key stops working at once, not when its token expires.
+                let id = principal.subject.trim_start_matches("api_key:").to_owned();
+                state.db.write(move |conn| crate::db::api_keys::touch(conn, &id)).await?;
+            }
+            SubjectKind::User => {
+                // Every request sees the user as they are now, on whichever instance it lands: deleted,
+                // deactivated, moved or demoted, or with a new password, their older tokens stop here.
+                let id = principal.subject.trim_start_matches("user:").to_owned();
+                let standing = state.db.lookup(move |conn| crate::db::users::standing(conn, &id)).await?;
+                let current = standing.is_some_and(|s| {
+                    s.active
+                        && s.token_epoch == epoch
+                        && s.role == principal.role
+                        && s.organization_id == principal.organization
+                });
+                if !current {
+                    return Err(AppError::Unauthenticated(Some(
+                        "the token was revoked: its user was changed, deactivated or deleted; log in again",
+                    )));
+                }
+            }
+            SubjectKind::External => {}
         }
         Ok(principal)
     }

@@ -1,6 +1,6 @@
 //! Rate limits: per caller on the API, and per client address and per
-//! account on the token endpoint (password guessing). Answered 429 with
-//! `Retry-After`.
+//! (account, address) on the token endpoint (password guessing). Answered
+//! 429 with `Retry-After`.
 
 use std::num::NonZeroU32;
 
@@ -11,25 +11,39 @@ use crate::error::{AppError, AppResult};
 
 pub struct RateLimits {
     callers: DefaultKeyedRateLimiter<String>,
-    logins: DefaultKeyedRateLimiter<String>,
+    /// Token requests from each client address, for any accounts.
+    addresses: DefaultKeyedRateLimiter<String>,
+    /// Token requests for each account from each client address.
+    accounts: DefaultKeyedRateLimiter<String>,
 }
+
+/// An address may serve many people (an office behind one NAT): it gets this
+/// many times one account's budget.
+pub const ADDRESS_BUDGET_FACTOR: u32 = 5;
 
 impl RateLimits {
     /// `per_minute` requests for each caller; `logins_per_minute` token
-    /// requests for each client address and for each account.
+    /// requests for each account from each client address, and
+    /// [`ADDRESS_BUDGET_FACTOR`] times as many from each address in all.
     pub fn new(per_minute: u32, logins_per_minute: u32) -> Self {
         let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
-        Self { callers: RateLimiter::keyed(quota(per_minute)), logins: RateLimiter::keyed(quota(logins_per_minute)) }
+        Self {
+            callers: RateLimiter::keyed(quota(per_minute)),
+            addresses: RateLimiter::keyed(quota(logins_per_minute.saturating_mul(ADDRESS_BUDGET_FACTOR))),
+            accounts: RateLimiter::keyed(quota(logins_per_minute)),
+        }
     }
 
     pub fn per_caller(&self, subject: &str) -> AppResult<()> {
         check(&self.callers, subject.to_owned())
     }
 
-    /// A token request from `address` for `account`.
+    /// A token request from `address` for `account` (normalized as the login
+    /// looks it up). Guesses at an account from one address never spend what
+    /// its owner has from theirs.
     pub fn login(&self, address: &str, account: &str) -> AppResult<()> {
-        check(&self.logins, format!("addr:{address}"))?;
-        check(&self.logins, format!("account:{}", account.to_lowercase()))
+        check(&self.addresses, address.to_owned())?;
+        check(&self.accounts, format!("{account}\u{0}{address}"))
     }
 }
 

@@ -51,6 +51,10 @@ pub struct Claims {
     pub jti: String,
     pub token_type: String,
     pub sub_kind: SubjectKind,
+    /// A user's token epoch when it was issued: a change to the user that must end their tokens moves the
+    /// user's epoch on (`db::users::update`), and each request compares the two. Absent in API keys' tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<i64>,
 }
 
 /// A verified token: who it is, and what it may do.
@@ -61,6 +65,8 @@ pub struct Verified {
     pub role: Role,
     pub organization: Option<OrganizationId>,
     pub scopes: Option<BTreeSet<Permission>>,
+    /// The user's token epoch the token was issued in (service tokens of users; 0 when absent).
+    pub epoch: i64,
 }
 
 struct VerifyingKey {
@@ -176,7 +182,7 @@ impl TokenService {
         self.ttl_secs
     }
 
-    /// Issues an access token.
+    /// Issues an access token; `epoch` is a user's token epoch.
     pub fn issue(
         &self,
         subject: &str,
@@ -184,6 +190,7 @@ impl TokenService {
         role: Role,
         organization: Option<OrganizationId>,
         scopes: Option<&BTreeSet<Permission>>,
+        epoch: Option<i64>,
     ) -> anyhow::Result<String> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
@@ -199,6 +206,7 @@ impl TokenService {
             jti: uuid::Uuid::new_v4().to_string(),
             token_type: ACCESS_TOKEN_TYPE.into(),
             sub_kind: kind,
+            epoch,
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.signing_kid.clone());
@@ -230,6 +238,11 @@ impl TokenService {
     fn verify_afresh(&self, token: &str) -> Result<(Verified, Option<u64>), Refused> {
         let header =
             decode_header(token).map_err(|_| Refused("the token is malformed or uses an unsupported algorithm"))?;
+        // RFC 7515 §4.1.11: a header extension the token calls critical must be understood, and this
+        // service understands none.
+        if header.crit.is_some() {
+            return Err(Refused("the token names critical header extensions this service does not understand"));
+        }
         let key = match &header.kid {
             Some(kid) => self.keys.iter().find(|k| &k.kid == kid).ok_or(Refused("the token's key id is unknown"))?,
             // Without a key id, only a key of the token's own algorithm is tried.
@@ -285,6 +298,7 @@ impl TokenService {
             role,
             organization,
             scopes: None,
+            epoch: 0,
         })
     }
 }
@@ -313,7 +327,14 @@ fn service_claims(claims: serde_json::Value) -> Result<Verified, Refused> {
     if claims.sub_kind == SubjectKind::ApiKey && scopes.is_none() {
         return Err(Refused("an API key's token must carry scopes"));
     }
-    Ok(Verified { subject: claims.sub, kind: claims.sub_kind, role: claims.role, organization, scopes })
+    Ok(Verified {
+        subject: claims.sub,
+        kind: claims.sub_kind,
+        role: claims.role,
+        organization,
+        scopes,
+        epoch: claims.epoch.unwrap_or(0),
+    })
 }
 
 #[cfg(test)]
@@ -328,7 +349,7 @@ mod tests {
     #[test]
     fn issued_tokens_verify() {
         let tokens = service();
-        let token = tokens.issue("user:1", SubjectKind::User, Role::Recruiter, None, None).unwrap();
+        let token = tokens.issue("user:1", SubjectKind::User, Role::Recruiter, None, None, Some(0)).unwrap();
         let verified = tokens.verify(&token).unwrap();
         assert_eq!(verified.subject, "user:1");
         assert_eq!(verified.role, Role::Recruiter);
@@ -337,7 +358,7 @@ mod tests {
     #[test]
     fn a_remembered_token_counts_only_until_it_expires() {
         let tokens = service();
-        let token = tokens.issue("user:1", SubjectKind::User, Role::Recruiter, None, None).unwrap();
+        let token = tokens.issue("user:1", SubjectKind::User, Role::Recruiter, None, None, Some(0)).unwrap();
         let verified = tokens.verify(&token).unwrap();
         assert_eq!(tokens.recent.lock().unwrap().get(&token).map(|r| &r.0), Some(&verified), "remembered");
         assert_eq!(tokens.verify(&token).unwrap(), verified);
@@ -361,7 +382,7 @@ mod tests {
         let old = SecretString::from("o".repeat(40));
         let new = SecretString::from("n".repeat(40));
         let before = TokenService::new("i".into(), "a".into(), 60, &old, None, None).unwrap();
-        let token = before.issue("user:1", SubjectKind::User, Role::Admin, None, None).unwrap();
+        let token = before.issue("user:1", SubjectKind::User, Role::Admin, None, None, Some(0)).unwrap();
         let after = TokenService::new("i".into(), "a".into(), 60, &new, Some(&old), None).unwrap();
         assert!(after.verify(&token).is_ok());
         let without_old = TokenService::new("i".into(), "a".into(), 60, &new, None, None).unwrap();

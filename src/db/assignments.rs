@@ -158,10 +158,13 @@ fn held(conn: &mut DbConnection, candidate: &str) -> AppResult<Vec<StoredAssignm
 }
 
 /// Refuses with 409 when `candidate` holds another assignment (proposed,
-/// active or extended) overlapping `period`.
+/// active or extended) overlapping `period`. Only an assignment of the same
+/// organization (`organization`, whose assignment is being written) is named:
+/// of another organization's, the writer learns only that the period is taken.
 fn ensure_no_overlap(
     conn: &mut DbConnection,
     candidate: CandidateId,
+    organization: OrganizationId,
     period: Period,
     except: Option<AssignmentId>,
 ) -> AppResult<()> {
@@ -170,12 +173,20 @@ fn ensure_no_overlap(
             continue;
         }
         let held = other.value.period();
-        if held.overlaps(&period) {
-            return Err(AppError::Conflict(format!(
+        if !held.overlaps(&period) {
+            continue;
+        }
+        return Err(AppError::Conflict(if other.value.organization_id == organization {
+            format!(
                 "The candidate already holds assignment {} ({}, {} to {}), which overlaps {} to {}.",
                 other.id, other.value.status, held.start, held.end, period.start, period.end
-            )));
-        }
+            )
+        } else {
+            format!(
+                "The candidate is not available from {} to {}: they hold another assignment in that period.",
+                period.start, period.end
+            )
+        }));
     }
     Ok(())
 }
@@ -185,7 +196,7 @@ fn ensure_no_overlap(
 /// uses the shipped CXO skillset or its title names customer experience).
 pub fn insert(conn: &mut DbConnection, a: &Assignment, need: &Need) -> AppResult<StoredAssignment> {
     lock_candidate(conn, a.candidate_id)?;
-    ensure_no_overlap(conn, a.candidate_id, a.period(), None)?;
+    ensure_no_overlap(conn, a.candidate_id, a.organization_id, a.period(), None)?;
     let at = now();
     let row = Row::new(AssignmentId::generate(), a, 1, at, at);
     diesel::insert_into(assignments::table).values(&row).execute(conn)?;
@@ -216,7 +227,7 @@ pub fn get(conn: &mut DbConnection, id: AssignmentId) -> AppResult<StoredAssignm
 pub fn update(conn: &mut DbConnection, current: &StoredAssignment, next: &Assignment) -> AppResult<StoredAssignment> {
     if next.status.holds_candidate() && next.period() != current.value.period() {
         lock_candidate(conn, next.candidate_id)?;
-        ensure_no_overlap(conn, next.candidate_id, next.period(), Some(current.id))?;
+        ensure_no_overlap(conn, next.candidate_id, next.organization_id, next.period(), Some(current.id))?;
     }
     let at = now();
     let row = Row::new(current.id, next, current.version + 1, current.created_at.naive_utc(), at);

@@ -105,14 +105,31 @@ pub enum DatabaseUrl {
 
 impl DatabaseUrl {
     /// `postgres://` or `postgresql://` selects PostgreSQL; `sqlite://PATH`,
-    /// `sqlite:PATH` or a plain path selects SQLite.
+    /// `sqlite:PATH` or a plain path selects SQLite. Anything else with a
+    /// scheme (`mysql://`, `http://`, a typo such as `postgress://`) is
+    /// refused, naming the fix, before any file is created: a plain path would
+    /// otherwise become a SQLite file named after the URL.
     pub fn parse(url: &str) -> anyhow::Result<Self> {
         let url = url.trim();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(DatabaseUrl::Postgres(url.to_owned()));
         }
+        if let Some(scheme) = scheme_of(url)
+            && !scheme.eq_ignore_ascii_case("sqlite")
+        {
+            let lower = scheme.to_ascii_lowercase();
+            let hint = if lower.starts_with("postg") || lower.starts_with("pg") || lower == "psql" {
+                "did you mean postgres://? Write it as postgres://USER@HOST:5432/DATABASE".to_owned()
+            } else if lower.starts_with("sql") {
+                "did you mean sqlite://? Write it as sqlite://PATH, such as sqlite://data/interim-tracker.db".to_owned()
+            } else {
+                "use postgres://USER@HOST:5432/DATABASE for PostgreSQL, or sqlite://PATH for an embedded SQLite file"
+                    .to_owned()
+            };
+            anyhow::bail!("DATABASE_URL names a database this service does not speak (`{scheme}:`): {hint}");
+        }
         let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
-        anyhow::ensure!(!path.is_empty(), "DATABASE_URL names no SQLite file");
+        anyhow::ensure!(!path.is_empty(), "DATABASE_URL names no SQLite file: write it as sqlite://PATH");
         anyhow::ensure!(
             !path.contains(":memory:") && !path.starts_with("file:"),
             "DATABASE_URL must name a SQLite file: an in-memory database is not shared between connections"
@@ -124,6 +141,40 @@ impl DatabaseUrl {
         match self {
             DatabaseUrl::Postgres(_) => "postgresql",
             DatabaseUrl::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+/// The scheme of a URL (`mysql` of `mysql://…`, `sqlite` of `sqlite:x.db`),
+/// if `url` has one. A one-letter scheme is a Windows drive (`C:\data\x.db`),
+/// and a path holding `/` before any `:` is a path.
+fn scheme_of(url: &str) -> Option<&str> {
+    let (scheme, rest) = url.split_once(':')?;
+    let is_scheme = scheme.len() > 1
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    (is_scheme && (rest.starts_with("//") || scheme.eq_ignore_ascii_case("sqlite"))).then_some(scheme)
+}
+
+/// The database in use, for people: the SQLite file, or PostgreSQL's host,
+/// port, database and user, never a password.
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "SQLite file {}", path.display()),
+            DatabaseUrl::Postgres(url) => match url::Url::parse(url) {
+                Ok(parsed) => {
+                    let host = parsed.host_str().filter(|h| !h.is_empty()).unwrap_or("localhost (socket)");
+                    let port = parsed.port().unwrap_or(5432);
+                    let database = parsed.path().trim_start_matches('/');
+                    let user = match parsed.username() {
+                        "" => String::new(),
+                        user => format!(" as {user}"),
+                    };
+                    write!(f, "PostgreSQL database `{database}` on {host}:{port}{user}")
+                }
+                Err(_) => f.write_str("PostgreSQL"),
+            },
         }
     }
 }
@@ -218,6 +269,36 @@ fn checkout(pool: &DbPool, waiting: &AtomicI64) -> AppResult<PooledConnection<Co
     Ok(conn?)
 }
 
+/// One connection, made directly before the pool is: the pool would retry
+/// for [`POOL_TIMEOUT`] and then say only that it timed out, where the server
+/// says what is wrong (no such database, a refused connection, a wrong
+/// password).
+fn reach_postgres(url: &DatabaseUrl, postgres: &str) -> anyhow::Result<()> {
+    let Err(error) = diesel::PgConnection::establish(postgres) else { return Ok(()) };
+    let said = error.to_string();
+    let said = said.lines().next().unwrap_or_default().trim();
+    let hint = if said.contains("does not exist") && said.contains("database") {
+        let createdb = match url::Url::parse(postgres) {
+            Ok(u) => format!(
+                "createdb -h {} -p {} -U {} {}",
+                u.host_str().unwrap_or("localhost"),
+                u.port().unwrap_or(5432),
+                if u.username().is_empty() { "postgres" } else { u.username() },
+                u.path().trim_start_matches('/')
+            ),
+            Err(_) => "createdb".to_owned(),
+        };
+        format!("create it (`{createdb}`) or fix DATABASE_URL")
+    } else if said.contains("Connection refused") || said.contains("could not connect") {
+        "is PostgreSQL running there? Start it, or fix the host and port in DATABASE_URL".to_owned()
+    } else if said.contains("password") || said.contains("authentication") {
+        "check the user and password in DATABASE_URL".to_owned()
+    } else {
+        "check DATABASE_URL".to_owned()
+    };
+    anyhow::bail!("cannot connect to the {url} (DATABASE_URL): {said}; {hint}")
+}
+
 impl Database {
     /// Connects, creating the SQLite file and its folder if needed.
     /// `pool_size` bounds the connections reads use at once.
@@ -241,7 +322,8 @@ impl Database {
                 let group_commit = Some(GroupCommit::start(writer.clone())?);
                 Ok(Self { reader, writer, group_commit, url: url.clone(), waiting: Arc::default() })
             }
-            DatabaseUrl::Postgres(_) => {
+            DatabaseUrl::Postgres(postgres) => {
+                reach_postgres(url, postgres)?;
                 let pool = build(pool_size)?;
                 Ok(Self {
                     reader: pool.clone(),
@@ -454,6 +536,25 @@ mod tests {
         assert_eq!(DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(), DatabaseUrl::Sqlite("/tmp/x.db".into()));
         assert_eq!(DatabaseUrl::parse("x.db").unwrap(), DatabaseUrl::Sqlite("x.db".into()));
         assert!(DatabaseUrl::parse("sqlite://:memory:").is_err());
+        assert_eq!(DatabaseUrl::parse("C:\\data\\x.db").unwrap(), DatabaseUrl::Sqlite("C:\\data\\x.db".into()));
+        assert_eq!(DatabaseUrl::parse("data/a:b.db").unwrap(), DatabaseUrl::Sqlite("data/a:b.db".into()));
+        for (url, says) in [
+            ("mysql://root@localhost/test", "mysql:"),
+            ("http://localhost:5432/db", "http:"),
+            ("postgress://u@h/db", "did you mean postgres://"),
+            ("pgsql://u@h/db", "did you mean postgres://"),
+            ("sqlight://x.db", "did you mean sqlite://"),
+        ] {
+            let error = DatabaseUrl::parse(url).unwrap_err().to_string();
+            assert!(error.contains(says) && error.contains("DATABASE_URL"), "{url}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_database_in_use_is_named_without_its_password() {
+        let url = DatabaseUrl::parse("postgres://app:secret@db.internal:6432/tracker").unwrap();
+        assert_eq!(url.to_string(), "PostgreSQL database `tracker` on db.internal:6432 as app");
+        assert_eq!(DatabaseUrl::parse("data/x.db").unwrap().to_string(), "SQLite file data/x.db");
         assert!(DatabaseUrl::parse("").is_err());
     }
 }

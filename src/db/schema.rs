@@ -181,6 +181,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        token_epoch -> BigInt,
     }
 }
 

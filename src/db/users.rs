@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::organizations::corrupt;
 use super::schema::users;
 use super::{DbConnection, now};
-use crate::domain::access::User;
+use crate::domain::access::{Role, User};
 use crate::domain::{OrganizationId, Stored};
 use crate::error::{AppError, AppResult};
 
@@ -25,6 +25,7 @@ struct Row {
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    token_epoch: i64,
 }
 
 impl Row {
@@ -76,6 +77,7 @@ pub fn insert(conn: &mut DbConnection, user: &User, password_hash: String) -> Ap
         version: 1,
         created_at: at,
         updated_at: at,
+        token_epoch: 0,
     };
     diesel::insert_into(users::table).values(&row).execute(conn)?;
     row.into_domain()
@@ -91,20 +93,60 @@ pub fn get(conn: &mut DbConnection, id: uuid::Uuid) -> AppResult<StoredUser> {
         .into_domain()
 }
 
-/// The user with this e-mail and their password hash.
-pub fn find_for_login(conn: &mut DbConnection, email: &str) -> AppResult<Option<(StoredUser, String)>> {
+/// A user found by their login, with what a token issued to them carries.
+pub struct Login {
+    pub user: StoredUser,
+    pub password_hash: String,
+    pub token_epoch: i64,
+}
+
+/// The user with this e-mail (trimmed, in lowercase: as stored) and their password hash.
+pub fn find_for_login(conn: &mut DbConnection, email: &str) -> AppResult<Option<Login>> {
     // No stored value holds U+0000, and PostgreSQL refuses to compare one.
     if email.contains('\0') {
         return Ok(None);
     }
     let row: Option<Row> = users::table
-        .filter(users::email.eq(email.trim().to_lowercase()))
+        .filter(users::email.eq(login_identity(email)))
         .select(Row::as_select())
         .get_result(conn)
         .optional()?;
     row.map(|r| {
-        let hash = r.password_hash.clone();
-        r.into_domain().map(|u| (u, hash))
+        let (password_hash, token_epoch) = (r.password_hash.clone(), r.token_epoch);
+        r.into_domain().map(|user| Login { user, password_hash, token_epoch })
+    })
+    .transpose()
+}
+
+/// The account a login names: what the token endpoint looks up and rate-limits.
+pub fn login_identity(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// What decides whether a user's token still speaks for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub active: bool,
+    pub role: Role,
+    pub organization_id: Option<OrganizationId>,
+    pub token_epoch: i64,
+}
+
+/// The user's standing now; `None` once they are deleted. Read on every
+/// request a user's token makes, by the primary key.
+pub fn standing(conn: &mut DbConnection, id: &str) -> AppResult<Option<Standing>> {
+    let row: Option<(bool, String, Option<String>, i64)> = natively!(&mut *conn, |db| users::table
+        .find(id)
+        .select((users::active, users::role, users::organization_id, users::token_epoch))
+        .get_result(db)
+        .optional()?);
+    row.map(|(active, role, organization_id, token_epoch)| {
+        Ok(Standing {
+            active,
+            role: role.parse().map_err(corrupt)?,
+            organization_id: organization_id.as_deref().map(str::parse).transpose().map_err(corrupt)?,
+            token_epoch,
+        })
     })
     .transpose()
 }
@@ -123,8 +165,17 @@ pub fn update(
     if taken > 0 {
         return Err(AppError::Conflict("A user with this e-mail address exists.".into()));
     }
+    // What a token of theirs asserts (role, organization, that they may log in), or the password it was
+    // issued for, changed: every token issued before ends at its next request.
+    let before = &current.value;
+    let revokes = before.role != user.role
+        || before.organization_id != user.organization_id
+        || (before.active && !user.active)
+        || password_hash.is_some();
+    let epoch = users::token_epoch + i64::from(revokes);
     let updated = diesel::update(users::table.find(&id).filter(users::version.eq(current.version)))
         .set((
+            users::token_epoch.eq(epoch),
             users::email.eq(&user.email),
             users::display_name.eq(&user.display_name),
             users::role.eq(user.role.as_str()),

@@ -279,7 +279,26 @@ async fn lists_filter_and_members_see_their_own(app: TestApp) {
     json_of(member.get(&format!("/api/v1/assignments/{}", in_b["id"].as_str().unwrap())).await, 200).await;
 }
 
+/// Refused for overlapping another organization's assignment, a placement learns that the period is taken,
+/// not which assignment takes it, nor its status or dates.
+async fn an_overlap_with_another_organization_names_nothing_of_it(app: TestApp) {
+    let (north, south) = (app.organization("Northwind Retail").await, app.organization("Southwind Bank").await);
+    let ada = candidate(&app, "Ada").await;
+    let (theirs, ours) = (open_need(&app, &north, "Interim CXO").await, open_need(&app, &south, "Interim CFO").await);
+    offered(&app, &theirs, &ada).await;
+    let held = place(&app, &theirs, &ada, Some(json!({"start": "2027-01-01", "planned_end": "2027-06-30"}))).await;
+    offered(&app, &ours, &ada).await;
+    let member = app.user("org_member", Some(&south)).await;
+    let moves = format!("/api/v1/needs/{ours}/pipeline/{ada}/moves");
+    let refused = app.with(&member).post(&moves, &json!({"to": "placed"})).await;
+    let body = problem(refused, 409, "conflict").await.to_string();
+    let id = held["id"].as_str().unwrap();
+    assert!(body.contains("not available from 2027-01-15") && !body.contains(id), "{body}");
+    assert!(!body.contains("proposed") && !body.contains("2027-01-01") && !body.contains("2027-06-30"), "{body}");
+}
+
 backend_tests!(
+    an_overlap_with_another_organization_names_nothing_of_it,
     placing_creates_a_proposed_assignment,
     the_life_cycle_and_the_need_follow,
     terminating_reopens_the_need,

@@ -48,4 +48,37 @@ async fn each_caller_is_limited(app: TestApp) {
     assert_eq!(app.anonymous().get("/health").await.status(), 200);
 }
 
-backend_tests!(config = tight_limits; password_guessing_is_slowed_down, each_caller_is_limited);
+/// The budget is the account's as the login looks it up (trimmed, any case),
+/// from each address: guesses from one address spend nothing of the owner's
+/// at another.
+async fn guesses_from_elsewhere_never_lock_the_owner_out(app: TestApp) {
+    use crate::helpers::ADMIN_PASSWORD;
+    let guess = |client: reqwest::Client, username: String| {
+        let url = app.url("/api/v1/auth/token");
+        async move {
+            let form = [("grant_type", "password"), ("username", username.as_str()), ("password", "a wrong guess")];
+            client.post(url).form(&form).send().await.unwrap().status().as_u16()
+        }
+    };
+    // Another address on the loopback network.
+    let elsewhere =
+        reqwest::Client::builder().local_address("127.0.0.2".parse::<std::net::IpAddr>().ok()).build().unwrap();
+    let mut statuses = Vec::new();
+    for username in
+        [ADMIN_EMAIL.to_owned(), format!(" {} ", ADMIN_EMAIL.to_uppercase()), ADMIN_EMAIL.into(), ADMIN_EMAIL.into()]
+    {
+        statuses.push(guess(elsewhere.clone(), username).await);
+    }
+    assert_eq!(statuses, [400, 400, 400, 400]);
+    // Padded or in capitals, it is the same account: the fifth guess from there is refused.
+    assert_eq!(guess(elsewhere.clone(), format!("  {ADMIN_EMAIL}\t")).await, 429);
+    // The owner, from their own address, logs in with the right password.
+    app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+}
+
+backend_tests!(
+    config = tight_limits;
+    password_guessing_is_slowed_down,
+    each_caller_is_limited,
+    guesses_from_elsewhere_never_lock_the_owner_out
+);

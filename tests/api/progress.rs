@@ -143,7 +143,8 @@ async fn the_hand_over_names_the_successor(app: TestApp) {
             .await;
     assert_eq!(themselves["errors"][0]["code"], "same_person");
     let unknown = json!({"date": "2027-07-01", "successor_candidate_id": "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c"});
-    assert_eq!(problem(put(unknown).await, 422, "validation-failed").await["errors"][0]["code"], "unknown_candidate");
+    let unknown_answer = problem(put(unknown).await, 422, "validation-failed").await;
+    assert_eq!(unknown_answer["errors"][0]["code"], "unknown_candidate");
     let done = json_of(
         put(json!({"successor_name": "Maria Jansen", "date": "2027-07-01", "notes": "Three weeks of shadowing"})).await,
         200,
@@ -169,6 +170,20 @@ async fn the_hand_over_names_the_successor(app: TestApp) {
         .json(&json!({"successor_name": "x", "date": "2027-07-01"}));
     problem(mine.send().await.unwrap(), 404, "not-found").await;
     assert_eq!(json_of(app.get(&path).await, 200).await, done);
+
+    // The assignment's own organization's member names as successor only a candidate they may see (one in
+    // their organization's pipeline): any other is answered exactly as a missing one.
+    let own = app.user("org_member", Some(&org)).await;
+    let unseen = candidate(&app, "Unseen").await;
+    let body = json!({"date": "2027-07-01", "successor_candidate_id": unseen});
+    let request = app.client.put(app.url(&hand_over)).bearer_auth(&own).json(&body);
+    let refused = problem(request.send().await.unwrap(), 422, "validation-failed").await;
+    assert_eq!(refused["errors"][0], unknown_answer["errors"][0], "as for a missing candidate");
+    let need = json_of(app.get(&path).await, 200).await["need_id"].as_str().unwrap().to_owned();
+    add(&app, &need, &unseen).await;
+    let request = app.client.put(app.url(&hand_over)).bearer_auth(&own).json(&body);
+    let recorded = json_of(request.send().await.unwrap(), 200).await;
+    assert_eq!(recorded["hand_over"]["successor_candidate_id"], json!(unseen));
 }
 
 backend_tests!(

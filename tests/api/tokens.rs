@@ -152,6 +152,16 @@ async fn forged_service_tokens_are_refused(app: TestApp) {
         assert_refused(&app, &token, what).await;
     }
     assert_refused(&app, &hs256(&valid, Some("no-such-key"), secret), "an unknown kid").await;
+    // RFC 7515 §4.1.11: a critical header extension the service does not understand (it understands none).
+    for crit in [json!(["https://example.com/ext"]), json!(["exp"]), json!([])] {
+        let mut header = Header::new(Algorithm::HS256);
+        header.crit = serde_json::from_value(crit.clone()).unwrap();
+        let token = encode(&header, &valid, &EncodingKey::from_secret(secret)).unwrap();
+        assert_refused(&app, &token, &format!("crit {crit}")).await;
+    }
+    // Well signed, but not what the user is now: another role, or an epoch the user is not in.
+    assert_refused(&app, &with(&|c| drop(c.insert("role".into(), json!("recruiter")))), "a role not the user's").await;
+    assert_refused(&app, &with(&|c| drop(c.insert("epoch".into(), json!(7)))), "another token epoch").await;
     // Within the 60 s leeway a just-expired token still works; beyond it, not.
     let lenient = with(&|c| {
         c.insert("exp".into(), json!(now() - 20));
