@@ -42,15 +42,12 @@ pub async fn guard(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    // Keys belong to a caller; without a valid token the handler answers 401 anyway.
-    let caller = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .and_then(|(_, token)| state.auth.tokens.verify(token.trim()).ok())
-        .map(|verified| verified.subject);
-    let Some(caller) = caller else { return Ok(next.call(req).await?.map_into_boxed_body()) };
+    // Keys belong to a caller, authenticated in full (a revoked token gets no replay) and counted against
+    // the caller's rate limit, once: the handler's extractor finds it done.
+    let caller = match req.extract::<crate::auth::Principal>().await {
+        Ok(principal) => principal.subject,
+        Err(error) => return refuse(req, error),
+    };
 
     let body = match req.extract::<web::Bytes>().await {
         Ok(body) => body,

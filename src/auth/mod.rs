@@ -98,6 +98,9 @@ impl Principal {
 #[derive(Clone, Copy)]
 struct TokenEpoch(i64);
 
+/// Marks a request whose caller was found still valid in the database.
+struct Confirmed;
+
 /// The bearer token of a request, if it has one.
 fn bearer(req: &HttpRequest) -> AppResult<&str> {
     let header = req.headers().get(AUTHORIZATION).ok_or(AppError::Unauthenticated(None))?;
@@ -112,12 +115,14 @@ fn bearer(req: &HttpRequest) -> AppResult<&str> {
 
 /// Authenticates the request: verifies the token, applies the caller's rate
 /// limit and, when given, checks `required`, all before any await, so these
-/// answers come before the body is even read. Then checks an API key is
-/// still valid.
+/// answers come before the body is even read. Then checks that an API key
+/// is still valid, or that a user is still as their token says, once a
+/// request (the idempotency guard and the handler both ask).
 fn authenticate(req: HttpRequest, required: Option<Permission>) -> impl Future<Output = AppResult<Principal>> {
-    let known = {
+    let (known, confirmed) = {
         let extensions = req.extensions();
-        extensions.get::<Principal>().cloned().zip(extensions.get::<TokenEpoch>().map(|e| e.0))
+        let known = extensions.get::<Principal>().cloned().zip(extensions.get::<TokenEpoch>().map(|e| e.0));
+        (known, extensions.contains::<Confirmed>())
     };
     let checked = (|| -> AppResult<(web::Data<AppState>, Principal, i64)> {
         let state = req
@@ -149,6 +154,9 @@ fn authenticate(req: HttpRequest, required: Option<Permission>) -> impl Future<O
     })();
     async move {
         let (state, principal, epoch) = checked?;
+        if confirmed {
+            return Ok(principal);
+        }
         match principal.kind {
             SubjectKind::ApiKey => {
                 // A revoked or expired key stops working at once, not when its token expires.
@@ -174,6 +182,7 @@ fn authenticate(req: HttpRequest, required: Option<Permission>) -> impl Future<O
             }
             SubjectKind::External => {}
         }
+        req.extensions_mut().insert(Confirmed);
         Ok(principal)
     }
 }

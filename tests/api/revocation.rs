@@ -94,6 +94,29 @@ async fn every_change_that_matters_ends_the_old_tokens_on_every_instance(a: Test
     refused(&b, &token, "deleted").await;
 }
 
+/// A retry with the same `Idempotency-Key` is no way around it: the kept answer is not replayed.
+async fn a_revoked_token_gets_no_replay(app: TestApp) {
+    let (id, _, token) = user(&app, json!({"role": "recruiter"})).await;
+    let post = || {
+        app.client
+            .post(app.url("/api/v1/organizations"))
+            .bearer_auth(&token)
+            .header("idempotency-key", "revocation-retry-1")
+            .json(&json!({"name": "Replayed Org"}))
+            .send()
+    };
+    assert_eq!(post().await.unwrap().status(), 201);
+    let replayed = post().await.unwrap();
+    assert_eq!(
+        (replayed.status().as_u16(), replayed.headers()["idempotent-replayed"].to_str().unwrap()),
+        (201, "true")
+    );
+    patch_user(&app, &id, json!({"active": false})).await;
+    let refused = post().await.unwrap();
+    assert!(refused.headers().get("idempotent-replayed").is_none());
+    problem(refused, 401, "unauthenticated").await;
+}
+
 async fn a_change_that_does_not_matter_keeps_the_tokens(app: TestApp) {
     let (id, _, token) = user(&app, json!({"role": "recruiter"})).await;
     patch_user(&app, &id, json!({"display_name": "Renamed"})).await;
@@ -102,5 +125,6 @@ async fn a_change_that_does_not_matter_keeps_the_tokens(app: TestApp) {
 
 backend_tests!(
     every_change_that_matters_ends_the_old_tokens_on_every_instance,
+    a_revoked_token_gets_no_replay,
     a_change_that_does_not_matter_keeps_the_tokens
 );
