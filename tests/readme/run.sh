@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The README's quick start ("Five minutes to a first match"), run as a reader
 # runs it: the sh blocks between the `quick-start` markers, in order, in one
-# shell, against a fresh server on a temporary SQLite database. Fails when a
-# block fails or when the end state is not what the README promises (a need,
-# its matches, an explanation, the PATCH applied).
+# shell, against a fresh server on a temporary SQLite database; then, in the
+# same shell, the examples of docs/integration.md (between the `examples`
+# markers). Fails when a block fails or when the end state is not what the
+# README promises (a need, its matches, an explanation, the PATCH applied).
 #
 #   bash tests/readme/run.sh          # from the repository root, after cargo build --release
 #
@@ -38,33 +39,48 @@ curl -fs "http://127.0.0.1:$port/ready" >/dev/null || { echo "the server did not
 password=$(sed -n 's/^ *password: *//p' "$work/server.err")
 [ -n "$password" ] || { echo "the first start printed no password:"; cat "$work/server.err"; exit 1; }
 
-# The quick start's sh blocks, in order, with the four changes above.
-BIN="$BIN" PASSWORD="$password" PORT="$port" python3 - "$README" >"$work/quick-start.sh" <<'PY'
+# The quick start's sh blocks, in order, then those of the examples in
+# docs/integration.md, with the four changes above.
+BIN="$BIN" PASSWORD="$password" PORT="$port" python3 - "$README" docs/integration.md >"$work/quick-start.sh" <<'PY'
 import os, re, sys
-text = open(sys.argv[1], encoding="utf-8").read()
-start = text.index("<!-- quick-start:")
-end = text.index("<!-- quick-start end -->")
-blocks = re.findall(r"^```sh\n(.*?)^```$", text[start:end], flags=re.S | re.M)
-if len(blocks) < 5:
-    sys.exit(f"only {len(blocks)} sh blocks in the quick start")
-print("set -euo pipefail")
-for i, block in enumerate(blocks, 1):
+def blocks(path, marker):
+    text = open(path, encoding="utf-8").read()
+    part = text[text.index(f"<!-- {marker}:"):text.index(f"<!-- {marker} end -->")]
+    found = re.findall(r"^```sh\n(.*?)^```$", part, flags=re.S | re.M)
+    if len(found) < 5:
+        sys.exit(f"only {len(found)} sh blocks between the {marker} markers of {path}")
+    return [(path, n, block) for n, block in enumerate(found, 1)]
+def run(path, n, block):
     if block.strip() == "cargo run --release":
-        continue  # step 1: the server this script started
+        return  # step 1: the server this script started
     block = block.replace("cargo run --release --", '"$BIN"')
     block = re.sub(r"^PASSWORD='[^']*'$", "PASSWORD='%s'" % os.environ["PASSWORD"], block, flags=re.M)
     block = block.replace("127.0.0.1:8080", "127.0.0.1:" + os.environ["PORT"])
-    print(f"echo; echo '== block {i}'")
+    print(f"echo; echo '== {path}, block {n}'")
     print(block, end="")
+print("set -euo pipefail")
+for found in blocks(sys.argv[1], "quick-start"):
+    run(*found)
 # What the quick start promises, checked with the reader's own variables.
 print(r'''
-echo; echo '== checks'
+echo; echo '== checks of the quick start'
 [ -n "$TOKEN" ] && [ -n "$NEED" ] && [ -n "$CANDIDATE" ] || { echo "TOKEN, NEED or CANDIDATE is empty"; exit 1; }
 expl=$(curl -fsS -H "$AUTH" "$API/api/v1/needs/$NEED/matches/$CANDIDATE")
-grep -q '"hard_filters"' <<<"$expl" || { echo "no explanation: $expl"; exit 1; }
+grep -q '"filters"' <<<"$expl" || { echo "no explanation: $expl"; exit 1; }
 need=$(curl -fsS -H "$AUTH" "$API/api/v1/needs/$NEED")
 grep -q '"urgency":"high"' <<<"$need" || { echo "the PATCH did not apply: $need"; exit 1; }
-echo "quick start: every block ran; need $NEED, candidate $CANDIDATE explained, urgency now high"
+echo "quick start: need $NEED, candidate $CANDIDATE explained, the need's urgency now high"
+''')
+for found in blocks(sys.argv[2], "examples"):
+    run(*found)
+print(r'''
+echo; echo '== checks of the examples'
+[ -n "$ORG" ] && [ -n "$NEED" ] && [ -n "$CLIENT_ID" ] || { echo "ORG, NEED or CLIENT_ID is empty"; exit 1; }
+candidate=$(curl -fsS -H "$AUTH" "$API/api/v1/candidates/$CANDIDATE")
+grep -q '"day_rate":{"amount":1550' <<<"$candidate" || { echo "the PATCH did not apply: $candidate"; exit 1; }
+orgs=$(curl -fsS -H "$AUTH" "$API/api/v1/organizations?limit=200" | grep -o '"Contoso Care"' | wc -l)
+[ "$orgs" -eq 1 ] || { echo "the idempotent POST created $orgs organizations"; exit 1; }
+echo "examples: organization $ORG, need $NEED, candidate $CANDIDATE patched, one Contoso Care, API key $CLIENT_ID"
 ''')
 PY
 BIN="$BIN" bash "$work/quick-start.sh"
