@@ -15,22 +15,56 @@ use crate::domain::need::{Charter, Need, NeedReason, NeedStatus, RemotePolicy, S
 use crate::domain::organization::{Organization, OrganizationSize};
 use crate::domain::skill::SkillLevel;
 use crate::domain::skillset::{IdealSkillset, SkillRequirement};
-use crate::domain::{CrisisSignal, Currency, DayRate, OrganizationId, SkillKey, SkillsetId, catalog};
+use crate::domain::{CrisisSignal, Currency, DayRate, NeedId, OrganizationId, SkillKey, SkillsetId, catalog};
 use crate::error::{AppError, AppResult};
 
 const CANDIDATES: usize = 200;
 
-/// Loads the demo set unless it is there already; returns a summary.
+/// Loads the demo set unless it is there already; returns a summary that
+/// names a need and the calls that show its matches.
 pub fn load(db: &Database) -> anyhow::Result<String> {
     let summary = db.write_blocking(|conn| {
         if db::organizations::exists_named(conn, "Northwind Retail")? {
-            return Ok("The demo data is loaded already.".to_owned());
+            let mut summary = "The demo data is loaded already.".to_owned();
+            if let Some(need) = first_need(conn)? {
+                summary.push_str(&next_steps(need));
+            }
+            return Ok(summary);
         }
-        let needs = load_organizations_and_needs(conn)?;
+        let (needs, first) = load_organizations_and_needs(conn)?;
         let candidates = load_candidates(conn)?;
-        Ok(format!("Loaded the demo data: 5 organizations, {needs} needs, {candidates} candidates."))
+        Ok(format!(
+            "Loaded the demo data: 5 organizations, {needs} needs, {candidates} candidates.{}",
+            next_steps(first)
+        ))
     });
     summary.map_err(|e| anyhow::anyhow!("loading the demo data: {e}"))
+}
+
+/// The title of the demo's first need, Northwind Retail's, in crisis.
+const FIRST_NEED_TITLE: &str = "Interim Chief Experience Officer";
+
+/// The demo's first need when it is still there: the first need ever opened with its title and reason.
+fn first_need(conn: &mut DbConnection) -> AppResult<Option<NeedId>> {
+    let needs = db::needs::ever_opened(conn, None)?;
+    Ok(needs
+        .into_iter()
+        .find(|n| n.value.0.title == FIRST_NEED_TITLE && n.value.0.reason == NeedReason::Crisis)
+        .map(|n| n.id))
+}
+
+/// What to run next: the need's matches, then one candidate's explanation.
+fn next_steps(need: NeedId) -> String {
+    let auth = r#"-H "Authorization: Bearer $TOKEN""#;
+    format!(
+        "\n\nA need to match: {FIRST_NEED_TITLE} at Northwind Retail (crisis), id {need}.\n\
+         Next, with TOKEN set as in the README's quick start (and API if the server is not on BIND_ADDR's default):\n\n  \
+         API=${{API:-http://127.0.0.1:8080}} NEED={need}\n  \
+         curl -s {auth} \"$API/api/v1/needs/$NEED/matches?limit=5\"\n  \
+         CANDIDATE=$(curl -s {auth} \"$API/api/v1/needs/$NEED/matches?limit=1\" |\n    \
+         python3 -c 'import json,sys; print(json.load(sys.stdin)[\"items\"][0][\"candidate_id\"])')\n  \
+         curl -s {auth} \"$API/api/v1/needs/$NEED/matches/$CANDIDATE\""
+    )
 }
 
 fn key(k: &str) -> AppResult<SkillKey> {
@@ -84,7 +118,7 @@ struct NeedSpec<'a> {
     responsibilities: &'a [&'a str],
 }
 
-fn need(conn: &mut DbConnection, org: OrganizationId, spec: NeedSpec<'_>) -> AppResult<()> {
+fn need(conn: &mut DbConnection, org: OrganizationId, spec: NeedSpec<'_>) -> AppResult<NeedId> {
     let start_by = demo_today().checked_add_days(Days::new(30)).unwrap_or(demo_today());
     let need = Need {
         external_id: None,
@@ -107,11 +141,11 @@ fn need(conn: &mut DbConnection, org: OrganizationId, spec: NeedSpec<'_>) -> App
             success_criteria: spec.criteria,
         },
     };
-    db::needs::insert(conn, &need)?;
-    Ok(())
+    Ok(db::needs::insert(conn, &need)?.id)
 }
 
-fn load_organizations_and_needs(conn: &mut DbConnection) -> AppResult<usize> {
+/// Loads the organizations and their needs; answers how many needs, and the first one.
+fn load_organizations_and_needs(conn: &mut DbConnection) -> AppResult<(usize, NeedId)> {
     use CrisisSignal::*;
     let cxo = db::skillsets::find_builtin(conn, catalog::CXO_SKILLSET.name)?
         .map(|id| id.parse::<SkillsetId>())
@@ -119,11 +153,11 @@ fn load_organizations_and_needs(conn: &mut DbConnection) -> AppResult<usize> {
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e.message)))?;
 
     let northwind = organization(conn, "Northwind Retail", "retail", OrganizationSize::Large, "NL")?;
-    need(
+    let first = need(
         conn,
         northwind,
         NeedSpec {
-            title: "Interim Chief Experience Officer",
+            title: FIRST_NEED_TITLE,
             reason: NeedReason::Crisis,
             signals: &[NegativeCustomerFeedback, OnlineReputationCrisis],
             skillset: cxo,
@@ -240,7 +274,7 @@ fn load_organizations_and_needs(conn: &mut DbConnection) -> AppResult<usize> {
             responsibilities: &["Turn operations around", "Restore the management team"],
         },
     )?;
-    Ok(5)
+    Ok((5, first))
 }
 
 /// The demo's reference date, so the data set does not depend on the clock.

@@ -59,7 +59,21 @@ async fn demo_data_loads_once(app: TestApp) {
     let db = interim_tracker::prepare_database(&test_config(&app.database_url)).unwrap();
     let summary = interim_tracker::demo::load(&db).unwrap();
     assert!(summary.contains("200 candidates"), "{summary}");
-    assert_eq!(interim_tracker::demo::load(&db).unwrap(), "The demo data is loaded already.");
+    let again = interim_tracker::demo::load(&db).unwrap();
+    assert!(again.starts_with("The demo data is loaded already."), "{again}");
+    // Both name the same need, and the calls to make next: its matches, then one explanation.
+    let need_of =
+        |text: &str| text.split("NEED=").nth(1).and_then(|rest| rest.split_whitespace().next()).map(str::to_owned);
+    let need = need_of(&summary).unwrap();
+    assert_eq!(need_of(&again).as_deref(), Some(need.as_str()), "{again}");
+    for call in ["/api/v1/needs/$NEED/matches?limit=5", "/api/v1/needs/$NEED/matches/$CANDIDATE"] {
+        assert!(summary.contains(call), "{summary}");
+    }
+    let shown = json_of(app.get(&format!("/api/v1/needs/{need}")).await, 200).await;
+    assert_eq!(shown["reason"], "crisis");
+    let matches = json_of(app.get(&format!("/api/v1/needs/{need}/matches?limit=1")).await, 200).await;
+    let candidate = matches["items"][0]["candidate_id"].as_str().unwrap().to_owned();
+    json_of(app.get(&format!("/api/v1/needs/{need}/matches/{candidate}")).await, 200).await;
     let total = |path: &'static str| {
         let app = &app;
         async move {
