@@ -125,6 +125,8 @@ impl Application {
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(extract::query_config())
                 .wrap(from_fn(api::idempotency::guard))
+                // Outside the guard, whose reservation is a request's first query.
+                .wrap(from_fn(auth::deferred_checks))
                 .wrap(from_fn(extract::printable_query))
                 .wrap(from_fn(extract::body_deadline))
                 .wrap(from_fn(api::audit::record))

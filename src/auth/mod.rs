@@ -165,25 +165,57 @@ fn authenticate(req: HttpRequest, required: Option<Permission>) -> impl Future<O
             }
             SubjectKind::User => {
                 // Every request sees the user as they are now, on whichever instance it lands: deleted,
-                // deactivated, moved or demoted, or with a new password, their older tokens stop here.
-                let id = principal.subject.trim_start_matches("user:").to_owned();
-                let standing = state.db.lookup(move |conn| crate::db::users::standing(conn, &id)).await?;
-                let current = standing.is_some_and(|s| {
-                    s.active
-                        && s.token_epoch == epoch
-                        && s.role == principal.role
-                        && s.organization_id == principal.organization
-                });
-                if !current {
-                    return Err(AppError::Unauthenticated(Some(
-                        "the token was revoked: its user was changed, deactivated or deleted; log in again",
-                    )));
+                // deactivated, moved or demoted, or with a new password, their older tokens stop here. Read
+                // by the request's first query (or when it made none, before its answer leaves).
+                let check = standing_check(&principal, epoch);
+                if let Some(check) = crate::db::deferred::defer(check) {
+                    state.db.lookup(move |conn| check(conn)).await?;
                 }
             }
             SubjectKind::External => {}
         }
         req.extensions_mut().insert(Confirmed);
         Ok(principal)
+    }
+}
+
+/// Refuses (401) a user's token unless the user still exists, is active, and
+/// holds the role, organization and token epoch the token was issued with.
+fn standing_check(principal: &Principal, epoch: i64) -> crate::db::deferred::Check {
+    let id = principal.subject.trim_start_matches("user:").to_owned();
+    let (role, organization) = (principal.role, principal.organization);
+    std::sync::Arc::new(move |conn: &mut crate::db::DbConnection| {
+        let standing = crate::db::users::standing(conn, &id)?;
+        let current = standing
+            .is_some_and(|s| s.active && s.token_epoch == epoch && s.role == role && s.organization_id == organization);
+        if current {
+            Ok(())
+        } else {
+            Err(AppError::Unauthenticated(Some(
+                "the token was revoked: its user was changed, deactivated or deleted; log in again",
+            )))
+        }
+    })
+}
+
+/// Middleware: gives each request room for the standing check its
+/// authentication defers, and runs the check itself when the request made
+/// no query, answering 401 in place of what the handler answered.
+pub async fn deferred_checks(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::ResponseError;
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let (response, finish) = crate::db::deferred::scope(next.call(req)).await;
+    let response = response?.map_into_boxed_body();
+    let Some(state) = state else { return Ok(response) };
+    match finish.verdict(&state.db).await {
+        Ok(()) => Ok(response),
+        Err(error) => {
+            let (request, _) = response.into_parts();
+            Ok(actix_web::dev::ServiceResponse::new(request, error.error_response()))
+        }
     }
 }
 

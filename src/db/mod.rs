@@ -46,6 +46,7 @@ pub mod api_keys;
 pub mod assignments;
 pub mod audit;
 pub mod candidates;
+pub mod deferred;
 mod group_commit;
 pub mod idempotency;
 mod json;
@@ -418,7 +419,7 @@ impl Database {
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let db = self.clone();
+        let (db, f) = (self.clone(), deferred::checked(deferred::take(), f));
         actix_web::web::block(move || db.with_reader(f)).await?
     }
 
@@ -432,12 +433,14 @@ impl Database {
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        let f = deferred::checked(deferred::take(), f);
         if matches!(self.url, DatabaseUrl::Sqlite(_))
             && let Some(mut pooled) = self.reader.try_get()
         {
             return read_on(&mut pooled, f);
         }
-        self.read(f).await
+        let db = self.clone();
+        actix_web::web::block(move || db.with_reader(f)).await?
     }
 
     /// Runs `f` on a read connection, on this (blocking) thread. On SQLite
@@ -457,6 +460,7 @@ impl Database {
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        let f = deferred::checked(deferred::take(), f);
         if let Some(group_commit) = &self.group_commit {
             return group_commit.write(f).await;
         }

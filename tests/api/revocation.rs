@@ -58,6 +58,10 @@ async fn every_change_that_matters_ends_the_old_tokens_on_every_instance(a: Test
         assert_eq!(attempt.status(), 401, "a demoted admin created an admin");
         refused(app, &token, "demoted").await;
     }
+    // Also where the request is refused before any query (a malformed body, a bad query parameter).
+    let malformed = b.with(&token).post_body("/api/v1/organizations", "application/json", "{not json").await;
+    problem(malformed, 401, "unauthenticated").await;
+    problem(a.with(&token).get("/api/v1/candidates?limit=not-a-number").await, 401, "unauthenticated").await;
     // Logging in again gives a token of the new role.
     assert_eq!(accepted(&b, &a.login(&email, PASSWORD).await).await["role"], "recruiter");
 
