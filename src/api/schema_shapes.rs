@@ -155,17 +155,14 @@ fn cross_field_rules() -> Vec<(&'static str, Value)> {
                 "else": {"properties": {"organization_id": {"type": "null"}}}}),
         ),
         (
-            // A patch that changes the role says where the user belongs; the stored role counts otherwise.
+            // A patch that names both the role and the organization names them in agreement. One named alone
+            // is checked against the stored other, which no schema can know.
             "UserInputPatch",
             json!({"allOf": [
-                {"if": {"required": ["organization_id"], "properties": {"organization_id": string}},
-                    "then": {"required": ["role"], "properties": {"role": member}}},
-                {"if": {"required": ["organization_id"], "properties": {"organization_id": {"type": "null"}}},
-                    "then": {"required": ["role"], "properties": {"role": {"not": member}}}},
-                {"if": {"required": ["role"], "properties": {"role": member}},
-                    "then": {"required": ["organization_id"], "properties": {"organization_id": string}},
-                    "else": {"if": {"required": ["role"]},
-                        "then": {"required": ["organization_id"], "properties": {"organization_id": {"type": "null"}}}}}
+                {"if": {"required": ["role", "organization_id"], "properties": {"role": member}},
+                    "then": {"properties": {"organization_id": string}}},
+                {"if": {"required": ["role", "organization_id"], "properties": {"role": {"not": member}}},
+                    "then": {"properties": {"organization_id": {"type": "null"}}}}
             ]}),
         ),
         (
