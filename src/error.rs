@@ -99,6 +99,25 @@ impl AppError {
         }
     }
 
+    /// The problem document this error is answered with (the spec's examples are made with it too).
+    pub fn problem(&self) -> Problem {
+        let (kind, title) = self.kind();
+        Problem {
+            problem_type: format!("{PROBLEM_TYPE_PREFIX}{kind}"),
+            title: title.into(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            errors: match self {
+                AppError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+            allowed_moves: match self {
+                AppError::RefusedMove { allowed, .. } => Some(allowed.iter().map(|m| (*m).to_owned()).collect()),
+                _ => None,
+            },
+        }
+    }
+
     fn detail(&self) -> String {
         match self {
             AppError::Unauthenticated(None) => {
@@ -196,21 +215,7 @@ impl ResponseError for AppError {
             AppError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
             _ => tracing::debug!(error = %self, "request refused"),
         }
-        let (kind, title) = self.kind();
-        let problem = Problem {
-            problem_type: format!("{PROBLEM_TYPE_PREFIX}{kind}"),
-            title: title.into(),
-            status: status.as_u16(),
-            detail: self.detail(),
-            errors: match self {
-                AppError::Validation(errors) => errors.clone(),
-                _ => Vec::new(),
-            },
-            allowed_moves: match self {
-                AppError::RefusedMove { allowed, .. } => Some(allowed.iter().map(|m| (*m).to_owned()).collect()),
-                _ => None,
-            },
-        };
+        let problem = self.problem();
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
         match self {

@@ -127,6 +127,7 @@ impl Application {
                 .wrap(from_fn(api::idempotency::guard))
                 // Outside the guard, whose reservation is a request's first query.
                 .wrap(from_fn(auth::deferred_checks))
+                .wrap(from_fn(allowed_method))
                 .wrap(from_fn(extract::printable_query))
                 .wrap(from_fn(extract::body_deadline))
                 .wrap(from_fn(api::audit::record))
@@ -240,6 +241,25 @@ fn follow_changes(db: &Database, matches: &Arc<LiveIndex>, rendered: &Arc<api::r
     if let Err(error) = spawned {
         tracing::warn!(%error, "could not start following changes; matches still catch up before ranking");
     }
+}
+
+/// A documented path asked with a method it does not have is answered 405
+/// before routing: `PATCH /needs/import` would otherwise reach the handler
+/// of `/needs/{id}` with `import` for an id (and answer 428 or 404).
+async fn allowed_method(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let method = req.method().as_str();
+    let refused = req
+        .app_data::<web::Data<api::RouteTable>>()
+        .and_then(|routes| routes.methods(req.path()))
+        .filter(|allow| !allow.is_empty() && !allow.contains(&method) && !matches!(method, "OPTIONS" | "HEAD"));
+    if let Some(allow) = refused {
+        let error = AppError::MethodNotAllowed { allow: allow.join(", ") };
+        return Ok(req.into_response(actix_web::ResponseError::error_response(&error)));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// No route took the request: 405 with `Allow` when the path exists with

@@ -87,6 +87,7 @@ pub struct ApiKeyView {
     pub id: String,
     pub name: String,
     pub scopes: Vec<String>,
+    #[schema(format = Uuid)]
     pub organization_id: Option<String>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -123,7 +124,7 @@ pub struct CreatedApiKey {
 }
 
 /// List API keys
-#[utoipa::path(tag = "api-keys", security(("oauth2" = ["api_keys:manage"])), responses((status = 200, body = Vec<ApiKeyView>)))]
+#[utoipa::path(tag = "api-keys", security(("oauth2" = ["api_keys:manage"])), responses((status = 200, description = "Every API key (secrets are never shown again).", body = Vec<ApiKeyView>)))]
 #[get("/api-keys")]
 async fn list_api_keys(
     state: web::Data<AppState>,
@@ -137,7 +138,7 @@ async fn list_api_keys(
 ///
 /// The answer holds the secret, once.
 #[utoipa::path(tag = "api-keys", security(("oauth2" = ["api_keys:manage"])), request_body = ApiKeyInput,
-    responses((status = 201, body = CreatedApiKey, headers(("Location" = String, description = "URL of the new key")))))]
+    responses((status = 201, description = "Created; `Location` names the new key. The secret is shown this once.", body = CreatedApiKey, headers(("ETag" = String), ("Location" = String, description = "URL of the new key")))))]
 #[post("/api-keys")]
 async fn create_api_key(
     state: web::Data<AppState>,
@@ -164,8 +165,8 @@ pub async fn create(state: &AppState, key: ApiKey, created_by: String) -> AppRes
 }
 
 /// Get an API key
-#[utoipa::path(tag = "api-keys", security(("oauth2" = ["api_keys:manage"])), params(("id" = String, Path, description = "API key id")),
-    responses((status = 200, body = ApiKeyView)))]
+#[utoipa::path(tag = "api-keys", security(("oauth2" = ["api_keys:manage"])), params(("id" = uuid::Uuid, Path, description = "API key id")),
+    responses((status = 200, description = "The API key.", body = ApiKeyView, headers(("ETag" = String)))))]
 #[get("/api-keys/{id}")]
 async fn get_api_key(
     state: web::Data<AppState>,
@@ -180,7 +181,7 @@ async fn get_api_key(
 /// Revoke an API key
 ///
 /// The key and every token it was exchanged for stop working at once.
-#[utoipa::path(tag = "api-keys", security(("oauth2" = ["api_keys:manage"])), params(("id" = String, Path, description = "API key id")),
+#[utoipa::path(tag = "api-keys", security(("oauth2" = ["api_keys:manage"])), params(("id" = uuid::Uuid, Path, description = "API key id")),
     responses((status = 204, description = "Revoked.")))]
 #[delete("/api-keys/{id}")]
 async fn revoke_api_key(

@@ -49,6 +49,7 @@ pub struct AssignmentTerms {
 /// Who takes over when the interim leaves.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HandOverView {
+    #[schema(format = Uuid)]
     pub successor_candidate_id: Option<String>,
     pub successor_name: Option<String>,
     pub date: NaiveDate,
@@ -70,11 +71,16 @@ pub struct HandOverView {
     "version": 2, "created_at": "2026-12-01T10:00:00Z", "updated_at": "2027-01-15T08:00:00Z"
 }))]
 pub struct AssignmentView {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub candidate_id: String,
+    #[schema(format = Uuid)]
     pub need_id: String,
+    #[schema(format = Uuid)]
     pub organization_id: String,
     /// The pipeline entry whose placement created it.
+    #[schema(format = Uuid)]
     pub pipeline_entry_id: Option<String>,
     #[serde(flatten)]
     pub terms: AssignmentTerms,
@@ -159,7 +165,7 @@ pub struct AssignmentListQuery {
 
 /// List assignments
 #[utoipa::path(security(("oauth2" = ["assignments:read"])), tag = "assignments", params(AssignmentListQuery),
-    responses((status = 200, body = PageOf<AssignmentView>)))]
+    responses((status = 200, description = "One page of assignments; `next_cursor` leads to the next.", body = PageOf<AssignmentView>)))]
 #[get("/assignments")]
 async fn list_assignments(
     state: web::Data<AppState>,
@@ -197,7 +203,7 @@ async fn list_assignments(
 
 /// Get an assignment
 #[utoipa::path(security(("oauth2" = ["assignments:read"])), tag = "assignments",
-    params(("id" = String, Path, description = "Assignment id")), responses((status = 200, body = AssignmentView)))]
+    params(("id" = uuid::Uuid, Path, description = "Assignment id")), responses((status = 200, description = "The assignment; `ETag` is its version.", body = AssignmentView, headers(("ETag" = String)))))]
 #[get("/assignments/{id}")]
 async fn get_assignment(
     state: web::Data<AppState>,
@@ -215,10 +221,10 @@ async fn get_assignment(
 /// or extended (409 after it ended). New dates must not overlap another assignment of the candidate (409).
 /// The status moves through POST …/transitions and …/extensions.
 #[utoipa::path(security(("oauth2" = ["assignments:write"])), tag = "assignments",
-    params(("id" = String, Path, description = "Assignment id")),
+    params(("id" = uuid::Uuid, Path, description = "Assignment id")),
     request_body(content = AssignmentTerms, content_type = "application/merge-patch+json",
         example = json!({"day_rate": {"amount": 1600, "currency": "EUR"}})),
-    responses((status = 200, body = AssignmentView), (status = 409, response = super::Conflict)))]
+    responses((status = 200, description = "The assignment as changed; `ETag` is its new version.", body = AssignmentView, headers(("ETag" = String))), (status = 409, response = super::Conflict)))]
 #[patch("/assignments/{id}")]
 async fn update_assignment(
     state: web::Data<AppState>,
@@ -354,10 +360,10 @@ impl TransitionInput {
 /// outside the life cycle answers 409 with `allowed_moves`. The need follows: `filled` when its assignment
 /// becomes active, open again when it is terminated. `If-Match` is optional.
 #[utoipa::path(security(("oauth2" = ["assignments:write"])), tag = "assignments",
-    params(("id" = String, Path, description = "Assignment id"),
+    params(("id" = uuid::Uuid, Path, description = "Assignment id"),
         ("If-Match" = Option<String>, Header, description = "The `ETag` the move is made against (optional).")),
     request_body = TransitionInput,
-    responses((status = 200, description = "Moved; the assignment as it is now.", body = AssignmentView),
+    responses((status = 200, description = "Moved; the assignment as it is now.", body = AssignmentView, headers(("ETag" = String))),
         (status = 409, description = "The move is outside the life cycle (`allowed_moves` names the moves there are).",
             content_type = "application/problem+json", body = crate::error::Problem,
             example = json!({"type": "urn:interim-tracker:problem:conflict", "title": "The request conflicts with the current state",
@@ -428,9 +434,9 @@ pub struct ExtensionsView {
 /// Moves the planned end later and the status to `extended`, while active or extended (409 otherwise, naming
 /// the allowed moves). The new period must not overlap another assignment of the candidate (409).
 #[utoipa::path(security(("oauth2" = ["assignments:write"])), tag = "assignments",
-    params(("id" = String, Path, description = "Assignment id")), request_body = ExtensionInput,
+    params(("id" = uuid::Uuid, Path, description = "Assignment id")), request_body = ExtensionInput,
     responses((status = 201, description = "Extended; the assignment as it is now.", body = AssignmentView,
-        headers(("Location" = String, description = "URL of the assignment's extensions")))))]
+        headers(("ETag" = String), ("Location" = String, description = "URL of the assignment's extensions")))))]
 #[post("/assignments/{id}/extensions")]
 async fn extend_assignment(
     state: web::Data<AppState>,
@@ -485,7 +491,7 @@ async fn extend_assignment(
 
 /// List an assignment's extensions
 #[utoipa::path(security(("oauth2" = ["assignments:read"])), tag = "assignments",
-    params(("id" = String, Path, description = "Assignment id")), responses((status = 200, body = ExtensionsView)))]
+    params(("id" = uuid::Uuid, Path, description = "Assignment id")), responses((status = 200, description = "The assignment's extensions, oldest first.", body = ExtensionsView, headers(("ETag" = String)))))]
 #[get("/assignments/{id}/extensions")]
 async fn list_extensions(
     state: web::Data<AppState>,

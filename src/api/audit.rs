@@ -91,12 +91,14 @@ pub async fn record(
 /// One recorded attempt.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEventView {
+    #[schema(format = Uuid)]
     pub id: String,
     pub occurred_at: DateTime<Utc>,
     /// `user:<id>`, `api_key:<id>`, `external:<subject>` or `anonymous`.
     pub actor: String,
     pub actor_kind: String,
     pub role: Option<String>,
+    #[schema(format = Uuid)]
     pub organization_id: Option<String>,
     /// Method and route, such as `PATCH /api/v1/needs/{id}`.
     #[schema(example = "PATCH /api/v1/needs/{id}")]
@@ -177,7 +179,7 @@ pub struct AuditQuery {
 
 /// List audit events
 #[utoipa::path(tag = "audit", params(AuditQuery), security(("oauth2" = ["audit:read"])),
-    responses((status = 200, body = PageOf<AuditEventView>)))]
+    responses((status = 200, description = "One page of audit events, newest first; `next_cursor` leads to the next.", body = PageOf<AuditEventView>)))]
 #[get("/audit-events")]
 async fn list_audit_events(
     state: web::Data<AppState>,

@@ -201,6 +201,7 @@ pub struct Me {
     pub subject: String,
     pub role: Role,
     /// The organization an organization member or a bound API key belongs to.
+    #[schema(format = Uuid)]
     pub organization_id: Option<String>,
     /// What the caller may do.
     pub permissions: Vec<String>,
@@ -212,7 +213,7 @@ pub struct Me {
 /// Who am I
 ///
 /// The caller's identity, role, organization and permissions.
-#[utoipa::path(tag = "auth", security(("oauth2" = [])), responses((status = 200, body = Me)))]
+#[utoipa::path(tag = "auth", security(("oauth2" = [])), responses((status = 200, description = "Who the caller is.", body = Me)))]
 #[get("/me")]
 async fn me(state: web::Data<AppState>, principal: Principal) -> AppResult<web::Json<Me>> {
     let email = match principal.subject.strip_prefix("user:").and_then(|id| id.parse::<uuid::Uuid>().ok()) {

@@ -438,7 +438,7 @@ impl From<&Candidate> for CandidateInput {
 /// An interim executive.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CandidateView {
-    #[schema(example = "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c")]
+    #[schema(format = Uuid, example = "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c")]
     pub id: String,
     #[serde(flatten)]
     pub fields: CandidateInput,
@@ -534,7 +534,7 @@ impl CandidateListQuery {
 }
 
 /// List candidates
-#[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "candidates", params(CandidateListQuery), responses((status = 200, body = PageOf<CandidateView>)))]
+#[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "candidates", params(CandidateListQuery), responses((status = 200, description = "One page of candidates; `next_cursor` leads to the next.", body = PageOf<CandidateView>)))]
 #[get("/candidates")]
 async fn list_candidates(
     state: web::Data<AppState>,
@@ -633,7 +633,7 @@ async fn import_candidates(
 /// Skills must be in the taxonomy; the e-mail and the external id must be unused (409 otherwise).
 #[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "candidates", request_body = CandidateInput,
     responses((status = 201, description = "Created; `Location` names the new candidate.", body = CandidateView,
-        headers(("Location" = String, description = "URL of the new candidate"))),
+        headers(("ETag" = String), ("Location" = String, description = "URL of the new candidate"))),
         (status = 409, response = super::Conflict)))]
 #[post("/candidates")]
 async fn create_candidate(
@@ -652,8 +652,8 @@ async fn create_candidate(
 /// Organization members may read a candidate who is in the pipeline of one of their organization's needs
 /// (`pipeline:read`; anyone else answers 404, as a missing one), with `email` and `phone` null until the
 /// candidate is `offered` or `placed` there.
-#[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "candidates", params(("id" = String, Path, description = "Candidate id")),
-    responses((status = 200, body = CandidateView)))]
+#[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "candidates", params(("id" = uuid::Uuid, Path, description = "Candidate id")),
+    responses((status = 200, description = "The candidate; `ETag` is its version.", body = CandidateView, headers(("ETag" = String)))))]
 #[get("/candidates/{id}")]
 async fn get_candidate(
     state: web::Data<AppState>,
@@ -707,10 +707,10 @@ async fn get_candidate(
 ///
 /// A JSON Merge Patch (RFC 7396): fields given replace the current ones, `null` clears an optional field,
 /// and a list given replaces the whole list.
-#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "candidates", params(("id" = String, Path, description = "Candidate id")),
+#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "candidates", params(("id" = uuid::Uuid, Path, description = "Candidate id")),
     request_body(content = CandidateInput, content_type = "application/merge-patch+json",
         example = json!({"day_rate": {"amount": 1550, "currency": "EUR"}, "availability": {"available_from": "2027-02-01"}})),
-    responses((status = 200, body = CandidateView), (status = 409, response = super::Conflict)))]
+    responses((status = 200, description = "The candidate as changed; `ETag` is its new version.", body = CandidateView, headers(("ETag" = String))), (status = 409, response = super::Conflict)))]
 #[patch("/candidates/{id}")]
 async fn update_candidate(
     state: web::Data<AppState>,
@@ -736,7 +736,7 @@ async fn update_candidate(
 /// Delete a candidate
 ///
 /// Deletes the candidate and everything recorded about them.
-#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "candidates", params(("id" = String, Path, description = "Candidate id")),
+#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "candidates", params(("id" = uuid::Uuid, Path, description = "Candidate id")),
     responses((status = 204, description = "Deleted.")))]
 #[delete("/candidates/{id}")]
 async fn delete_candidate(

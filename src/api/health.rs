@@ -21,7 +21,7 @@ pub struct Status {
 /// Liveness
 ///
 /// Answers 200 while the process serves requests.
-#[utoipa::path(tag = "operations", responses((status = 200, body = Status)))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The process serves requests.", body = Status)))]
 #[get("/health")]
 async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Status { status: "ok", database: None })
@@ -30,7 +30,7 @@ async fn health() -> HttpResponse {
 /// Readiness
 ///
 /// Answers 200 when the database answers a query, 503 otherwise.
-#[utoipa::path(tag = "operations", responses((status = 200, body = Status), (status = 503, response = super::Unavailable)))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The database answers.", body = Status), (status = 503, response = super::Unavailable)))]
 #[get("/ready")]
 async fn ready(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     state.db.ping().await?;

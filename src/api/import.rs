@@ -82,6 +82,7 @@ pub struct RowResult {
     pub status: RowStatus,
     /// The record's id (created, updated or unchanged).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
     pub id: Option<String>,
     /// Why the row was refused, field by field as in a 422.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -53,7 +53,44 @@ fn settings() -> Settings {
 
 /// A candidate ranked for a need.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "candidate_id": "0193a5f2-7d40-7c1e-9a55-3b2c1d0e4f5a", "first_name": "Ingrid", "last_name": "Janssen",
+    "headline": "Interim CXO; turned around two retail customer-service organizations",
+    "total": 86.5, "eligible": true,
+    "filters": [
+        {"name": "status", "passed": true, "reason": "the candidate is active"},
+        {"name": "must_have_skills", "passed": true, "reason": "has every must-have skill"},
+        {"name": "availability", "passed": true, "reason": "available during the assignment starting 2027-02-01"},
+        {"name": "assignments", "passed": true, "reason": "holds no overlapping assignment"},
+        {"name": "rate", "passed": true, "reason": "day rate 1650 EUR against a budget of 1600 (cap 1760)"},
+        {"name": "location", "passed": true, "reason": "based in the assignment's country"},
+        {"name": "languages", "passed": true, "reason": "speaks every required language professionally"}
+    ],
+    "criteria": [
+        {"name": "skills", "score": 85.0, "weight": 40.0, "contribution": 34.0, "evidence": [
+            {"positive": true, "fact": "customer-service-strategy at level 5 (12 years); wanted 4"},
+            {"positive": true, "fact": "executive-leadership at level 4 (9 years); wanted 4"},
+            {"positive": false, "fact": "customer-data-analysis at level 2, below the wanted 3"}]},
+        {"name": "experience", "score": 100.0, "weight": 10.0, "contribution": 10.0, "evidence": [
+            {"positive": true, "fact": "18 years of executive experience; wanted 10"}]},
+        {"name": "industries", "score": 50.0, "weight": 8.0, "contribution": 4.0, "evidence": [
+            {"positive": true, "fact": "industry retail"}, {"positive": false, "fact": "industry e-commerce"}]},
+        {"name": "crisis_experience", "score": 100.0, "weight": 10.0, "contribution": 10.0, "evidence": [
+            {"positive": true, "fact": "has turned around negative_customer_feedback"}]},
+        {"name": "background_and_training", "score": 50.0, "weight": 5.0, "contribution": 2.5, "evidence": [
+            {"positive": true, "fact": "wanted: MBA"}, {"positive": false, "fact": "wanted: COPC certification"}]},
+        {"name": "languages", "score": 100.0, "weight": 5.0, "contribution": 5.0, "evidence": [
+            {"positive": true, "fact": "language nl: native"}]},
+        {"name": "rate", "score": 90.0, "weight": 10.0, "contribution": 9.0, "evidence": [
+            {"positive": true, "fact": "1650 EUR against a budget of 1600"}]},
+        {"name": "availability", "score": 100.0, "weight": 7.0, "contribution": 7.0, "evidence": [
+            {"positive": true, "fact": "available by 2027-02-01"}]},
+        {"name": "location", "score": 100.0, "weight": 5.0, "contribution": 5.0, "evidence": [
+            {"positive": true, "fact": "lives in Rotterdam"}]}
+    ]
+}))]
 pub struct CandidateMatch {
+    #[schema(format = Uuid)]
     pub candidate_id: String,
     pub first_name: String,
     pub last_name: String,
@@ -64,8 +101,45 @@ pub struct CandidateMatch {
 
 /// A need ranked for a candidate.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "need_id": "0193a5f2-8a10-7d2b-8c44-5e6f7a8b9c0d", "organization_id": "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c",
+    "title": "Interim Chief Experience Officer", "total": 80.5, "eligible": true,
+    "filters": [
+        {"name": "status", "passed": true, "reason": "the candidate is active"},
+        {"name": "must_have_skills", "passed": true, "reason": "has every must-have skill"},
+        {"name": "availability", "passed": true, "reason": "available during the assignment starting 2027-03-01"},
+        {"name": "assignments", "passed": true, "reason": "holds no overlapping assignment"},
+        {"name": "rate", "passed": true, "reason": "day rate 1650 EUR against a budget of 1800 (cap 1980)"},
+        {"name": "location", "passed": true, "reason": "willing to travel to the assignment"},
+        {"name": "languages", "passed": true, "reason": "speaks every required language professionally"}
+    ],
+    "criteria": [
+        {"name": "skills", "score": 75.0, "weight": 40.0, "contribution": 30.0, "evidence": [
+            {"positive": true, "fact": "customer-service-strategy at level 5 (12 years); wanted 4"},
+            {"positive": false, "fact": "no crisis-management (preferred)"}]},
+        {"name": "experience", "score": 100.0, "weight": 10.0, "contribution": 10.0, "evidence": [
+            {"positive": true, "fact": "18 years of executive experience; wanted 8"}]},
+        {"name": "industries", "score": 100.0, "weight": 8.0, "contribution": 8.0, "evidence": [
+            {"positive": true, "fact": "industry banking"}]},
+        {"name": "crisis_experience", "score": 50.0, "weight": 10.0, "contribution": 5.0, "evidence": [
+            {"positive": true, "fact": "has turned around online_reputation_crisis"},
+            {"positive": false, "fact": "no record of high_employee_turnover"}]},
+        {"name": "background_and_training", "score": 50.0, "weight": 5.0, "contribution": 2.5, "evidence": [
+            {"positive": true, "fact": "wanted: MBA"}, {"positive": false, "fact": "wanted: Six Sigma Black Belt"}]},
+        {"name": "languages", "score": 100.0, "weight": 5.0, "contribution": 5.0, "evidence": [
+            {"positive": true, "fact": "language de: professional"}]},
+        {"name": "rate", "score": 100.0, "weight": 10.0, "contribution": 10.0, "evidence": [
+            {"positive": true, "fact": "1650 EUR against a budget of 1800"}]},
+        {"name": "availability", "score": 100.0, "weight": 7.0, "contribution": 7.0, "evidence": [
+            {"positive": true, "fact": "available by 2027-03-01"}]},
+        {"name": "location", "score": 60.0, "weight": 5.0, "contribution": 3.0, "evidence": [
+            {"positive": true, "fact": "lives in NL, willing to travel"}]}
+    ]
+}))]
 pub struct NeedMatch {
+    #[schema(format = Uuid)]
     pub need_id: String,
+    #[schema(format = Uuid)]
     pub organization_id: String,
     pub title: String,
     #[serde(flatten)]
@@ -170,8 +244,8 @@ fn page_of<T, V>(
 /// eligible candidates (every hard filter passed) unless `include_excluded=true`. Each result carries its full
 /// explanation. Ranked by the in-memory index, which follows every write to a candidate (on any instance).
 #[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "matching",
-    params(("id" = String, Path, description = "Need id"), MatchQuery),
-    responses((status = 200, body = PageOf<CandidateMatch>)))]
+    params(("id" = uuid::Uuid, Path, description = "Need id"), MatchQuery),
+    responses((status = 200, description = "One page of candidates ranked for the need, best first, each with its explanation.", body = PageOf<CandidateMatch>)))]
 #[get("/needs/{id}/matches")]
 async fn need_matches(
     state: web::Data<AppState>,
@@ -297,8 +371,42 @@ async fn load_need(state: &AppState, id: NeedId) -> AppResult<(Need, Option<Idea
 /// The full explanation: every hard filter with its verdict and reason (why a candidate is excluded), and
 /// every criterion with its score, weight, contribution and evidence.
 #[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "matching",
-    params(("id" = String, Path, description = "Need id"), ("candidate_id" = String, Path, description = "Candidate id")),
-    responses((status = 200, body = CandidateMatch)))]
+    params(("id" = uuid::Uuid, Path, description = "Need id"), ("candidate_id" = uuid::Uuid, Path, description = "Candidate id")),
+    responses((status = 200, description = "The candidate's score for the need, criterion by criterion, and the hard filters that exclude it if any.", body = CandidateMatch,
+        example = json!({
+            "candidate_id": "0193a5f2-7e55-7a0b-b1c2-4d5e6f708192", "first_name": "Marc", "last_name": "Dubois",
+            "headline": "Interim COO, logistics and retail", "total": 55.25, "eligible": false,
+            "filters": [
+                {"name": "status", "passed": true, "reason": "the candidate is active"},
+                {"name": "must_have_skills", "passed": false, "reason": "lacks customer-service-strategy at level 4"},
+                {"name": "availability", "passed": true, "reason": "available during the assignment starting 2027-02-01"},
+                {"name": "assignments", "passed": true, "reason": "holds no overlapping assignment"},
+                {"name": "rate", "passed": false, "reason": "day rate 1900 EUR against a budget of 1600 (cap 1760)"},
+                {"name": "location", "passed": true, "reason": "willing to travel to the assignment"},
+                {"name": "languages", "passed": true, "reason": "speaks every required language professionally"}
+            ],
+            "criteria": [
+                {"name": "skills", "score": 50.0, "weight": 40.0, "contribution": 20.0, "evidence": [
+                    {"positive": false, "fact": "customer-service-strategy at level 2, below the wanted 4"},
+                    {"positive": true, "fact": "executive-leadership at level 5 (15 years); wanted 4"}]},
+                {"name": "experience", "score": 100.0, "weight": 10.0, "contribution": 10.0, "evidence": [
+                    {"positive": true, "fact": "21 years of executive experience; wanted 10"}]},
+                {"name": "industries", "score": 50.0, "weight": 8.0, "contribution": 4.0, "evidence": [
+                    {"positive": true, "fact": "industry retail"}, {"positive": false, "fact": "industry e-commerce"}]},
+                {"name": "crisis_experience", "score": 0.0, "weight": 10.0, "contribution": 0.0, "evidence": [
+                    {"positive": false, "fact": "no record of negative_customer_feedback"}]},
+                {"name": "background_and_training", "score": 50.0, "weight": 5.0, "contribution": 2.5, "evidence": [
+                    {"positive": true, "fact": "wanted: MBA"}, {"positive": false, "fact": "wanted: COPC certification"}]},
+                {"name": "languages", "score": 100.0, "weight": 5.0, "contribution": 5.0, "evidence": [
+                    {"positive": true, "fact": "language nl: professional"}]},
+                {"name": "rate", "score": 37.5, "weight": 10.0, "contribution": 3.75, "evidence": [
+                    {"positive": false, "fact": "1900 EUR against a budget of 1600"}]},
+                {"name": "availability", "score": 100.0, "weight": 7.0, "contribution": 7.0, "evidence": [
+                    {"positive": true, "fact": "available by 2027-02-01"}]},
+                {"name": "location", "score": 60.0, "weight": 5.0, "contribution": 3.0, "evidence": [
+                    {"positive": true, "fact": "lives in BE, willing to travel"}]}
+            ]
+        }))))]
 #[get("/needs/{id}/matches/{candidate_id}")]
 async fn need_match(
     state: web::Data<AppState>,
@@ -326,8 +434,8 @@ async fn need_match(
 ///
 /// Every open need the caller may see, scored for the candidate, best first.
 #[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "matching",
-    params(("id" = String, Path, description = "Candidate id"), MatchQuery),
-    responses((status = 200, body = PageOf<NeedMatch>)))]
+    params(("id" = uuid::Uuid, Path, description = "Candidate id"), MatchQuery),
+    responses((status = 200, description = "One page of open needs ranked for the candidate, best first.", body = PageOf<NeedMatch>)))]
 #[get("/candidates/{id}/matches")]
 async fn candidate_matches(
     state: web::Data<AppState>,
@@ -391,6 +499,7 @@ pub struct ShortlistInput {
 /// A listed candidate that was not added.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ShortlistSkip {
+    #[schema(format = Uuid)]
     pub candidate_id: String,
     /// `already_in_pipeline`.
     pub reason: &'static str,
@@ -450,8 +559,8 @@ impl ShortlistInput {
 /// reproduce it. Listed candidates already in the pipeline are reported in `skipped`; an unknown one refuses
 /// the whole call (422) and nothing is added. Needs both `pipeline:write` and `candidates:read`.
 #[utoipa::path(security(("oauth2" = ["pipeline:write", "candidates:read"])), tag = "matching",
-    params(("id" = String, Path, description = "Need id")), request_body = ShortlistInput,
-    responses((status = 200, body = ShortlistResult), (status = 409, response = super::Conflict)))]
+    params(("id" = uuid::Uuid, Path, description = "Need id")), request_body = ShortlistInput,
+    responses((status = 200, description = "What was added to the pipeline, and what was passed over.", body = ShortlistResult), (status = 409, response = super::Conflict)))]
 #[post("/needs/{id}/shortlist")]
 async fn shortlist(
     state: web::Data<AppState>,

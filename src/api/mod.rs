@@ -22,6 +22,7 @@ pub mod privacy;
 pub mod progress;
 pub mod rendered;
 pub mod reports;
+mod response_headers;
 mod schema_shapes;
 pub mod skills;
 pub mod skillsets;
@@ -36,7 +37,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 
-use crate::error::Problem;
+use crate::error::{AppError, Problem};
 
 /// Every route of the service, with its documentation.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -68,7 +69,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub fn openapi() -> serde_json::Value {
     let (_, mut doc) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure).split_for_parts();
     StandardErrors.modify(&mut doc);
-    schema_shapes::reshape(doc)
+    let mut doc = schema_shapes::reshape(doc);
+    response_headers::declare(&mut doc);
+    doc
 }
 
 #[derive(OpenApi)]
@@ -110,13 +113,18 @@ pub fn openapi() -> serde_json::Value {
 struct ApiDoc;
 
 macro_rules! problem_responses {
-    ($($name:ident => $description:literal,)+) => {$(
+    ($($name:ident => $description:literal, $example:expr;)+) => {$(
         #[doc = $description]
         pub struct $name;
 
         impl<'r> utoipa::ToResponse<'r> for $name {
             fn response() -> (&'r str, RefOr<utoipa::openapi::response::Response>) {
-                let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+                // Each status shows a body it is really answered with, made by the same code.
+                let example: AppError = $example;
+                let content = ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .example(serde_json::to_value(example.problem()).ok())
+                    .build();
                 let response = ResponseBuilder::new()
                     .description($description)
                     .content("application/problem+json", content)
@@ -129,24 +137,38 @@ macro_rules! problem_responses {
 
 problem_responses! {
     BadRequest => "The request is malformed: a query parameter, cursor or body that cannot be read (`malformed-body`, `invalid-query`).",
+        AppError::InvalidQuery("the cursor is not valid for this list".into());
     Unauthorized => "No valid access token (`unauthenticated`); `WWW-Authenticate` says why.",
+        AppError::Unauthenticated(Some("the token has expired"));
     Forbidden => "The caller's role or scopes do not allow this (`forbidden`).",
+        AppError::Forbidden { scope: "needs:write" };
     NotFound => "No such resource, or one of another organization (`not-found`).",
+        AppError::NotFound("need");
     TooManyRequests => "Rate limit reached; retry after `Retry-After` seconds (`rate-limited`).",
+        AppError::TooManyRequests { retry_after_secs: 12 };
     PreconditionFailed => "`If-Match` names a version that is no longer current (`precondition-failed`): read again, reapply.",
+        AppError::PreconditionFailed;
     PreconditionRequired => "The change lacks `If-Match` (`precondition-required`): send the `ETag` you read.",
+        AppError::PreconditionRequired;
     Conflict => "The request conflicts with the current state, such as a duplicate or a record still in use (`conflict`).",
+        AppError::Conflict("A record with the same unique value already exists.".into());
     PayloadTooLarge => "The body exceeds the size limit (`payload-too-large`).",
+        AppError::PayloadTooLarge { limit: extract::DEFAULT_BODY_LIMIT };
     UnsupportedMediaType => "The body is not sent as JSON (`unsupported-media-type`).",
+        AppError::UnsupportedMediaType("Send the body as application/json (got text/plain).".into());
     Unprocessable => "The body is well-formed but invalid; `errors` lists every invalid field (`validation-failed`).",
+        AppError::field("skills[0].level", "out_of_range", "must be between 1 and 5");
     Unavailable => "The database is busy or unreachable; retry after `Retry-After` seconds (`service-unavailable`).",
+        AppError::Unavailable(String::new());
     InternalError => "An unexpected error; nothing internal is revealed (`internal-error`).",
+        AppError::Internal(anyhow::anyhow!("never shown"));
 }
 
 /// Adds the errors every operation of a kind can answer, so each handler
-/// documents only what is particular to it; declares the security schemes,
-/// and says under each secured operation who may call it, from the scope it
-/// requires and the roles that grant it.
+/// documents only what is particular to it (its success and the headers that
+/// come with it are its own); declares the security schemes, and says under
+/// each secured operation who may call it, from the scope it requires and
+/// the roles that grant it.
 struct StandardErrors;
 
 const OAUTH2: &str = "oauth2";
@@ -173,7 +195,8 @@ fn who_may_call(scopes: &[String]) -> String {
 fn security_schemes(openapi: &mut OpenApiDoc) {
     use crate::domain::access::Permission;
     use utoipa::openapi::security::{Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme};
-    let scopes = Scopes::from_iter(Permission::ALL.iter().map(|p| (p.scope().to_owned(), format!("{p}"))));
+    // Swagger UI shows each scope's name, then its description: the name again would read twice.
+    let scopes = Scopes::from_iter(Permission::ALL.iter().map(|p| (p.scope().to_owned(), p.description().to_owned())));
     let components = openapi.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         OAUTH2,
@@ -240,11 +263,16 @@ impl Modify for StandardErrors {
                         .name("If-Match")
                         .parameter_in(utoipa::openapi::path::ParameterIn::Header)
                         .required(utoipa::openapi::Required::True)
-                        .description(Some("The `ETag` of the version the change is made against (`*`: any)."))
+                        .description(Some(
+                            "The `ETag` of the version the change is made against, as read (such as `\"v3\"`), or \
+                             `*` for whatever version is current. Missing: 428; another version: 412.",
+                        ))
                         .schema(Some(
                             utoipa::openapi::schema::ObjectBuilder::new()
                                 .schema_type(utoipa::openapi::schema::Type::String)
-                                .min_length(Some(1)),
+                                // RFC 9110's entity-tag list; weak tags are allowed but never match.
+                                .pattern(Some(r#"^(\*|(W/)?"[\x21\x23-\x7e]*"( *, *(W/)?"[\x21\x23-\x7e]*")*)$"#))
+                                .examples(["\"v1\""]),
                         ))
                         .build();
                     operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(if_match));
@@ -257,6 +285,10 @@ impl Modify for StandardErrors {
                     Some(scopes.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect::<Vec<String>>())
                 });
                 let secured = scopes.is_some();
+                // Public: said outright, so a client never sends (or a generator never asks for) a token.
+                if !secured {
+                    operation.security = Some(Vec::new());
+                }
                 if let Some(scopes) = scopes {
                     operation.security = Some(vec![
                         SecurityRequirement::new(OAUTH2, scopes.clone()),
@@ -283,24 +315,6 @@ impl Modify for StandardErrors {
                 if versioned && has_path_id && matches!(method, "patch" | "delete") {
                     add(responses, "412", "PreconditionFailed");
                     add(responses, "428", "PreconditionRequired");
-                }
-                let tagged = versioned && (has_path_id || method == "post") && !path.ends_with("/auth/token");
-                if tagged {
-                    for (status, response) in responses.responses.iter_mut() {
-                        if let (true, RefOr::T(response)) = (status == "200" || status == "201", response) {
-                            response.headers.insert(
-                                "ETag".into(),
-                                RefOr::T(
-                                    utoipa::openapi::header::HeaderBuilder::new()
-                                        .schema(Some(utoipa::openapi::schema::Object::with_type(
-                                            utoipa::openapi::schema::Type::String,
-                                        )))
-                                        .description(Some("The version read or written, for `If-Match`."))
-                                        .build(),
-                                ),
-                            );
-                        }
-                    }
                 }
                 if secured {
                     add(responses, "401", "Unauthorized");

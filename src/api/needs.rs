@@ -284,7 +284,7 @@ impl From<&Need> for NeedInput {
 /// A need for an interim executive.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NeedView {
-    #[schema(example = "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c")]
+    #[schema(format = Uuid, example = "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c")]
     pub id: String,
     #[serde(flatten)]
     pub fields: NeedInput,
@@ -340,7 +340,7 @@ pub struct NeedListQuery {
 }
 
 /// List needs
-#[utoipa::path(security(("oauth2" = ["needs:read"])), tag = "needs", params(NeedListQuery), responses((status = 200, body = PageOf<NeedView>)))]
+#[utoipa::path(security(("oauth2" = ["needs:read"])), tag = "needs", params(NeedListQuery), responses((status = 200, description = "One page of needs; `next_cursor` leads to the next.", body = PageOf<NeedView>)))]
 #[get("/needs")]
 async fn list_needs(
     state: web::Data<AppState>,
@@ -401,7 +401,7 @@ fn listed(principal: &Principal, q: NeedListQuery) -> AppResult<(NeedFilter, Pag
 /// The organization must exist, and the skillset must be a global template or the organization's own.
 #[utoipa::path(security(("oauth2" = ["needs:write"])), tag = "needs", request_body = NeedInput,
     responses((status = 201, description = "Created; `Location` names the new need.", body = NeedView,
-        headers(("Location" = String, description = "URL of the new need")))))]
+        headers(("ETag" = String), ("Location" = String, description = "URL of the new need")))))]
 #[post("/needs")]
 async fn create_need(
     state: web::Data<AppState>,
@@ -483,8 +483,8 @@ async fn import_needs(
 }
 
 /// Get a need
-#[utoipa::path(security(("oauth2" = ["needs:read"])), tag = "needs", params(("id" = String, Path, description = "Need id")),
-    responses((status = 200, body = NeedView)))]
+#[utoipa::path(security(("oauth2" = ["needs:read"])), tag = "needs", params(("id" = uuid::Uuid, Path, description = "Need id")),
+    responses((status = 200, description = "The need; `ETag` is its version.", body = NeedView, headers(("ETag" = String)))))]
 #[get("/needs/{id}")]
 async fn get_need(
     state: web::Data<AppState>,
@@ -501,10 +501,10 @@ async fn get_need(
 ///
 /// A JSON Merge Patch (RFC 7396); a list given replaces the whole list. A status move outside the
 /// need's life cycle answers 409 naming the allowed moves.
-#[utoipa::path(security(("oauth2" = ["needs:write"])), tag = "needs", params(("id" = String, Path, description = "Need id")),
+#[utoipa::path(security(("oauth2" = ["needs:write"])), tag = "needs", params(("id" = uuid::Uuid, Path, description = "Need id")),
     request_body(content = NeedInput, content_type = "application/merge-patch+json",
         example = json!({"status": "on_hold", "urgency": "high"})),
-    responses((status = 200, body = NeedView), (status = 409, response = super::Conflict)))]
+    responses((status = 200, description = "The need as changed; `ETag` is its new version.", body = NeedView, headers(("ETag" = String))), (status = 409, response = super::Conflict)))]
 #[patch("/needs/{id}")]
 async fn update_need(
     state: web::Data<AppState>,
@@ -529,7 +529,7 @@ async fn update_need(
 }
 
 /// Delete a need
-#[utoipa::path(security(("oauth2" = ["needs:write"])), tag = "needs", params(("id" = String, Path, description = "Need id")),
+#[utoipa::path(security(("oauth2" = ["needs:write"])), tag = "needs", params(("id" = uuid::Uuid, Path, description = "Need id")),
     responses((status = 204, description = "Deleted.")))]
 #[delete("/needs/{id}")]
 async fn delete_need(

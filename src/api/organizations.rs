@@ -87,7 +87,7 @@ impl From<&Organization> for OrganizationInput {
 /// A client organization.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrganizationView {
-    #[schema(example = "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c")]
+    #[schema(format = Uuid, example = "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c")]
     pub id: String,
     #[serde(flatten)]
     pub fields: OrganizationInput,
@@ -137,7 +137,7 @@ pub struct OrganizationListQuery {
 }
 
 /// List organizations
-#[utoipa::path(security(("oauth2" = ["organizations:read"])), tag = "organizations", params(OrganizationListQuery), responses((status = 200, body = PageOf<OrganizationView>)))]
+#[utoipa::path(security(("oauth2" = ["organizations:read"])), tag = "organizations", params(OrganizationListQuery), responses((status = 200, description = "One page of organizations; `next_cursor` leads to the next.", body = PageOf<OrganizationView>)))]
 #[get("/organizations")]
 async fn list_organizations(
     state: web::Data<AppState>,
@@ -164,7 +164,7 @@ async fn list_organizations(
 /// Create an organization
 #[utoipa::path(security(("oauth2" = ["organizations:manage"])), tag = "organizations", request_body = OrganizationInput,
     responses((status = 201, description = "Created; `Location` names the new organization.", body = OrganizationView,
-        headers(("Location" = String, description = "URL of the new organization")))))]
+        headers(("ETag" = String), ("Location" = String, description = "URL of the new organization")))))]
 #[post("/organizations")]
 async fn create_organization(
     state: web::Data<AppState>,
@@ -177,8 +177,8 @@ async fn create_organization(
 }
 
 /// Get an organization
-#[utoipa::path(security(("oauth2" = ["organizations:read"])), tag = "organizations", params(("id" = String, Path, description = "Organization id")),
-    responses((status = 200, body = OrganizationView)))]
+#[utoipa::path(security(("oauth2" = ["organizations:read"])), tag = "organizations", params(("id" = uuid::Uuid, Path, description = "Organization id")),
+    responses((status = 200, description = "The organization; `ETag` is its version.", body = OrganizationView, headers(("ETag" = String)))))]
 #[get("/organizations/{id}")]
 async fn get_organization(
     state: web::Data<AppState>,
@@ -194,10 +194,10 @@ async fn get_organization(
 /// Update an organization
 ///
 /// A JSON Merge Patch (RFC 7396): fields given replace the current ones, `null` clears an optional field.
-#[utoipa::path(security(("oauth2" = ["organizations:write"])), tag = "organizations", params(("id" = String, Path, description = "Organization id")),
+#[utoipa::path(security(("oauth2" = ["organizations:write"])), tag = "organizations", params(("id" = uuid::Uuid, Path, description = "Organization id")),
     request_body(content = OrganizationInput, content_type = "application/merge-patch+json",
         example = json!({"region": "EMEA", "size": "enterprise"})),
-    responses((status = 200, body = OrganizationView)))]
+    responses((status = 200, description = "The organization as changed; `ETag` is its new version.", body = OrganizationView, headers(("ETag" = String)))))]
 #[patch("/organizations/{id}")]
 async fn update_organization(
     state: web::Data<AppState>,
@@ -224,7 +224,7 @@ async fn update_organization(
 /// Delete an organization
 ///
 /// Refused with 409 while the organization still has needs or skillsets.
-#[utoipa::path(security(("oauth2" = ["organizations:manage"])), tag = "organizations", params(("id" = String, Path, description = "Organization id")),
+#[utoipa::path(security(("oauth2" = ["organizations:manage"])), tag = "organizations", params(("id" = uuid::Uuid, Path, description = "Organization id")),
     responses((status = 204, description = "Deleted."), (status = 409, response = super::Conflict)))]
 #[delete("/organizations/{id}")]
 async fn delete_organization(

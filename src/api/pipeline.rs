@@ -149,6 +149,7 @@ fn note_text(v: &mut Validator, field: &str, note: Option<&str>) -> Option<Optio
 /// A note on an entry.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NoteView {
+    #[schema(format = Uuid)]
     pub id: String,
     pub body: String,
     /// Who wrote it (`user:<id>`, `api_key:<id>`).
@@ -169,6 +170,7 @@ pub struct MatchSnapshotView {
     /// 0 to 100.
     #[schema(example = 82.5)]
     pub score: f64,
+    #[schema(format = Uuid)]
     pub skillset_id: Option<String>,
     /// The skillset's version the score was computed with.
     pub skillset_version: Option<i64>,
@@ -195,10 +197,14 @@ pub struct MatchSnapshotView {
     "updated_at": "2026-11-23T10:15:00Z"
 }))]
 pub struct EntryView {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub need_id: String,
+    #[schema(format = Uuid)]
     pub candidate_id: String,
     /// The need's organization.
+    #[schema(format = Uuid)]
     pub organization_id: String,
     pub stage: Stage,
     /// Set when the stage is `rejected`.
@@ -210,6 +216,7 @@ pub struct EntryView {
     /// Oldest first.
     pub notes: Vec<NoteView>,
     /// The interim assignment the placement created; null before.
+    #[schema(format = Uuid)]
     pub assignment_id: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -315,8 +322,8 @@ fn ids(raw: &(String, String)) -> AppResult<(NeedId, CandidateId)> {
 /// The candidates considered for the need, oldest first, each with its stage, allowed moves, match snapshot
 /// and notes. Filter by `stage`.
 #[utoipa::path(security(("oauth2" = ["pipeline:read"])), tag = "pipeline",
-    params(("id" = String, Path, description = "Need id"), PipelineListQuery),
-    responses((status = 200, body = PageOf<EntryView>)))]
+    params(("id" = uuid::Uuid, Path, description = "Need id"), PipelineListQuery),
+    responses((status = 200, description = "One page of the need's pipeline entries; `next_cursor` leads to the next.", body = PageOf<EntryView>)))]
 #[get("/needs/{id}/pipeline")]
 async fn list_pipeline(
     state: web::Data<AppState>,
@@ -337,9 +344,9 @@ async fn list_pipeline(
 /// candidates the practice puts in their pipelines, and do not add their own. A candidate is in a need's pipeline at most once (409), and a
 /// filled or cancelled need takes no new candidates (409). An unknown candidate is a validation error (422).
 #[utoipa::path(security(("oauth2" = ["pipeline:write", "candidates:read"])), tag = "pipeline",
-    params(("id" = String, Path, description = "Need id")), request_body = AddCandidateInput,
+    params(("id" = uuid::Uuid, Path, description = "Need id")), request_body = AddCandidateInput,
     responses((status = 201, description = "Added; `Location` names the entry.", body = EntryView,
-        headers(("Location" = String, description = "URL of the entry"))),
+        headers(("ETag" = String), ("Location" = String, description = "URL of the entry"))),
         (status = 409, response = super::Conflict)))]
 #[post("/needs/{id}/pipeline")]
 async fn add_to_pipeline(
@@ -373,8 +380,8 @@ async fn add_to_pipeline(
 
 /// Get a candidate's entry in a need's pipeline
 #[utoipa::path(security(("oauth2" = ["pipeline:read"])), tag = "pipeline",
-    params(("id" = String, Path, description = "Need id"), ("candidate_id" = String, Path, description = "Candidate id")),
-    responses((status = 200, body = EntryView)))]
+    params(("id" = uuid::Uuid, Path, description = "Need id"), ("candidate_id" = uuid::Uuid, Path, description = "Candidate id")),
+    responses((status = 200, description = "The pipeline entry; `ETag` is its version.", body = EntryView, headers(("ETag" = String)))))]
 #[get("/needs/{id}/pipeline/{candidate_id}")]
 async fn get_entry(
     state: web::Data<AppState>,
@@ -405,11 +412,11 @@ async fn get_entry(
 /// `assignment` terms given or their defaults; `Link` names it. A candidate never holds two overlapping
 /// proposed, active or extended assignments: such a placement answers 409 and changes nothing.
 #[utoipa::path(security(("oauth2" = ["pipeline:write"])), tag = "pipeline",
-    params(("id" = String, Path, description = "Need id"), ("candidate_id" = String, Path, description = "Candidate id"),
+    params(("id" = uuid::Uuid, Path, description = "Need id"), ("candidate_id" = uuid::Uuid, Path, description = "Candidate id"),
         ("If-Match" = Option<String>, Header, description = "The `ETag` the move is made against (optional).")),
     request_body = MoveInput,
     responses((status = 200, description = "Moved; the entry as it is now.", body = EntryView,
-            headers(("Link" = String, description = "After a placement: the assignment it created (`rel=\"related\"`)."))),
+            headers(("ETag" = String), ("Link" = String, description = "After a placement: the assignment it created (`rel=\"related\"`)."))),
         (status = 409, description = "The move is outside the stage machine; `allowed_moves` names the moves there are.",
             content_type = "application/problem+json", body = crate::error::Problem,
             example = json!({"type": "urn:interim-tracker:problem:conflict", "title": "The request conflicts with the current state",
@@ -474,8 +481,8 @@ async fn move_entry(
 /// Every move, oldest first: from, to, who made it, when, the rejection reason and the note. The first is the
 /// addition to the pipeline.
 #[utoipa::path(security(("oauth2" = ["pipeline:read"])), tag = "pipeline",
-    params(("id" = String, Path, description = "Need id"), ("candidate_id" = String, Path, description = "Candidate id")),
-    responses((status = 200, body = HistoryView)))]
+    params(("id" = uuid::Uuid, Path, description = "Need id"), ("candidate_id" = uuid::Uuid, Path, description = "Candidate id")),
+    responses((status = 200, description = "Every stage the entry went through, oldest first.", body = HistoryView, headers(("ETag" = String)))))]
 #[get("/needs/{id}/pipeline/{candidate_id}/history")]
 async fn entry_history(
     state: web::Data<AppState>,
@@ -500,10 +507,10 @@ async fn entry_history(
 ///
 /// Notes are listed with the entry, oldest first; adding one raises the entry's version.
 #[utoipa::path(security(("oauth2" = ["pipeline:write"])), tag = "pipeline",
-    params(("id" = String, Path, description = "Need id"), ("candidate_id" = String, Path, description = "Candidate id")),
+    params(("id" = uuid::Uuid, Path, description = "Need id"), ("candidate_id" = uuid::Uuid, Path, description = "Candidate id")),
     request_body = NoteInput,
     responses((status = 201, description = "Added; the entry with its notes.", body = EntryView,
-        headers(("Location" = String, description = "URL of the entry")))))]
+        headers(("ETag" = String), ("Location" = String, description = "URL of the entry")))))]
 #[post("/needs/{id}/pipeline/{candidate_id}/notes")]
 async fn add_note(
     state: web::Data<AppState>,
@@ -535,8 +542,8 @@ async fn add_note(
 /// The candidate's entries across needs, oldest first. Organization members see only the entries of their
 /// own organization's needs; a candidate in none of them answers 404, as a missing one.
 #[utoipa::path(security(("oauth2" = ["pipeline:read"])), tag = "pipeline",
-    params(("id" = String, Path, description = "Candidate id"), PipelineListQuery),
-    responses((status = 200, body = PageOf<EntryView>)))]
+    params(("id" = uuid::Uuid, Path, description = "Candidate id"), PipelineListQuery),
+    responses((status = 200, description = "One page of the candidate's pipeline entries; `next_cursor` leads to the next.", body = PageOf<EntryView>)))]
 #[get("/candidates/{id}/pipeline")]
 async fn candidate_pipeline(
     state: web::Data<AppState>,

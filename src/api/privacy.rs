@@ -106,8 +106,8 @@ impl From<store::StoredConsent> for ConsentView {
 }
 
 /// List a candidate's consents
-#[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "privacy", params(("id" = String, Path, description = "Candidate id")),
-    responses((status = 200, body = Vec<ConsentView>)))]
+#[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "privacy", params(("id" = uuid::Uuid, Path, description = "Candidate id")),
+    responses((status = 200, description = "Every consent of the candidate, given and withdrawn.", body = Vec<ConsentView>)))]
 #[get("/candidates/{id}/consents")]
 async fn list_consents(
     state: web::Data<AppState>,
@@ -129,9 +129,9 @@ async fn list_consents(
 ///
 /// Consents are kept as given: withdraw one rather than change it. A candidate with a consent that holds
 /// is never erased by the retention purge.
-#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "privacy", params(("id" = String, Path, description = "Candidate id")),
+#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "privacy", params(("id" = uuid::Uuid, Path, description = "Candidate id")),
     request_body = ConsentInput,
-    responses((status = 201, body = ConsentView, headers(("Location" = String, description = "URL of the candidate's consents"))),
+    responses((status = 201, description = "Recorded; `Location` names the candidate's consents.", body = ConsentView, headers(("Location" = String, description = "URL of the candidate's consents"))),
         (status = 409, response = super::Conflict)))]
 #[post("/candidates/{id}/consents")]
 async fn record_consent(
@@ -153,8 +153,8 @@ async fn record_consent(
 ///
 /// From now on; withdrawing it again keeps the first time.
 #[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "privacy",
-    params(("id" = String, Path, description = "Candidate id"), ("consent_id" = String, Path, description = "Consent id")),
-    responses((status = 200, body = ConsentView)))]
+    params(("id" = uuid::Uuid, Path, description = "Candidate id"), ("consent_id" = uuid::Uuid, Path, description = "Consent id")),
+    responses((status = 200, description = "The consent, withdrawn.", body = ConsentView)))]
 #[post("/candidates/{id}/consents/{consent_id}/withdraw")]
 async fn withdraw_consent(
     state: web::Data<AppState>,
@@ -193,8 +193,8 @@ pub struct CandidacyExport {
 /// For a subject access request (GDPR art. 15, and data portability): the profile, consents, candidacies
 /// with their notes and histories, assignments and the audit events that name the candidate, as one JSON
 /// document. Admins only (`privacy:manage`).
-#[utoipa::path(security(("oauth2" = ["privacy:manage"])), tag = "privacy", params(("id" = String, Path, description = "Candidate id")),
-    responses((status = 200, body = CandidateDataExport)))]
+#[utoipa::path(security(("oauth2" = ["privacy:manage"])), tag = "privacy", params(("id" = uuid::Uuid, Path, description = "Candidate id")),
+    responses((status = 200, description = "Everything held about the candidate.", body = CandidateDataExport)))]
 #[get("/candidates/{id}/export")]
 async fn export_candidate_data(
     state: web::Data<AppState>,
@@ -266,8 +266,8 @@ pub struct Erasure {
 /// stored replays of earlier writes are removed. Webhook events and the audit log only ever hold ids; the
 /// audit log records that the erasure happened. Erasing again answers the first erasure's time. An erased
 /// candidate cannot be changed (409). Admins only (`privacy:manage`).
-#[utoipa::path(security(("oauth2" = ["privacy:manage"])), tag = "privacy", params(("id" = String, Path, description = "Candidate id")),
-    responses((status = 200, body = Erasure)))]
+#[utoipa::path(security(("oauth2" = ["privacy:manage"])), tag = "privacy", params(("id" = uuid::Uuid, Path, description = "Candidate id")),
+    responses((status = 200, description = "The candidate's personal data is erased.", body = Erasure)))]
 #[post("/candidates/{id}/erase")]
 async fn erase_candidate(
     state: web::Data<AppState>,

@@ -96,6 +96,7 @@ impl From<&Milestone> for MilestoneInput {
 /// A step of the assignment's roadmap.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MilestoneView {
+    #[schema(format = Uuid)]
     pub id: String,
     /// Order within the roadmap, from 1.
     pub position: i32,
@@ -135,7 +136,7 @@ pub struct MilestonesView {
 /// product and service innovation), due one after the other across the planned period; every assignment's
 /// roadmap is editable.
 #[utoipa::path(security(("oauth2" = ["assignments:read"])), tag = "assignments",
-    params(("id" = String, Path, description = "Assignment id")), responses((status = 200, body = MilestonesView)))]
+    params(("id" = uuid::Uuid, Path, description = "Assignment id")), responses((status = 200, description = "The assignment's roadmap milestones, in order; `ETag` is the assignment's version.", body = MilestonesView, headers(("ETag" = String)))))]
 #[get("/assignments/{id}/milestones")]
 async fn list_milestones(
     state: web::Data<AppState>,
@@ -157,9 +158,9 @@ async fn list_milestones(
 ///
 /// Added after the last one; at most 100 per assignment.
 #[utoipa::path(security(("oauth2" = ["assignments:write"])), tag = "assignments",
-    params(("id" = String, Path, description = "Assignment id")), request_body = MilestoneInput,
+    params(("id" = uuid::Uuid, Path, description = "Assignment id")), request_body = MilestoneInput,
     responses((status = 201, description = "Added; `Location` names the milestone.", body = MilestoneView,
-        headers(("Location" = String, description = "URL of the milestone")))))]
+        headers(("ETag" = String), ("Location" = String, description = "URL of the milestone")))))]
 #[post("/assignments/{id}/milestones")]
 async fn add_milestone(
     state: web::Data<AppState>,
@@ -182,8 +183,8 @@ async fn add_milestone(
 
 /// Get a roadmap milestone
 #[utoipa::path(security(("oauth2" = ["assignments:read"])), tag = "assignments",
-    params(("id" = String, Path, description = "Assignment id"), ("milestone_id" = String, Path, description = "Milestone id")),
-    responses((status = 200, body = MilestoneView)))]
+    params(("id" = uuid::Uuid, Path, description = "Assignment id"), ("milestone_id" = uuid::Uuid, Path, description = "Milestone id")),
+    responses((status = 200, description = "The milestone; `ETag` is its version.", body = MilestoneView, headers(("ETag" = String)))))]
 #[get("/assignments/{id}/milestones/{milestone_id}")]
 async fn get_milestone(
     state: web::Data<AppState>,
@@ -206,10 +207,10 @@ async fn get_milestone(
 ///
 /// A JSON Merge Patch of the title, skill, status (planned, in_progress, done, skipped), due date and notes.
 #[utoipa::path(security(("oauth2" = ["assignments:write"])), tag = "assignments",
-    params(("id" = String, Path, description = "Assignment id"), ("milestone_id" = String, Path, description = "Milestone id")),
+    params(("id" = uuid::Uuid, Path, description = "Assignment id"), ("milestone_id" = uuid::Uuid, Path, description = "Milestone id")),
     request_body(content = MilestoneInput, content_type = "application/merge-patch+json",
         example = json!({"status": "done", "notes": "Strategy signed off by the board."})),
-    responses((status = 200, body = MilestoneView)))]
+    responses((status = 200, description = "The milestone as changed; `ETag` is its new version.", body = MilestoneView, headers(("ETag" = String)))))]
 #[patch("/assignments/{id}/milestones/{milestone_id}")]
 async fn update_milestone(
     state: web::Data<AppState>,
@@ -252,6 +253,7 @@ pub struct CheckInInput {
 /// A check-in, with its progress against the criterion.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckInView {
+    #[schema(format = Uuid)]
     pub id: String,
     pub metric: String,
     pub value: f64,
@@ -301,9 +303,9 @@ pub fn check_in_view(c: CheckIn, criteria: &[SuccessCriterion]) -> CheckInView {
 ///
 /// The metric must be one of the need's charter success criteria (422 otherwise, listing them).
 #[utoipa::path(security(("oauth2" = ["assignments:write"])), tag = "assignments",
-    params(("id" = String, Path, description = "Assignment id")), request_body = CheckInInput,
+    params(("id" = uuid::Uuid, Path, description = "Assignment id")), request_body = CheckInInput,
     responses((status = 201, description = "Recorded, with its progress.", body = CheckInView,
-        headers(("Location" = String, description = "URL of the assignment's check-ins")))))]
+        headers(("ETag" = String), ("Location" = String, description = "URL of the assignment's check-ins")))))]
 #[post("/assignments/{id}/check-ins")]
 async fn add_check_in(
     state: web::Data<AppState>,
@@ -359,7 +361,7 @@ async fn add_check_in(
 ///
 /// By date of measurement, each with its progress towards the criterion's target.
 #[utoipa::path(security(("oauth2" = ["assignments:read"])), tag = "assignments",
-    params(("id" = String, Path, description = "Assignment id")), responses((status = 200, body = CheckInsView)))]
+    params(("id" = uuid::Uuid, Path, description = "Assignment id")), responses((status = 200, description = "The assignment's check-ins, by date of measurement.", body = CheckInsView, headers(("ETag" = String)))))]
 #[get("/assignments/{id}/check-ins")]
 async fn list_check_ins(
     state: web::Data<AppState>,
@@ -406,10 +408,10 @@ pub struct HandOverInput {
 /// The interim often helps hire the long-term executive: record the successor (a candidate of the service or
 /// a name) and the hand-over date. Replaces any hand-over recorded before. `If-Match` is optional.
 #[utoipa::path(security(("oauth2" = ["assignments:write"])), tag = "assignments",
-    params(("id" = String, Path, description = "Assignment id"),
+    params(("id" = uuid::Uuid, Path, description = "Assignment id"),
         ("If-Match" = Option<String>, Header, description = "The `ETag` the change is made against (optional).")),
     request_body = HandOverInput,
-    responses((status = 200, description = "Recorded; the assignment as it is now.", body = AssignmentView),
+    responses((status = 200, description = "Recorded; the assignment as it is now.", body = AssignmentView, headers(("ETag" = String))),
         (status = 412, response = super::PreconditionFailed)))]
 #[put("/assignments/{id}/hand-over")]
 async fn set_hand_over(

@@ -58,9 +58,13 @@ pub struct EndingQuery {
 /// An assignment ending soon.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EndingItem {
+    #[schema(format = Uuid)]
     pub assignment_id: String,
+    #[schema(format = Uuid)]
     pub candidate_id: String,
+    #[schema(format = Uuid)]
     pub need_id: String,
+    #[schema(format = Uuid)]
     pub organization_id: String,
     pub status: AssignmentStatus,
     pub planned_end: NaiveDate,
@@ -83,7 +87,7 @@ pub struct EndingReport {
 ///
 /// Proposed, active and extended assignments planned to end within the next `within_days` days.
 #[utoipa::path(security(("oauth2" = ["reports:read"])), tag = "reports", params(EndingQuery),
-    responses((status = 200, body = EndingReport)))]
+    responses((status = 200, description = "The assignments ending soon, soonest first.", body = EndingReport)))]
 #[get("/reports/assignments-ending")]
 async fn assignments_ending(
     state: web::Data<AppState>,
@@ -116,8 +120,10 @@ async fn assignments_ending(
 /// How long one need took.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NeedTimesItem {
+    #[schema(format = Uuid)]
     pub need_id: String,
     pub title: String,
+    #[schema(format = Uuid)]
     pub organization_id: String,
     pub opened_at: DateTime<Utc>,
     /// When the first candidate entered its pipeline.
@@ -171,7 +177,7 @@ fn median(values: &[f64]) -> Option<f64> {
 /// For every need ever opened: the days from its first opening to its first pipeline entry (the shortlist) and
 /// to its first placement, with averages and medians.
 #[utoipa::path(security(("oauth2" = ["reports:read"])), tag = "reports", params(ReportQuery),
-    responses((status = 200, body = TimeToFillReport)))]
+    responses((status = 200, description = "Time to fill, need by need, with averages and medians.", body = TimeToFillReport)))]
 #[get("/reports/time-to-fill")]
 async fn time_to_fill(
     state: web::Data<AppState>,
@@ -221,9 +227,13 @@ pub struct CriterionProgress {
 /// A running assignment's progress on its need's success criteria.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssignmentProgress {
+    #[schema(format = Uuid)]
     pub assignment_id: String,
+    #[schema(format = Uuid)]
     pub need_id: String,
+    #[schema(format = Uuid)]
     pub organization_id: String,
+    #[schema(format = Uuid)]
     pub candidate_id: String,
     pub status: AssignmentStatus,
     pub criteria: Vec<CriterionProgress>,
@@ -242,7 +252,7 @@ pub struct SuccessReport {
 /// For every active or extended assignment, each success criterion of its need's charter with the latest
 /// check-in and its progress towards the target.
 #[utoipa::path(security(("oauth2" = ["reports:read"])), tag = "reports", params(ReportQuery),
-    responses((status = 200, body = SuccessReport)))]
+    responses((status = 200, description = "Each success criterion's latest check-in and progress.", body = SuccessReport)))]
 #[get("/reports/success-criteria")]
 async fn success_criteria(
     state: web::Data<AppState>,
@@ -298,7 +308,7 @@ pub struct OpenNeedsReport {
 
 /// Open needs by reason and crisis signal
 #[utoipa::path(security(("oauth2" = ["reports:read"])), tag = "reports", params(ReportQuery),
-    responses((status = 200, body = OpenNeedsReport)))]
+    responses((status = 200, description = "Open needs counted by reason and by crisis signal.", body = OpenNeedsReport)))]
 #[get("/reports/open-needs")]
 async fn open_needs(
     state: web::Data<AppState>,
@@ -322,6 +332,7 @@ async fn open_needs(
 /// Placements of one organization.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlacementsItem {
+    #[schema(format = Uuid)]
     pub organization_id: String,
     pub name: String,
     /// Assignments ever created by a placement.
@@ -339,7 +350,7 @@ pub struct PlacementsReport {
 
 /// Placements per organization
 #[utoipa::path(security(("oauth2" = ["reports:read"])), tag = "reports", params(ReportQuery),
-    responses((status = 200, body = PlacementsReport)))]
+    responses((status = 200, description = "Placements counted per organization.", body = PlacementsReport)))]
 #[get("/reports/placements")]
 async fn placements(
     state: web::Data<AppState>,

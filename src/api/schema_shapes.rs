@@ -16,10 +16,12 @@
 //! Free text (a field marked `format = "text"`) is trimmed by the service
 //! before its length is counted, and may hold no control character but tab
 //! and line feed inside. `minLength`/`maxLength` would count the white space
-//! a client pads with, so the marker and the limits become one `pattern`
-//! that accepts exactly what the service accepts. Language, country and
-//! currency codes (`format = "language"`, `"country"`, `"currency"`) become
-//! the `enum` of the codes the service knows.
+//! a client pads with, so each kind of text (its limits) becomes one named
+//! component, `Text200` or `OptionalText100`, that says so in words and holds
+//! the `pattern` accepting exactly what the service accepts; fields refer to
+//! it. Language, country and currency codes (`format = "language"`,
+//! `"country"`, `"currency"`) refer to one component each, the `enum` of the
+//! codes the service knows. A page's items refer to their view.
 //!
 //! A CSV import's body gets the pattern of the header row it reads.
 //!
@@ -46,7 +48,11 @@ pub fn reshape(doc: OpenApi) -> Value {
 }
 
 fn reshaped(mut value: Value) -> Value {
-    own_formats(&mut value);
+    let mut kinds = Map::new();
+    own_formats(&mut value, &mut kinds);
+    if let Some(components) = value.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        components.extend(kinds);
+    }
     // A view that flattens another view merges once that one has: a few rounds settle any nesting.
     for _ in 0..4 {
         let schemas = value.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
@@ -56,6 +62,7 @@ fn reshaped(mut value: Value) -> Value {
             break;
         }
     }
+    page_items_by_reference(&mut value);
     let schemas = value.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
     let mut patches = Map::new();
     if let Some(paths) = value.get_mut("paths").and_then(Value::as_object_mut) {
@@ -133,11 +140,12 @@ fn cross_field_rules() -> Vec<(&'static str, Value)> {
                 "then": {"properties": {"scopes": {"items": {"enum": scopes_of(Role::OrgMember)}}}}}),
         ),
         (
+            // Either `top` or `candidate_ids`. Said with `if`, not a `oneOf` of partial objects, which client
+            // generators read as two incomplete types.
             "ShortlistInput",
-            json!({"oneOf": [
-                {"required": ["top"], "properties": {"top": {"type": "integer"}, "candidate_ids": {"type": "null"}}},
-                {"required": ["candidate_ids"], "properties": {"candidate_ids": {"type": "array"}, "top": {"type": "null"}}}
-            ]}),
+            json!({"if": {"required": ["top"], "properties": {"top": {"type": "integer"}}},
+                "then": {"properties": {"candidate_ids": {"type": "null"}}},
+                "else": {"required": ["candidate_ids"], "properties": {"candidate_ids": {"type": "array"}}}}),
         ),
         (
             "UserInput",
@@ -147,17 +155,14 @@ fn cross_field_rules() -> Vec<(&'static str, Value)> {
                 "else": {"properties": {"organization_id": {"type": "null"}}}}),
         ),
         (
-            // A patch that changes the role says where the user belongs; the stored role counts otherwise.
+            // A patch that names both the role and the organization names them in agreement. One named alone
+            // is checked against the stored other, which no schema can know.
             "UserInputPatch",
             json!({"allOf": [
-                {"if": {"required": ["organization_id"], "properties": {"organization_id": string}},
-                    "then": {"required": ["role"], "properties": {"role": member}}},
-                {"if": {"required": ["organization_id"], "properties": {"organization_id": {"type": "null"}}},
-                    "then": {"required": ["role"], "properties": {"role": {"not": member}}}},
-                {"if": {"required": ["role"], "properties": {"role": member}},
-                    "then": {"required": ["organization_id"], "properties": {"organization_id": string}},
-                    "else": {"if": {"required": ["role"]},
-                        "then": {"required": ["organization_id"], "properties": {"organization_id": {"type": "null"}}}}}
+                {"if": {"required": ["role", "organization_id"], "properties": {"role": member}},
+                    "then": {"properties": {"organization_id": string}}},
+                {"if": {"required": ["role", "organization_id"], "properties": {"role": {"not": member}}},
+                    "then": {"properties": {"organization_id": {"type": "null"}}}}
             ]}),
         ),
         (
@@ -175,7 +180,7 @@ fn cross_field_rules() -> Vec<(&'static str, Value)> {
             json!({"anyOf": [
                 {"required": ["successor_candidate_id"], "properties": {"successor_candidate_id": {"type": "string"}}},
                 {"required": ["successor_name"],
-                    "properties": {"successor_name": {"type": "string", "pattern": text_pattern(200, true)}}}
+                    "properties": {"successor_name": text_kind_ref(200, true)}}
             ]}),
         ),
         ("MatchWeights", json!({"not": {"required": all_given, "properties": all_zero}})),
@@ -258,7 +263,11 @@ fn referenced_object<'a>(schema: &'a Value, schemas: &Map<String, Value>) -> Opt
 
 fn allow_null(property: &mut Value) {
     let null_type = serde_json::json!({"type": "null"});
-    if let Some(options) = property.get_mut("oneOf").and_then(Value::as_array_mut) {
+    let options = match property.get("oneOf") {
+        Some(_) => property.get_mut("oneOf"),
+        None => property.get_mut("anyOf"),
+    };
+    if let Some(options) = options.and_then(Value::as_array_mut) {
         if !options.contains(&null_type) {
             options.insert(0, null_type);
         }
@@ -281,38 +290,91 @@ fn allow_null(property: &mut Value) {
     }
 }
 
-/// Replaces this service's own formats (`text`, `language`, `country`)
-/// with what they stand for.
-fn own_formats(value: &mut Value) {
+/// Replaces this service's own formats (`text`, `language`, `country`,
+/// `currency`) with a reference to the component that says what each stands
+/// for, made into `kinds` on first use. A field that may be `null` becomes
+/// `anyOf` the component and `null`.
+fn own_formats(value: &mut Value, kinds: &mut Map<String, Value>) {
     match value {
         Value::Object(object) => {
-            match object.get("format").and_then(Value::as_str) {
+            let kind = match object.get("format").and_then(Value::as_str) {
                 Some("text") => {
-                    object.remove("format");
-                    let required = object.remove("minLength").is_some();
-                    if let Some(max) = object.remove("maxLength").and_then(|m| m.as_u64()) {
-                        object.insert("pattern".into(), Value::from(text_pattern(max, required)));
-                    }
+                    let required = object.contains_key("minLength");
+                    object.get("maxLength").and_then(Value::as_u64).map(|max| {
+                        let (name, schema) = text_kind(max, required);
+                        kinds.entry(name.clone()).or_insert(schema);
+                        name
+                    })
                 }
                 Some(format @ ("language" | "country" | "currency")) => {
-                    let names = match format {
-                        "language" => codes::languages(),
-                        "country" => codes::countries(),
-                        _ => Currency::codes(),
-                    };
-                    let mut codes: Vec<Value> = names.into_iter().map(Value::from).collect();
-                    if object.get("type").and_then(Value::as_array).is_some_and(|t| t.contains(&Value::from("null"))) {
-                        codes.push(Value::Null);
-                    }
-                    object.remove("format");
-                    object.insert("enum".into(), Value::Array(codes));
+                    let (name, schema) = code_kind(format);
+                    kinds.entry(name.to_owned()).or_insert(schema);
+                    Some(name.to_owned())
                 }
-                _ => {}
+                _ => None,
+            };
+            if let Some(name) = kind {
+                let nullable =
+                    object.get("type").and_then(Value::as_array).is_some_and(|t| t.contains(&Value::from("null")));
+                for key in ["type", "format", "minLength", "maxLength"] {
+                    object.remove(key);
+                }
+                let reference = json!({"$ref": format!("#/components/schemas/{name}")});
+                if nullable {
+                    object.insert("anyOf".into(), json!([reference, {"type": "null"}]));
+                } else {
+                    object.extend(reference.as_object().cloned().unwrap_or_default());
+                }
             }
-            object.values_mut().for_each(own_formats);
+            object.values_mut().for_each(|v| own_formats(v, kinds));
         }
-        Value::Array(items) => items.iter_mut().for_each(own_formats),
+        Value::Array(items) => items.iter_mut().for_each(|v| own_formats(v, kinds)),
         _ => {}
+    }
+}
+
+/// The component of free text of at most `max` characters (at least one
+/// when `required`): its name and schema.
+fn text_kind(max: u64, required: bool) -> (String, Value) {
+    let (name, length) = if required {
+        (format!("Text{max}"), format!("1 to {max} characters"))
+    } else {
+        (format!("OptionalText{max}"), format!("Up to {max} characters (blank: not given)"))
+    };
+    let description = format!(
+        "{length}, counted after the white space at either end is trimmed (the service keeps the trimmed \
+         text). Tab and line feed are allowed inside; other control characters are not."
+    );
+    (name, json!({"type": "string", "description": description, "pattern": text_pattern(max, required)}))
+}
+
+/// A reference to the component of [`text_kind`].
+fn text_kind_ref(max: u64, required: bool) -> Value {
+    json!({"$ref": format!("#/components/schemas/{}", text_kind(max, required).0)})
+}
+
+/// The component of a kind of code: its name and schema.
+fn code_kind(format: &str) -> (&'static str, Value) {
+    let (name, description, codes) = match format {
+        "language" => ("LanguageCode", "An ISO 639-1 language code, such as `nl` or `en`.", codes::languages()),
+        "country" => ("CountryCode", "An ISO 3166-1 alpha-2 country code, such as `NL` or `GB`.", codes::countries()),
+        _ => ("CurrencyCode", "An ISO 4217 currency code, such as `EUR`.", Currency::codes()),
+    };
+    (name, json!({"type": "string", "description": description, "enum": codes}))
+}
+
+/// Each page (`PageOf_…`) refers to the view of its items rather than
+/// holding a copy of it.
+fn page_items_by_reference(value: &mut Value) {
+    let Some(schemas) = value.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else { return };
+    let views: Vec<String> = schemas.keys().cloned().collect();
+    for (name, page) in schemas.iter_mut() {
+        let Some(view) = name.strip_prefix("PageOf_").filter(|v| views.iter().any(|known| known == v)) else {
+            continue;
+        };
+        if let Some(items) = page.pointer_mut("/properties/items/items") {
+            *items = json!({"$ref": format!("#/components/schemas/{view}")});
+        }
     }
 }
 

@@ -114,7 +114,7 @@ fn key_of(raw: &str) -> AppResult<SkillKey> {
 }
 
 /// List skills
-#[utoipa::path(security(("oauth2" = ["skills:read"])), tag = "skills", params(SkillListQuery), responses((status = 200, body = PageOf<SkillView>)))]
+#[utoipa::path(security(("oauth2" = ["skills:read"])), tag = "skills", params(SkillListQuery), responses((status = 200, description = "One page of skills; `next_cursor` leads to the next.", body = PageOf<SkillView>)))]
 #[get("/skills")]
 async fn list_skills(
     state: web::Data<AppState>,
@@ -132,7 +132,7 @@ async fn list_skills(
 /// Add a skill to the taxonomy
 #[utoipa::path(security(("oauth2" = ["skills:write"])), tag = "skills", request_body = SkillInput,
     responses((status = 201, description = "Created; `Location` names the new skill.", body = SkillView,
-        headers(("Location" = String, description = "URL of the new skill"))),
+        headers(("ETag" = String), ("Location" = String, description = "URL of the new skill"))),
         (status = 409, response = super::Conflict)))]
 #[post("/skills")]
 async fn create_skill(
@@ -147,7 +147,7 @@ async fn create_skill(
 
 /// Get a skill
 #[utoipa::path(security(("oauth2" = ["skills:read"])), tag = "skills", params(("key" = String, Path, description = "Skill key")),
-    responses((status = 200, body = SkillView)))]
+    responses((status = 200, description = "The skill; `ETag` is its version.", body = SkillView, headers(("ETag" = String)))))]
 #[get("/skills/{key}")]
 async fn get_skill(
     state: web::Data<AppState>,
@@ -165,7 +165,7 @@ async fn get_skill(
 #[utoipa::path(security(("oauth2" = ["skills:write"])), tag = "skills", params(("key" = String, Path, description = "Skill key")),
     request_body(content = SkillInput, content_type = "application/merge-patch+json",
         example = json!({"description": "Running NPS and CSAT programmes end to end."})),
-    responses((status = 200, body = SkillView)))]
+    responses((status = 200, description = "The skill as changed; `ETag` is its new version.", body = SkillView, headers(("ETag" = String)))))]
 #[patch("/skills/{key}")]
 async fn update_skill(
     state: web::Data<AppState>,

@@ -237,7 +237,7 @@ impl From<&IdealSkillset> for SkillsetInput {
 /// An ideal skillset.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SkillsetView {
-    #[schema(example = "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c")]
+    #[schema(format = Uuid, example = "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c")]
     pub id: String,
     #[serde(flatten)]
     pub fields: SkillsetInput,
@@ -293,7 +293,7 @@ pub struct SkillsetListQuery {
 }
 
 /// List ideal skillsets
-#[utoipa::path(security(("oauth2" = ["skillsets:read"])), tag = "skillsets", params(SkillsetListQuery), responses((status = 200, body = PageOf<SkillsetView>)))]
+#[utoipa::path(security(("oauth2" = ["skillsets:read"])), tag = "skillsets", params(SkillsetListQuery), responses((status = 200, description = "One page of ideal skillsets; `next_cursor` leads to the next.", body = PageOf<SkillsetView>)))]
 #[get("/skillsets")]
 async fn list_skillsets(
     state: web::Data<AppState>,
@@ -327,7 +327,7 @@ async fn list_skillsets(
 /// With `organization_id` the skillset belongs to that organization; without it, it is a global template.
 #[utoipa::path(security(("oauth2" = ["skillsets:write"])), tag = "skillsets", request_body = SkillsetInput,
     responses((status = 201, description = "Created; `Location` names the new skillset.", body = SkillsetView,
-        headers(("Location" = String, description = "URL of the new skillset")))))]
+        headers(("ETag" = String), ("Location" = String, description = "URL of the new skillset")))))]
 #[post("/skillsets")]
 async fn create_skillset(
     state: web::Data<AppState>,
@@ -341,8 +341,8 @@ async fn create_skillset(
 }
 
 /// Get an ideal skillset
-#[utoipa::path(security(("oauth2" = ["skillsets:read"])), tag = "skillsets", params(("id" = String, Path, description = "Skillset id")),
-    responses((status = 200, body = SkillsetView)))]
+#[utoipa::path(security(("oauth2" = ["skillsets:read"])), tag = "skillsets", params(("id" = uuid::Uuid, Path, description = "Skillset id")),
+    responses((status = 200, description = "The ideal skillset; `ETag` is its version.", body = SkillsetView, headers(("ETag" = String)))))]
 #[get("/skillsets/{id}")]
 async fn get_skillset(
     state: web::Data<AppState>,
@@ -358,10 +358,10 @@ async fn get_skillset(
 /// Update an ideal skillset
 ///
 /// A JSON Merge Patch (RFC 7396); a list given replaces the whole list. The owner cannot change.
-#[utoipa::path(security(("oauth2" = ["skillsets:write"])), tag = "skillsets", params(("id" = String, Path, description = "Skillset id")),
+#[utoipa::path(security(("oauth2" = ["skillsets:write"])), tag = "skillsets", params(("id" = uuid::Uuid, Path, description = "Skillset id")),
     request_body(content = SkillsetInput, content_type = "application/merge-patch+json",
         example = json!({"min_years_experience": 12, "languages": ["en", "nl"]})),
-    responses((status = 200, body = SkillsetView)))]
+    responses((status = 200, description = "The ideal skillset as changed; `ETag` is its new version.", body = SkillsetView, headers(("ETag" = String)))))]
 #[patch("/skillsets/{id}")]
 async fn update_skillset(
     state: web::Data<AppState>,
@@ -392,7 +392,7 @@ async fn update_skillset(
 /// Delete an ideal skillset
 ///
 /// Refused with 409 for shipped templates and while a need uses the skillset.
-#[utoipa::path(security(("oauth2" = ["skillsets:write"])), tag = "skillsets", params(("id" = String, Path, description = "Skillset id")),
+#[utoipa::path(security(("oauth2" = ["skillsets:write"])), tag = "skillsets", params(("id" = uuid::Uuid, Path, description = "Skillset id")),
     responses((status = 204, description = "Deleted."), (status = 409, response = super::Conflict)))]
 #[delete("/skillsets/{id}")]
 async fn delete_skillset(

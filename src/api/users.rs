@@ -100,6 +100,7 @@ impl From<&User> for UserInput {
 /// A person who logs in.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
+    #[schema(format = Uuid)]
     pub id: String,
     #[serde(flatten)]
     pub fields: UserInput,
@@ -128,7 +129,7 @@ async fn hash(password: Option<SecretString>) -> AppResult<Option<String>> {
 }
 
 /// List users
-#[utoipa::path(tag = "users", security(("oauth2" = ["users:manage"])), responses((status = 200, body = Vec<UserView>)))]
+#[utoipa::path(tag = "users", security(("oauth2" = ["users:manage"])), responses((status = 200, description = "Every user.", body = Vec<UserView>)))]
 #[get("/users")]
 async fn list_users(
     state: web::Data<AppState>,
@@ -140,7 +141,7 @@ async fn list_users(
 
 /// Create a user
 #[utoipa::path(tag = "users", security(("oauth2" = ["users:manage"])), request_body = UserInput,
-    responses((status = 201, body = UserView, headers(("Location" = String, description = "URL of the new user"))),
+    responses((status = 201, description = "Created; `Location` names the new user.", body = UserView, headers(("ETag" = String), ("Location" = String, description = "URL of the new user"))),
         (status = 409, response = super::Conflict)))]
 #[post("/users")]
 async fn create_user(
@@ -156,8 +157,8 @@ async fn create_user(
 }
 
 /// Get a user
-#[utoipa::path(tag = "users", security(("oauth2" = ["users:manage"])), params(("id" = String, Path, description = "User id")),
-    responses((status = 200, body = UserView)))]
+#[utoipa::path(tag = "users", security(("oauth2" = ["users:manage"])), params(("id" = uuid::Uuid, Path, description = "User id")),
+    responses((status = 200, description = "The user; `ETag` is its version.", body = UserView, headers(("ETag" = String)))))]
 #[get("/users/{id}")]
 async fn get_user(
     state: web::Data<AppState>,
@@ -172,9 +173,9 @@ async fn get_user(
 /// Update a user
 ///
 /// A JSON Merge Patch (RFC 7396); `password` sets a new password. Deactivate with `"active": false`.
-#[utoipa::path(tag = "users", security(("oauth2" = ["users:manage"])), params(("id" = String, Path, description = "User id")),
+#[utoipa::path(tag = "users", security(("oauth2" = ["users:manage"])), params(("id" = uuid::Uuid, Path, description = "User id")),
     request_body(content = UserInput, content_type = "application/merge-patch+json", example = json!({"active": false})),
-    responses((status = 200, body = UserView), (status = 409, response = super::Conflict)))]
+    responses((status = 200, description = "The user as changed; `ETag` is its new version.", body = UserView, headers(("ETag" = String))), (status = 409, response = super::Conflict)))]
 #[patch("/users/{id}")]
 async fn update_user(
     state: web::Data<AppState>,
@@ -194,7 +195,7 @@ async fn update_user(
 }
 
 /// Delete a user
-#[utoipa::path(tag = "users", security(("oauth2" = ["users:manage"])), params(("id" = String, Path, description = "User id")),
+#[utoipa::path(tag = "users", security(("oauth2" = ["users:manage"])), params(("id" = uuid::Uuid, Path, description = "User id")),
     responses((status = 204, description = "Deleted.")))]
 #[delete("/users/{id}")]
 async fn delete_user(

@@ -159,7 +159,7 @@ pub struct WebhookWithSecret {
 }
 
 /// List webhook subscriptions
-#[utoipa::path(tag = "webhooks", security(("oauth2" = ["webhooks:manage"])), responses((status = 200, body = Vec<WebhookView>)))]
+#[utoipa::path(tag = "webhooks", security(("oauth2" = ["webhooks:manage"])), responses((status = 200, description = "Every webhook subscription.", body = Vec<WebhookView>)))]
 #[get("/webhooks")]
 async fn list_webhooks(
     state: web::Data<AppState>,
@@ -178,7 +178,7 @@ async fn list_webhooks(
 /// timeout acknowledges a delivery; anything else is retried with exponential back-off for 24 hours.
 /// The answer holds the secret, once.
 #[utoipa::path(tag = "webhooks", security(("oauth2" = ["webhooks:manage"])), request_body = WebhookInput,
-    responses((status = 201, body = WebhookWithSecret, headers(("Location" = String, description = "URL of the new subscription")))))]
+    responses((status = 201, description = "Created; `Location` names the new subscription. The signing secret is shown this once.", body = WebhookWithSecret, headers(("ETag" = String), ("Location" = String, description = "URL of the new subscription")))))]
 #[post("/webhooks")]
 async fn create_webhook(
     state: web::Data<AppState>,
@@ -196,8 +196,8 @@ async fn create_webhook(
 }
 
 /// Get a webhook subscription
-#[utoipa::path(tag = "webhooks", security(("oauth2" = ["webhooks:manage"])), params(("id" = String, Path, description = "Subscription id")),
-    responses((status = 200, body = WebhookView)))]
+#[utoipa::path(tag = "webhooks", security(("oauth2" = ["webhooks:manage"])), params(("id" = uuid::Uuid, Path, description = "Subscription id")),
+    responses((status = 200, description = "The subscription; `ETag` is its version.", body = WebhookView, headers(("ETag" = String)))))]
 #[get("/webhooks/{id}")]
 async fn get_webhook(
     state: web::Data<AppState>,
@@ -212,9 +212,9 @@ async fn get_webhook(
 /// Update a webhook subscription
 ///
 /// A JSON Merge Patch (RFC 7396). Set `active` to `false` to pause deliveries.
-#[utoipa::path(tag = "webhooks", security(("oauth2" = ["webhooks:manage"])), params(("id" = String, Path, description = "Subscription id")),
+#[utoipa::path(tag = "webhooks", security(("oauth2" = ["webhooks:manage"])), params(("id" = uuid::Uuid, Path, description = "Subscription id")),
     request_body(content = WebhookInput, content_type = "application/merge-patch+json", example = json!({"active": false})),
-    responses((status = 200, body = WebhookView)))]
+    responses((status = 200, description = "The subscription as changed; `ETag` is its new version.", body = WebhookView, headers(("ETag" = String)))))]
 #[patch("/webhooks/{id}")]
 async fn update_webhook(
     state: web::Data<AppState>,
@@ -240,7 +240,7 @@ async fn update_webhook(
 /// Delete a webhook subscription
 ///
 /// Its pending deliveries and its delivery log go with it.
-#[utoipa::path(tag = "webhooks", security(("oauth2" = ["webhooks:manage"])), params(("id" = String, Path, description = "Subscription id")),
+#[utoipa::path(tag = "webhooks", security(("oauth2" = ["webhooks:manage"])), params(("id" = uuid::Uuid, Path, description = "Subscription id")),
     responses((status = 204, description = "Deleted.")))]
 #[delete("/webhooks/{id}")]
 async fn delete_webhook(
@@ -276,8 +276,8 @@ pub struct RotateSecret {
 ///
 /// Answers the new secret, once. Until `previous_secret_valid_until`, every delivery carries two
 /// signatures in `webhook-signature` (space-separated): one with each secret.
-#[utoipa::path(tag = "webhooks", security(("oauth2" = ["webhooks:manage"])), params(("id" = String, Path, description = "Subscription id")),
-    request_body = RotateSecret, responses((status = 200, body = WebhookWithSecret)))]
+#[utoipa::path(tag = "webhooks", security(("oauth2" = ["webhooks:manage"])), params(("id" = uuid::Uuid, Path, description = "Subscription id")),
+    request_body = RotateSecret, responses((status = 200, description = "The subscription with its new secret, shown this once.", body = WebhookWithSecret, headers(("ETag" = String)))))]
 #[post("/webhooks/{id}/rotate-secret")]
 async fn rotate_secret(
     state: web::Data<AppState>,
@@ -367,8 +367,8 @@ pub struct DeliveryListQuery {
 ///
 /// The delivery log: every delivery with its attempts, last answer or error, and next attempt.
 #[utoipa::path(tag = "webhooks", security(("oauth2" = ["webhooks:manage"])),
-    params(("id" = String, Path, description = "Subscription id"), DeliveryListQuery),
-    responses((status = 200, body = PageOf<DeliveryView>)))]
+    params(("id" = uuid::Uuid, Path, description = "Subscription id"), DeliveryListQuery),
+    responses((status = 200, description = "One page of the subscription's deliveries, newest first; `next_cursor` leads to the next.", body = PageOf<DeliveryView>)))]
 #[get("/webhooks/{id}/deliveries")]
 async fn list_deliveries(
     state: web::Data<AppState>,
@@ -391,8 +391,8 @@ async fn list_deliveries(
 
 /// Get a delivery
 #[utoipa::path(tag = "webhooks", security(("oauth2" = ["webhooks:manage"])),
-    params(("id" = String, Path, description = "Subscription id"), ("delivery_id" = String, Path, description = "Delivery id")),
-    responses((status = 200, body = DeliveryView)))]
+    params(("id" = uuid::Uuid, Path, description = "Subscription id"), ("delivery_id" = uuid::Uuid, Path, description = "Delivery id")),
+    responses((status = 200, description = "The delivery, with its attempts.", body = DeliveryView)))]
 #[get("/webhooks/{id}/deliveries/{delivery_id}")]
 async fn get_delivery(
     state: web::Data<AppState>,
@@ -409,7 +409,7 @@ async fn get_delivery(
 ///
 /// Queues a new delivery of the same event (same `webhook-id`), due now, whatever became of this one.
 #[utoipa::path(tag = "webhooks", security(("oauth2" = ["webhooks:manage"])),
-    params(("id" = String, Path, description = "Subscription id"), ("delivery_id" = String, Path, description = "Delivery id")),
+    params(("id" = uuid::Uuid, Path, description = "Subscription id"), ("delivery_id" = uuid::Uuid, Path, description = "Delivery id")),
     responses((status = 202, description = "Queued; the body is the new delivery.", body = DeliveryView,
         headers(("Location" = String, description = "URL of the new delivery")))))]
 #[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]

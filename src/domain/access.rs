@@ -19,10 +19,10 @@ text_enum! {
 }
 
 macro_rules! permissions {
-    ($($(#[$meta:meta])* $variant:ident = $scope:literal,)+) => {
+    ($($variant:ident = $scope:literal => $description:literal,)+) => {
         /// A permission, named by its scope (`candidates:read`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Permission { $($(#[$meta])* $variant,)+ }
+        pub enum Permission { $(#[doc = $description] $variant,)+ }
 
         impl Permission {
             pub const ALL: &'static [Permission] = &[$(Permission::$variant,)+];
@@ -30,6 +30,11 @@ macro_rules! permissions {
             /// The scope that grants this permission to an API key.
             pub fn scope(self) -> &'static str {
                 match self { $(Permission::$variant => $scope,)+ }
+            }
+
+            /// What the permission allows, in words (the Authorize dialog shows it beside the scope).
+            pub fn description(self) -> &'static str {
+                match self { $(Permission::$variant => $description,)+ }
             }
         }
 
@@ -65,36 +70,27 @@ pub trait Requirement {
 }
 
 permissions! {
-    OrganizationsRead = "organizations:read",
-    /// Change an organization's record.
-    OrganizationsWrite = "organizations:write",
-    /// Create and delete organizations.
-    OrganizationsManage = "organizations:manage",
-    SkillsRead = "skills:read",
-    SkillsWrite = "skills:write",
-    CandidatesRead = "candidates:read",
-    CandidatesWrite = "candidates:write",
-    SkillsetsRead = "skillsets:read",
-    SkillsetsWrite = "skillsets:write",
-    NeedsRead = "needs:read",
-    NeedsWrite = "needs:write",
-    /// Read the pipelines (candidacies) of needs.
-    PipelineRead = "pipeline:read",
-    /// Add candidates to needs' pipelines, move them, and add notes.
-    PipelineWrite = "pipeline:write",
-    /// Read interim assignments, their milestones, check-ins and reports.
-    AssignmentsRead = "assignments:read",
-    /// Change interim assignments: terms, status, extensions, milestones, check-ins, hand-over.
-    AssignmentsWrite = "assignments:write",
-    /// Read the reports (organization members: their own organization's figures).
-    ReportsRead = "reports:read",
-    UsersManage = "users:manage",
-    ApiKeysManage = "api_keys:manage",
-    AuditRead = "audit:read",
-    /// Subscribe to events (webhooks), rotate their secrets, read their delivery logs.
-    WebhooksManage = "webhooks:manage",
-    /// Export everything held about a candidate, and erase it (data-protection requests).
-    PrivacyManage = "privacy:manage",
+    OrganizationsRead = "organizations:read" => "Read organizations",
+    OrganizationsWrite = "organizations:write" => "Change an organization's record",
+    OrganizationsManage = "organizations:manage" => "Create and delete organizations",
+    SkillsRead = "skills:read" => "Read the skill taxonomy",
+    SkillsWrite = "skills:write" => "Add, change and delete skills",
+    CandidatesRead = "candidates:read" => "Read candidates and their matches",
+    CandidatesWrite = "candidates:write" => "Create, change, import and delete candidates",
+    SkillsetsRead = "skillsets:read" => "Read ideal skillsets",
+    SkillsetsWrite = "skillsets:write" => "Create, change and delete ideal skillsets",
+    NeedsRead = "needs:read" => "Read needs and their matches",
+    NeedsWrite = "needs:write" => "Create, change, import and delete needs",
+    PipelineRead = "pipeline:read" => "Read the pipelines (candidacies) of needs",
+    PipelineWrite = "pipeline:write" => "Add candidates to needs' pipelines, move them, and add notes",
+    AssignmentsRead = "assignments:read" => "Read interim assignments, their milestones, check-ins and reports",
+    AssignmentsWrite = "assignments:write" => "Change interim assignments: terms, status, extensions, milestones, check-ins, hand-over",
+    ReportsRead = "reports:read" => "Read the reports (organization members: their own organization's figures)",
+    UsersManage = "users:manage" => "Manage the people who log in",
+    ApiKeysManage = "api_keys:manage" => "Manage API keys",
+    AuditRead = "audit:read" => "Read the audit log",
+    WebhooksManage = "webhooks:manage" => "Subscribe to events (webhooks), rotate their secrets, read their delivery logs",
+    PrivacyManage = "privacy:manage" => "Export everything held about a candidate, and erase it (data-protection requests)",
 }
 
 impl fmt::Display for Permission {

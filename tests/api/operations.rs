@@ -41,6 +41,12 @@ async fn unsupported_methods_answer_405_with_allow(app: TestApp) {
     let export = app.with(&app.token).request(reqwest::Method::OPTIONS, "/api/v1/candidates/export", None).await;
     assert_eq!(export.headers()["allow"], "GET");
     problem(export, 405, "method-not-allowed").await;
+    // `/needs/import` fits `/needs/{id}` too, whose handlers would take `import` for an id (and ask for If-Match).
+    for method in [reqwest::Method::PATCH, reqwest::Method::DELETE, reqwest::Method::GET] {
+        let import = app.with(&app.token).request(method, "/api/v1/needs/import", None).await;
+        assert_eq!(import.headers()["allow"], "POST");
+        problem(import, 405, "method-not-allowed").await;
+    }
     let audit = app.get("/api/v1/audit-events?organization_id=").await;
     problem(audit, 400, "invalid-query").await;
 }

@@ -5,8 +5,9 @@
 // playwright-core, and checks that:
 //   - every request the page makes goes to the server's own host (the Swagger
 //     UI assets are served by the binary, nothing is fetched from elsewhere);
-//   - the Authorize dialog logs in with e-mail and password (the OAuth2
-//     password flow), through the real UI;
+//   - the Authorize dialog lists each scope with a description (not its name
+//     twice), and logs in with e-mail and password (the OAuth2 password
+//     flow), through the real UI;
 //   - "Try it out" -> "Execute" on GET /api/v1/candidates renders a 200
 //     response whose body holds candidates from the demo data.
 // Saves a screenshot to tests/browser/artifacts/swagger-ui.png.
@@ -226,6 +227,14 @@ async function main() {
   const oauth2 = dialog.locator('.auth-container').filter({ has: page.locator('h4', { hasText: 'OAuth2, password' }) });
   check((await oauth2.count()) === 1, 'the Authorize dialog has no "OAuth2, password" section');
   check((await oauth2.locator('#oauth_username').count()) === 1, 'the OAuth2 section has no username field');
+  // Each scope reads as its name and what it allows, never the name twice.
+  const scopes = await oauth2.locator('.scopes .checkbox').evaluateAll((boxes) =>
+    boxes.map((b) => [b.querySelector('.name')?.innerText.trim(), b.querySelector('.description')?.innerText.trim()]),
+  );
+  check(scopes.length > 0, 'the OAuth2 section lists no scopes');
+  const doubled = scopes.filter(([name, description]) => !description || name === description).map(([name]) => name);
+  check(doubled.length === 0, `scopes shown with their name for a description: ${doubled.join(', ')}`);
+  log(`the Authorize dialog lists ${scopes.length} scopes, each with its description`);
   await oauth2.locator('#oauth_username').fill(ADMIN_EMAIL);
   await oauth2.locator('#oauth_password').fill(ADMIN_PASSWORD);
   const tokenResponse = page.waitForResponse((r) => r.url().startsWith(`${origin}/api/v1/auth/token`));

@@ -5,7 +5,9 @@
   which schemathesis cannot serialize on its own. (The exports' NDJSON
   answers stay unvalidated: each line is one documented object.)
 - What a valid request needs beyond its schema: an Idempotency-Key not used
-  before, a cursor the list issued, references to things that exist (run.sh
+  before, a cursor the list issued, the ETag of the version it changes as
+  If-Match (read from the resource, as a client would), references to things
+  that exist (run.sh
   passes their ids in ST_* variables), each skill, label and success metric
   named once, targets that differ from baselines, dates in order, an
   organization for a need made by practice staff, and no change to what is
@@ -22,6 +24,8 @@ import binascii
 import datetime
 import json
 import os
+import urllib.error
+import urllib.request
 import uuid
 
 import schemathesis
@@ -45,6 +49,8 @@ def _ids(name):
     return [value for value in os.environ.get(name, "").split(",") if value]
 
 
+BASE_URL = os.environ.get("ST_BASE_URL")
+AUTHORIZATION = os.environ.get("ST_AUTHORIZATION")
 ORGANIZATION_ID = os.environ.get("ST_ORGANIZATION_ID")
 SKILLSET_ID = os.environ.get("ST_SKILLSET_ID")
 CANDIDATE_IDS = _ids("ST_CANDIDATE_IDS")
@@ -162,8 +168,41 @@ def _instant(value):
     return instant
 
 
+def _current_etag(case):
+    """The ETag a GET of the resource a change names answers, if any: what a
+    client sends as If-Match after reading it (no schema can say which version
+    is current)."""
+    if not (BASE_URL and AUTHORIZATION):
+        return None
+    request = urllib.request.Request(BASE_URL + case.formatted_path, headers={"Authorization": AUTHORIZATION})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.headers.get("ETag")
+    except (urllib.error.URLError, TimeoutError):
+        return None
+
+
+def _user_patch_agrees(case):
+    """A user's organization goes with the role, and the service checks a
+    patch's one against the stored other, which no schema can know: a patch
+    names both, in agreement, or neither (a request that states what it
+    changes, as a client's would). Applied to every case, links included, as
+    the stored user may be any; schemathesis relabels what this edits."""
+    body = case.body
+    if case.method != "PATCH" or case.path != "/api/v1/users/{id}" or not isinstance(body, dict):
+        return
+    role = body.get("role")
+    if "role" not in body:
+        body.pop("organization_id", None)
+    elif role == "org_member" and ORGANIZATION_ID and not isinstance(body.get("organization_id"), str):
+        body["organization_id"] = ORGANIZATION_ID
+    elif isinstance(role, str) and role != "org_member":
+        body["organization_id"] = None
+
+
 @schemathesis.hook
 def before_call(ctx, case, kwargs):
+    _user_patch_agrees(case)
     if not _is_positive(case):
         return
     # Drawn keys ("0", "x:") repeat across cases, and a key reused for another
@@ -171,6 +210,10 @@ def before_call(ctx, case, kwargs):
     # a key of its own, as a client's retry-safe write would.
     if case.headers and "Idempotency-Key" in case.headers:
         case.headers["Idempotency-Key"] = uuid.uuid4().hex
+    if case.headers and "If-Match" in case.headers and case.method in ("PATCH", "DELETE"):
+        etag = _current_etag(case)
+        if etag:
+            case.headers["If-Match"] = etag
     if isinstance(case.body, (dict, list)):
         case.body = _existing(case.body, [0])
         _dates_in_order(case.body)

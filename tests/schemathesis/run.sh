@@ -2,11 +2,12 @@
 # Schemathesis against the running service, from the service's own spec, on
 # SQLite and on PostgreSQL, once as an admin and once as an organization
 # member: every check, every phase (examples, coverage, fuzzing, stateful),
-# a fixed seed and a time budget per run. Any failure fails the script.
+# a seed drawn anew each run (printed, so a failure can be replayed with
+# ST_SEED) and a time budget per run. Any failure fails the script.
 #
 #   bash tests/schemathesis/run.sh            # from the repository root
 #
-# BIN (default target/release/interim-tracker), ST_SEED, ST_MAX_TIME (seconds
+# BIN (default target/release/interim-tracker), ST_SEED (default: random), ST_MAX_TIME (seconds
 # per run), ST_BACKENDS ("sqlite postgres"), ST_CHECKS (default all),
 # TEST_DATABASE_URL (a PostgreSQL database whose server may get a throwaway
 # database created on it), ST_ARGS (more schemathesis options, such as
@@ -15,21 +16,22 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=tests/schemathesis
 BIN=${BIN:-target/release/interim-tracker}
-SEED=${ST_SEED:-20261123}
+SEED=${ST_SEED:-$(python3 -c "import random; print(random.randrange(1, 2**31))")}
 MAX_TIME=${ST_MAX_TIME:-120}
 BACKENDS=${ST_BACKENDS:-sqlite postgres}
 PG_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 CHECKS=${ST_CHECKS:-all}
 
 [ -x "$BIN" ] || { echo "no service binary at $BIN: run cargo build --release first"; exit 1; }
+echo "schemathesis seed $SEED (replay a failure with ST_SEED=$SEED)"
 if [ ! -x "$here/.venv/bin/schemathesis" ] || ! cmp -s "$here/requirements.txt" "$here/.venv/requirements.txt"; then
   python3 -m venv "$here/.venv"
   "$here/.venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
   cp "$here/requirements.txt" "$here/.venv/requirements.txt"
 fi
 st="$here/.venv/bin/schemathesis"
-# hooks.py: how NDJSON bodies are serialized; fresh Idempotency-Keys and no
-# made-up cursors in valid requests.
+# hooks.py: how NDJSON bodies are serialized; fresh Idempotency-Keys, the
+# current ETag as If-Match and no made-up cursors in valid requests.
 export SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$PWD/$here${PYTHONPATH:+:$PYTHONPATH}"
 
 work=$(mktemp -d)
@@ -96,6 +98,8 @@ run_backend() {
   local who token status=0
   for who in admin member; do
     if [ $who = admin ]; then token=$admin_token; else token=$member_token; fi
+    # hooks.py reads the current ETag of what a valid change names.
+    export ST_BASE_URL=$base ST_AUTHORIZATION="Bearer $token"
     echo "== schemathesis on $backend as $who (seed $SEED, at most ${MAX_TIME}s)"
     "$st" --config-file "$here/schemathesis.toml" run "$base/openapi.json" \
       --checks "$CHECKS" ${ST_ARGS:-} --seed "$SEED" --max-time "$MAX_TIME" --workers 1 \
@@ -118,7 +122,7 @@ run_backend() {
 failed=()
 for backend in $BACKENDS; do run_backend "$backend"; done
 if [ ${#failed[@]} -gt 0 ]; then
-  echo "schemathesis found failures: ${failed[*]}"
+  echo "schemathesis found failures: ${failed[*]} (seed $SEED: replay with ST_SEED=$SEED)"
   exit 1
 fi
 echo "schemathesis: no failures (backends: $BACKENDS; seed $SEED)"
