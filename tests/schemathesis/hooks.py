@@ -52,6 +52,9 @@ def _ids(name):
 BASE_URL = os.environ.get("ST_BASE_URL")
 AUTHORIZATION = os.environ.get("ST_AUTHORIZATION")
 ORGANIZATION_ID = os.environ.get("ST_ORGANIZATION_ID")
+SELF_USER_ID = os.environ.get("ST_SELF_USER_ID")
+# What ends a user's tokens at once (role, organization, deactivation, a new password).
+STANDING = ("role", "organization_id", "active", "password")
 SKILLSET_ID = os.environ.get("ST_SKILLSET_ID")
 CANDIDATE_IDS = _ids("ST_CANDIDATE_IDS")
 SKILL_KEYS = _ids("ST_SKILL_KEYS")
@@ -200,8 +203,26 @@ def _user_patch_agrees(case):
         body["organization_id"] = None
 
 
+def _keeps_own_standing(case):
+    """The run's own user keeps what its token stands on: a change of role,
+    organization, activity or password ends the token at once (401 to every
+    later call), as it must. A valid patch of the caller itself leaves those
+    out, as a script that must keep working would; any other names a user
+    that is not the caller (a missing one: 404)."""
+    if case.path != "/api/v1/users/{id}" or case.method not in ("PATCH", "DELETE") or not SELF_USER_ID:
+        return
+    if (case.path_parameters or {}).get("id") != SELF_USER_ID:
+        return
+    if _is_positive(case) and case.method == "PATCH" and isinstance(case.body, dict):
+        for field in STANDING:
+            case.body.pop(field, None)
+    elif case.method == "PATCH":
+        case.path_parameters["id"] = str(uuid.uuid4())
+
+
 @schemathesis.hook
 def before_call(ctx, case, kwargs):
+    _keeps_own_standing(case)
     _user_patch_agrees(case)
     if not _is_positive(case):
         return
@@ -253,6 +274,21 @@ def before_call(ctx, case, kwargs):
     if case.query and isinstance(case.query.get("cursor"), str) and case.query["cursor"]:
         if not _issued_cursor(case.query["cursor"]):
             del case.query["cursor"]
+
+
+# What removes a candidate for good: a later valid request naming one is
+# answered 422 unknown_candidate, rightly.
+REMOVES_CANDIDATE = {("DELETE", "/api/v1/candidates/{id}"), ("POST", "/api/v1/candidates/{id}/erase")}
+
+
+@schemathesis.hook
+def after_call(ctx, case, response):
+    """A candidate the run removed (the stateful phase follows links to real
+    ids) is no longer one valid requests refer to."""
+    if (case.method, case.path) in REMOVES_CANDIDATE and 200 <= response.status_code < 300:
+        removed = (case.path_parameters or {}).get("id")
+        if removed in CANDIDATE_IDS and len(CANDIDATE_IDS) > 1:
+            CANDIDATE_IDS.remove(removed)
 
 
 @schemathesis.serializer("application/x-ndjson")

@@ -49,7 +49,6 @@ json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
 admin_email=schemathesis-admin@example.com
 admin_password=schemathesis-admin-password
-member_email=schemathesis-member@example.com
 member_password=schemathesis-member-password
 
 run_backend() {
@@ -74,15 +73,10 @@ run_backend() {
   for _ in $(seq 1 100); do curl -fs "$base/ready" >/dev/null 2>&1 && break; sleep 0.1; done
   curl -fsS "$base/ready" >/dev/null
 
-  local admin_token org member_token
+  local admin_token org member_email
   admin_token=$(curl -fsS -X POST "$base/api/v1/auth/token" -d grant_type=password \
     --data-urlencode "username=$admin_email" --data-urlencode "password=$admin_password" | json_field "['access_token']")
   org=$(curl -fsS -H "Authorization: Bearer $admin_token" "$base/api/v1/organizations?limit=1" | json_field "['items'][0]['id']")
-  curl -fsS -o /dev/null -X POST "$base/api/v1/users" -H "Authorization: Bearer $admin_token" \
-    -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$member_email\",\"password\":\"$member_password\",\"role\":\"org_member\",\"organization_id\":\"$org\"}"
-  member_token=$(curl -fsS -X POST "$base/api/v1/auth/token" -d grant_type=password \
-    --data-urlencode "username=$member_email" --data-urlencode "password=$member_password" | json_field "['access_token']")
   # What valid requests refer to (hooks.py): the member's organization, a
   # global skillset, some candidates and the skill keys of the demo data.
   export ST_ORGANIZATION_ID=$org
@@ -97,9 +91,23 @@ run_backend() {
   # "SystemError: AST constructor recursion depth mismatch" inside schemathesis.
   local who token status=0
   for who in admin member; do
-    if [ $who = admin ]; then token=$admin_token; else token=$member_token; fi
+    if [ $who = admin ]; then
+      token=$admin_token
+    else
+      # Made after the admin's run, which may have changed or deleted any user but itself: a change to a
+      # user ends their tokens at once.
+      member_email="schemathesis-member-$RANDOM$RANDOM@example.com"
+      curl -fsS -o /dev/null -X POST "$base/api/v1/users" -H "Authorization: Bearer $admin_token" \
+        -H 'Content-Type: application/json' \
+        -d "{\"email\":\"$member_email\",\"password\":\"$member_password\",\"role\":\"org_member\",\"organization_id\":\"$org\"}"
+      token=$(curl -fsS -X POST "$base/api/v1/auth/token" -d grant_type=password \
+        --data-urlencode "username=$member_email" --data-urlencode "password=$member_password" | json_field "['access_token']")
+    fi
     # hooks.py reads the current ETag of what a valid change names.
     export ST_BASE_URL=$base ST_AUTHORIZATION="Bearer $token"
+    # Who the run is: a change to its own user would end its own token (hooks.py keeps its standing).
+    export ST_SELF_USER_ID=$(curl -fsS -H "Authorization: Bearer $token" "$base/api/v1/me" |
+      python3 -c "import json,sys; print(json.load(sys.stdin)['subject'].removeprefix('user:'))")
     echo "== schemathesis on $backend as $who (seed $SEED, at most ${MAX_TIME}s)"
     "$st" --config-file "$here/schemathesis.toml" run "$base/openapi.json" \
       --checks "$CHECKS" ${ST_ARGS:-} --seed "$SEED" --max-time "$MAX_TIME" --workers 1 \
