@@ -4,9 +4,9 @@
 //! trip through the blocking pool, which halved a GET by id's throughput).
 //!
 //! The outcome is kept for the request, so a handler that ignores a failed
-//! query cannot ignore a failed check: [`finish`] answers the refusal in
-//! place of the handler's answer, and runs the check itself when no query
-//! concluded it.
+//! query cannot ignore a failed check: [`Finish::verdict`] answers the
+//! refusal in place of the handler's answer, and runs the check itself when
+//! no query concluded it.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,15 +19,14 @@ pub type Check = Arc<dyn Fn(&mut DbConnection) -> AppResult<()> + Send + Sync>;
 
 #[derive(Default)]
 enum Outcome {
-    /// No check to make.
-    #[default]
-    Nothing,
     /// Not run, or its run ended without an answer (the database was busy): to run.
+    #[default]
     Pending,
     Passed,
     Refused(Option<&'static str>),
 }
 
+/// A request's check, if it has one, and what it decided.
 #[derive(Default)]
 struct Slot {
     check: Option<Check>,
@@ -67,11 +66,9 @@ pub fn take() -> Option<Check> {
     let slot = REQUEST.try_with(Clone::clone).ok()?;
     let check = {
         let mut held = lock(&slot);
-        if !matches!(held.outcome, Outcome::Pending) {
-            return None;
-        }
+        let check = held.check.clone().filter(|_| matches!(held.outcome, Outcome::Pending))?;
         held.outcome = Outcome::Passed; // until it says otherwise; a second query need not run it again
-        held.check.clone()?
+        check
     };
     Some(Arc::new(move |conn: &mut DbConnection| {
         let result = check(conn);
@@ -108,10 +105,10 @@ impl Finish {
             let mut held = lock(&self.0);
             (held.check.take(), std::mem::take(&mut held.outcome))
         };
-        match (outcome, check) {
-            (Outcome::Nothing | Outcome::Passed, _) | (Outcome::Pending, None) => Ok(()),
-            (Outcome::Refused(reason), _) => Err(AppError::Unauthenticated(reason)),
-            (Outcome::Pending, Some(check)) => db.lookup(move |conn| check(conn)).await,
+        match (check, outcome) {
+            (None, _) | (_, Outcome::Passed) => Ok(()),
+            (_, Outcome::Refused(reason)) => Err(AppError::Unauthenticated(reason)),
+            (Some(check), Outcome::Pending) => db.lookup(move |conn| check(conn)).await,
         }
     }
 }

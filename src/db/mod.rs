@@ -439,8 +439,8 @@ impl Database {
         {
             return read_on(&mut pooled, f);
         }
-        let db = self.clone();
-        actix_web::web::block(move || db.with_reader(f)).await?
+        // `f` holds the check now: `read` finds none left to take.
+        self.read(f).await
     }
 
     /// Runs `f` on a read connection, on this (blocking) thread. On SQLite
