@@ -18,6 +18,7 @@ use crate::domain::skillset::{IdealSkillset, MatchWeights};
 pub mod index;
 pub mod score;
 pub mod synthetic;
+pub mod taxonomy;
 
 use score::{CRITERIA, Proximity, Scores};
 
