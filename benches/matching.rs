@@ -58,7 +58,15 @@ fn candidates_of(n: usize) -> Vec<Candidate> {
 fn queries() -> (Vec<(Need, IdealSkillset)>, Settings) {
     let mut data = Synthetic::new(SEED ^ 0xfeed);
     let queries = (0..QUERIES).map(|_| (data.need(), data.skillset())).collect();
-    (queries, Settings { weights: MatchWeights::default(), rate_tolerance: 0.1, today: data.today })
+    (
+        queries,
+        Settings {
+            weights: MatchWeights::default(),
+            rate_tolerance: 0.1,
+            today: data.today,
+            taxonomy: Default::default(),
+        },
+    )
 }
 
 fn search() -> Search {

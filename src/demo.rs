@@ -214,6 +214,9 @@ fn load_organizations_and_needs(conn: &mut DbConnection) -> AppResult<(usize, Ne
         languages: strings(&["en"]),
         crisis_experience: Vec::new(),
         weights: None,
+        credits: None,
+        must_have_exact: false,
+        match_without_required_skills: false,
     };
     let cfo = db::skillsets::insert(conn, &cfo, false)?.id;
     need(

@@ -48,6 +48,8 @@ pub struct AppState {
     pub webhooks: Arc<webhooks::Dispatcher>,
     /// Candidates kept as the JSON the API answers with, and decoded for explanations.
     pub rendered: Arc<api::rendered::RenderedCandidates>,
+    /// The skill taxonomy matching reads, held in memory.
+    pub reference: Arc<db::reference::ReferenceData>,
 }
 
 /// Opens the database, applies pending migrations and ships the catalog.
@@ -109,7 +111,8 @@ impl Application {
         let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let blocking_threads = (db.max_connections() as usize).div_ceil(workers).max(2);
         let database = db.url().clone();
-        let state = AppState { db, auth, matches, metrics, webhooks: dispatcher, rendered };
+        let reference = Arc::new(db::reference::ReferenceData::default());
+        let state = AppState { db, auth, matches, metrics, webhooks: dispatcher, rendered, reference };
         let spec = api::openapi();
         let routes = web::Data::new(api::RouteTable::from_spec(&spec));
         let body_limit = usize::try_from(config.max_body_bytes).unwrap_or(extract::DEFAULT_BODY_LIMIT);

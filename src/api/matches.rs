@@ -47,8 +47,14 @@ const MAX_SHORTLIST_NOTE: usize = 2000;
 /// How far above a need's budget a day rate may be and still pass.
 pub const RATE_TOLERANCE: f64 = 0.10;
 
-fn settings() -> Settings {
-    Settings { weights: MatchWeights::default(), rate_tolerance: RATE_TOLERANCE, today: Utc::now().date_naive() }
+/// The settings of a match today, with the taxonomy as it stands.
+fn settings(state: &AppState, conn: &mut DbConnection) -> AppResult<Settings> {
+    Ok(Settings {
+        weights: MatchWeights::default(),
+        rate_tolerance: RATE_TOLERANCE,
+        today: Utc::now().date_naive(),
+        taxonomy: state.reference.taxonomy(conn)?,
+    })
 }
 
 /// A candidate ranked for a need.
@@ -255,12 +261,12 @@ async fn need_matches(
 ) -> AppResult<web::Json<PageOf<CandidateMatch>>> {
     let id: NeedId = path_id(&id, "need")?;
     let asked = asked(query.into_inner())?;
-    let (need, skillset) = load_need(&state, id).await?;
+    let (need, skillset, settings) = load_need(&state, id).await?;
     principal.check_sees(Some(need.organization_id), "need")?;
     let ranker = Ranker {
         need: Arc::new(need),
         skillset: Arc::new(skillset),
-        settings: settings(),
+        settings,
         search: asked.search,
         live: state.matches.clone(),
         kept: state.rendered.clone(),
@@ -354,14 +360,18 @@ impl Ranker {
     }
 }
 
-/// A need and its ideal skillset.
-async fn load_need(state: &AppState, id: NeedId) -> AppResult<(Need, Option<IdealSkillset>)> {
+/// A need, its ideal skillset and the settings to match it with.
+async fn load_need(state: &web::Data<AppState>, id: NeedId) -> AppResult<(Need, Option<IdealSkillset>, Settings)> {
+    let state = state.clone();
     state
         .db
-        .lookup(move |conn| {
-            let need = needs::get(conn, id)?.value.0;
-            let skillset = skillsets::of_need(conn, &need)?.map(|s| s.value.0);
-            Ok((need, skillset))
+        .lookup({
+            let state = state.clone();
+            move |conn| {
+                let need = needs::get(conn, id)?.value.0;
+                let skillset = skillsets::of_need(conn, &need)?.map(|s| s.value.0);
+                Ok((need, skillset, settings(&state, conn)?))
+            }
         })
         .await
 }
@@ -416,10 +426,10 @@ async fn need_match(
     let (need_id, candidate_id) = path.into_inner();
     let need_id: NeedId = path_id(&need_id, "need")?;
     let candidate_id: CandidateId = path_id(&candidate_id, "candidate")?;
-    let (need, skillset) = load_need(&state, need_id).await?;
+    let (need, skillset, settings) = load_need(&state, need_id).await?;
     principal.check_sees(Some(need.organization_id), "need")?;
     let candidate = state.db.lookup(move |conn| candidates::get(conn, candidate_id)).await?;
-    let explanation = matching::explain(&need, skillset.as_ref(), &candidate.value.0, &settings());
+    let explanation = matching::explain(&need, skillset.as_ref(), &candidate.value.0, &settings);
     let (candidate, _) = candidate.value;
     Ok(HttpResponse::Ok().json(CandidateMatch {
         candidate_id: candidate_id.to_string(),
@@ -445,7 +455,8 @@ async fn candidate_matches(
 ) -> AppResult<web::Json<PageOf<NeedMatch>>> {
     let id: CandidateId = path_id(&id, "candidate")?;
     let asked = asked(query.into_inner())?;
-    let (candidate, open) = state
+    let held = state.clone();
+    let (candidate, open, settings) = state
         .db
         .read(move |conn| {
             let candidate = candidates::get(conn, id)?;
@@ -454,10 +465,9 @@ async fn candidate_matches(
                 let skillset = skillsets::of_need(conn, &need.value.0)?;
                 open.push((need, skillset));
             }
-            Ok((candidate, open))
+            Ok((candidate, open, settings(&held, conn)?))
         })
         .await?;
-    let settings = settings();
     let explained: HashMap<Uuid, (Explanation, StoredNeed)> = open
         .into_iter()
         .filter(|(need, _)| principal.sees(Some(need.value.0.organization_id)))
@@ -571,13 +581,12 @@ async fn shortlist(
     principal.require(Permission::CandidatesRead)?;
     let id: NeedId = path_id(&id, "need")?;
     let (choice, note) = body.0.parse()?;
-    let (need, skillset) = load_need(&state, id).await?;
+    let (need, skillset, settings) = load_need(&state, id).await?;
     principal.check_sees(Some(need.organization_id), "need")?;
-    let settings = settings();
     let chosen = match choice {
         Choice::Listed(ids) => ids,
         Choice::Top { count, min_score } => {
-            let live = state.matches.clone();
+            let (live, settings) = (state.matches.clone(), settings.clone());
             state
                 .db
                 .read(move |conn| {

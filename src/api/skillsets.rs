@@ -16,7 +16,7 @@ use crate::auth::Allowed;
 use crate::db::skillsets::{self as store, SkillsetFilter, SkillsetSort, StoredSkillset};
 use crate::domain::access::required;
 use crate::domain::skill::{self, SkillLevel};
-use crate::domain::skillset::{self as rules, IdealSkillset, MatchWeights, SkillRequirement, SkillsetScope};
+use crate::domain::skillset::{self as rules, Credits, IdealSkillset, MatchWeights, SkillRequirement, SkillsetScope};
 use crate::domain::validation::{self, Validator};
 use crate::domain::{CrisisSignal, OrganizationId, SkillKey, SkillsetId, codes};
 use crate::error::{AppError, AppResult};
@@ -121,6 +121,19 @@ pub struct SkillsetInput {
     /// background_and_training 5, languages 5, rate 10, availability 7, location 5.
     #[serde(default)]
     pub weights: Option<MatchWeights>,
+    /// The credit (0 to 1) a held skill earns for a wanted one it is related to in the taxonomy, as a share of
+    /// what the wanted skill itself would earn at the same level; `null` for the defaults: synonym 1, narrower
+    /// 0.9, broader 0.6, sibling 0.5, related 0.5. A credit of 0 turns that relation off.
+    #[serde(default)]
+    pub credits: Option<Credits>,
+    /// Must-haves are met only by the skill itself. By default a synonym or a narrower skill at the level asked
+    /// for meets a must-have too.
+    #[serde(default)]
+    pub must_have_exact: bool,
+    /// A candidate holding none of the required skills, nor a skill credited for one, can still be a match. By
+    /// default such a candidate is excluded (the `required_skills` filter).
+    #[serde(default)]
+    pub match_without_required_skills: bool,
 }
 
 fn requirements(v: &mut Validator, field: &str, entries: &[RequirementEntry], required: bool) -> Vec<SkillRequirement> {
@@ -182,6 +195,9 @@ impl SkillsetInput {
         if let Some(weights) = &self.weights {
             v.check("weights", weights.check());
         }
+        if let Some(credits) = &self.credits {
+            v.check("credits", credits.check());
+        }
         let skillset = (|| {
             Some(IdealSkillset {
                 organization_id: organization_id?,
@@ -197,6 +213,9 @@ impl SkillsetInput {
                 languages,
                 crisis_experience,
                 weights: self.weights,
+                credits: self.credits,
+                must_have_exact: self.must_have_exact,
+                match_without_required_skills: self.match_without_required_skills,
             })
         })();
         v.finish(skillset).map_err(AppError::Validation)
@@ -230,6 +249,9 @@ impl From<&IdealSkillset> for SkillsetInput {
             languages: s.languages.clone(),
             crisis_experience: s.crisis_experience.clone(),
             weights: s.weights,
+            credits: s.credits,
+            must_have_exact: s.must_have_exact,
+            match_without_required_skills: s.match_without_required_skills,
         }
     }
 }

@@ -56,6 +56,7 @@ pub mod organizations;
 pub mod page;
 pub mod pipeline;
 pub mod privacy;
+pub mod reference;
 pub mod reports;
 mod schema;
 pub mod seed;

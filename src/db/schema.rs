@@ -106,6 +106,9 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        credits -> Nullable<Text>,
+        must_have_exact -> Bool,
+        match_without_required_skills -> Bool,
     }
 }
 

@@ -60,6 +60,9 @@ fn ship_skillset(conn: &mut DbConnection, builtin: &BuiltinSkillset) -> AppResul
         languages: owned(builtin.languages),
         crisis_experience: builtin.crisis_experience.to_vec(),
         weights: None,
+        credits: None,
+        must_have_exact: false,
+        match_without_required_skills: false,
     };
     super::skillsets::insert(conn, &skillset, true)?;
     Ok(())

@@ -178,3 +178,34 @@ pub fn list(
     })
     .try_map(Row::into_domain)
 }
+
+/// Where the taxonomy stands: it changed when this did. Every write to a skill moves `updated_at` on, and a
+/// delete lowers the count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revision {
+    count: i64,
+    latest: Option<NaiveDateTime>,
+}
+
+pub fn revision(conn: &mut DbConnection) -> AppResult<Revision> {
+    let (count, latest) = skills::table
+        .select((diesel::dsl::count_star(), diesel::dsl::max(skills::updated_at)))
+        .get_result::<(i64, Option<NaiveDateTime>)>(conn)?;
+    Ok(Revision { count, latest })
+}
+
+/// Every skill as matching reads it.
+pub fn taxonomy(conn: &mut DbConnection) -> AppResult<Vec<crate::matching::taxonomy::TaxonomySkill>> {
+    let rows: Vec<(String, String)> = skills::table.select((skills::key, skills::name)).load(conn)?;
+    rows.into_iter()
+        .map(|(key, label)| {
+            Ok(crate::matching::taxonomy::TaxonomySkill {
+                key: SkillKey::parse(&key).map_err(corrupt)?,
+                label,
+                alt_labels: Vec::new(),
+                broader: Vec::new(),
+                related: Vec::new(),
+            })
+        })
+        .collect()
+}

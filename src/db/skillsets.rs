@@ -36,6 +36,9 @@ struct Row {
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    credits: Option<String>,
+    must_have_exact: bool,
+    match_without_required_skills: bool,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -72,6 +75,9 @@ impl Row {
             languages: json::encode(&s.languages)?,
             crisis_experience: json::encode(&s.crisis_experience)?,
             weights: s.weights.as_ref().map(json::encode).transpose()?,
+            credits: s.credits.as_ref().map(json::encode).transpose()?,
+            must_have_exact: s.must_have_exact,
+            match_without_required_skills: s.match_without_required_skills,
             builtin,
             version,
             created_at,
@@ -105,6 +111,9 @@ impl Row {
             languages: json::decode(&self.languages)?,
             crisis_experience: json::decode(&self.crisis_experience)?,
             weights: self.weights.as_deref().map(json::decode).transpose()?,
+            credits: self.credits.as_deref().map(json::decode).transpose()?,
+            must_have_exact: self.must_have_exact,
+            match_without_required_skills: self.match_without_required_skills,
         };
         Ok(Stored {
             id: self.id.parse().map_err(corrupt)?,

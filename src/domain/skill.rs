@@ -25,6 +25,46 @@ pub struct Skill {
     pub description: Option<String>,
 }
 
+/// How a held skill relates to the skill a need asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// The skill itself.
+    Exact,
+    /// Another skill carrying one of its labels (preferred or alternative).
+    Synonym,
+    /// More specific: the required skill is among its broader skills (up to three steps).
+    Narrower,
+    /// More general: among the required skill's broader skills.
+    Broader,
+    /// Shares a broader skill with it.
+    Sibling,
+    /// Named related to it (either way).
+    Related,
+}
+
+impl Relation {
+    pub const ALL: [Relation; 6] = [
+        Relation::Exact,
+        Relation::Synonym,
+        Relation::Narrower,
+        Relation::Broader,
+        Relation::Sibling,
+        Relation::Related,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::Exact => "exact",
+            Relation::Synonym => "synonym",
+            Relation::Narrower => "narrower",
+            Relation::Broader => "broader",
+            Relation::Sibling => "sibling",
+            Relation::Related => "related",
+        }
+    }
+}
+
 /// Proficiency from 1 (aware) to 5 (expert, has led others in it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SkillLevel(u8);

@@ -1,7 +1,7 @@
 //! Ideal skillsets: the charter's "ideal skillsets (background, experience,
 //! and training)" as a profile that needs point to and matching scores against.
 
-use super::skill::SkillLevel;
+use super::skill::{Relation, SkillLevel};
 use super::validation::{Invalid, in_range};
 use super::{CrisisSignal, OrganizationId, SkillKey};
 
@@ -79,6 +79,53 @@ impl MatchWeights {
     }
 }
 
+/// The credit each relation earns, 0-1. Exact is always 1.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Credits {
+    #[schema(minimum = 0, maximum = 1, example = 1.0)]
+    pub synonym: f64,
+    #[schema(minimum = 0, maximum = 1, example = 0.9)]
+    pub narrower: f64,
+    #[schema(minimum = 0, maximum = 1, example = 0.6)]
+    pub broader: f64,
+    #[schema(minimum = 0, maximum = 1, example = 0.5)]
+    pub sibling: f64,
+    #[schema(minimum = 0, maximum = 1, example = 0.5)]
+    pub related: f64,
+}
+
+impl Default for Credits {
+    fn default() -> Self {
+        Credits { synonym: 1.0, narrower: 0.9, broader: 0.6, sibling: 0.5, related: 0.5 }
+    }
+}
+
+impl Credits {
+    /// Only the skill itself earns credit.
+    pub const EXACT_ONLY: Credits = Credits { synonym: 0.0, narrower: 0.0, broader: 0.0, sibling: 0.0, related: 0.0 };
+
+    pub fn of(&self, relation: Relation) -> f64 {
+        match relation {
+            Relation::Exact => 1.0,
+            Relation::Synonym => self.synonym,
+            Relation::Narrower => self.narrower,
+            Relation::Broader => self.broader,
+            Relation::Sibling => self.sibling,
+            Relation::Related => self.related,
+        }
+    }
+
+    /// Each credit within 0 to 1.
+    pub fn check(&self) -> Result<(), Invalid> {
+        let all = [self.synonym, self.narrower, self.broader, self.sibling, self.related];
+        if all.iter().any(|c| !c.is_finite() || !(0.0..=1.0).contains(c)) {
+            return Err(Invalid::new("out_of_range", "each credit must be between 0 and 1"));
+        }
+        Ok(())
+    }
+}
+
 text_enum! {
     /// Who a skillset belongs to.
     pub enum SkillsetScope {
@@ -126,9 +173,29 @@ pub struct IdealSkillset {
     pub crisis_experience: Vec<CrisisSignal>,
     /// The matching weights; `None` uses the documented defaults.
     pub weights: Option<MatchWeights>,
+    /// The credit a related skill earns for a wanted one; `None` uses the documented defaults.
+    pub credits: Option<Credits>,
+    /// Must-haves are met only by the skill itself, not by a synonym or a narrower skill.
+    pub must_have_exact: bool,
+    /// A candidate holding none of the required skills (nor a skill credited for one) can still be a match.
+    pub match_without_required_skills: bool,
 }
 
 impl IdealSkillset {
+    /// The credits in force: the skillset's own, or the defaults.
+    pub fn credits(&self) -> Credits {
+        self.credits.unwrap_or_default()
+    }
+
+    /// Whether a held skill related to a must-have by `relation` meets it (at the level asked for).
+    pub fn meets_must_have(&self, relation: Relation) -> bool {
+        match relation {
+            Relation::Exact => true,
+            Relation::Synonym | Relation::Narrower => !self.must_have_exact,
+            Relation::Broader | Relation::Sibling | Relation::Related => false,
+        }
+    }
+
     /// Every skill the profile names, required first.
     pub fn requirements(&self) -> impl Iterator<Item = (&SkillRequirement, bool)> {
         self.required_skills.iter().map(|r| (r, true)).chain(self.preferred_skills.iter().map(|r| (r, false)))

@@ -21,7 +21,7 @@ use self::listing::Order;
 pub use self::listing::{After, ListOrder, Listed, Stamp};
 use self::sieve::Sieve;
 use super::score::{self, CRITERIA, Proximity, Scores};
-use super::{Explanation, Settings, crisis_signals, explain, wanted_record, window};
+use super::{Explanation, Settings, crisis_signals, explain, wanted_record, wanted_skills, window};
 use crate::domain::candidate::{Candidate, CandidateStatus, LanguageProficiency, RemotePreference};
 use crate::domain::need::{Need, RemotePolicy};
 use crate::domain::skillset::{IdealSkillset, MatchWeights};
@@ -293,6 +293,8 @@ struct Row {
     industries: u16,
     records: u16,
     commitments: u16,
+    /// The longest assignment the candidate takes, in months; `u16::MAX`: no limit.
+    max_engagement: u16,
     status: u8,
     remote: u8,
     willing_to_travel: bool,
@@ -376,6 +378,10 @@ impl CandidateIndex {
             industries: c.industries.len() as u16,
             records: record.len() as u16,
             commitments: c.commitments.len() as u16,
+            max_engagement: c
+                .availability
+                .max_engagement_months
+                .map_or(u16::MAX, |m| m.clamp(0, i32::from(u16::MAX - 1)) as u16),
             status: position(CandidateStatus::ALL, &c.status),
             remote: position(RemotePreference::ALL, &c.remote_preference),
             willing_to_travel: c.willing_to_travel,
@@ -605,13 +611,21 @@ impl Row {
 struct Query {
     start: i32,
     end: Option<i32>,
-    /// The requirement slot of each skill id (`u16::MAX`: not asked for).
-    slot_of_skill: Vec<u16>,
-    /// `(skill, min level, weight, must have, slot)` of each requirement, required first; the slot is where
-    /// the candidate's level of that skill is gathered (`u16::MAX` when no candidate has the skill).
-    requirements: Vec<(u32, u8, i32, bool, u16)>,
-    /// `(skill, min level)` of each must-have requirement.
-    must_haves: Vec<(u32, u8)>,
+    /// By skill id: the range of [`Query::links`] a holder of the skill earns credit through.
+    links_of_skill: Vec<(u32, u32)>,
+    /// `(requirement, credit, meets it as a must-have)` for each skill credited for a requirement.
+    links: Vec<(u16, f64, bool)>,
+    /// `(min level, weight, must have, required)` of each requirement, required first.
+    requirements: Vec<(u8, i32, bool, bool)>,
+    /// By requirement: the ids of the skills credited for it (that some candidate holds), each with whether it
+    /// meets the requirement as a must-have.
+    credited: Vec<Vec<(u32, bool)>>,
+    /// Whether a candidate must hold a skill credited for a required one (the `required_skills` filter).
+    needs_a_required: bool,
+    /// By skill id: credited for a required skill.
+    credits_required: Vec<bool>,
+    /// The need's length in months, when known.
+    duration: Option<i32>,
     min_years: i32,
     industries: Vec<u32>,
     crisis: u8,
@@ -639,24 +653,30 @@ struct Query {
 impl Query {
     fn new(index: &CandidateIndex, need: &Need, skillset: Option<&IdealSkillset>, settings: &Settings) -> Self {
         let (start, end) = window(need, settings.today);
-        let mut slot_of_skill = vec![u16::MAX; index.skills.names.len() + 1];
-        let mut requirements = Vec::new();
-        let mut must_haves = Vec::new();
-        for (i, (r, required)) in skillset.into_iter().flat_map(|s| s.requirements()).enumerate() {
-            let id = index.skills.id(r.skill.as_str());
-            let slot = match slot_of_skill.get_mut(id as usize) {
-                // A skill asked for twice reads the level gathered for its first requirement.
-                Some(slot) if *slot == u16::MAX => {
-                    *slot = i as u16;
-                    *slot
+        let vocabulary = index.skills.names.len() + 1;
+        let mut by_skill: Vec<Vec<(u16, f64, bool)>> = vec![Vec::new(); vocabulary];
+        let mut credits_required = vec![false; vocabulary];
+        let (mut requirements, mut credited) = (Vec::new(), Vec::new());
+        for (i, w) in wanted_skills(skillset, &settings.taxonomy).iter().enumerate() {
+            let r = w.requirement;
+            requirements.push((r.min_level.get(), r.weight, w.must_have, w.required));
+            let mut ids = Vec::new();
+            for (credit, meets) in &w.credits {
+                // A skill no candidate holds earns nobody anything.
+                if let Some(links) = by_skill.get_mut(index.skills.id(credit.skill.as_str()) as usize) {
+                    let id = index.skills.id(credit.skill.as_str());
+                    links.push((i as u16, credit.credit, *meets));
+                    ids.push((id, *meets));
+                    credits_required[id as usize] |= w.required;
                 }
-                Some(slot) => *slot,
-                None => u16::MAX,
-            };
-            requirements.push((id, r.min_level.get(), r.weight, required && r.must_have, slot));
-            if required && r.must_have {
-                must_haves.push((id, r.min_level.get()));
             }
+            credited.push(ids);
+        }
+        let (mut links_of_skill, mut links) = (Vec::with_capacity(vocabulary), Vec::new());
+        for skill in by_skill {
+            let start = links.len() as u32;
+            links.extend(skill);
+            links_of_skill.push((start, links.len() as u32));
         }
         let signals = crisis_signals(need, skillset);
         let wanted = wanted_record(skillset);
@@ -672,9 +692,14 @@ impl Query {
         let mut query = Query {
             start: days(start),
             end: end.map(days),
-            slot_of_skill,
+            links_of_skill,
+            links,
             requirements,
-            must_haves,
+            credited,
+            needs_a_required: skillset
+                .is_some_and(|s| !s.required_skills.is_empty() && !s.match_without_required_skills),
+            credits_required,
+            duration: need.duration_months,
             min_years: skillset.map_or(0, |s| s.min_years_experience),
             industries: skillset
                 .map(|s| s.industries.iter().map(|i| index.industries.id(i)).collect())
@@ -767,20 +792,25 @@ impl Query {
                         || self
                             .place
                             .is_none_or(|(country, _)| row.country == 0 || u32::from(row.country) == country))))
-            && self.languages.iter().all(|l| speaks(*l).is_some_and(|p| p >= self.professional));
+            && self.languages.iter().all(|l| speaks(*l).is_some_and(|p| p >= self.professional))
+            && self
+                .duration
+                .is_none_or(|months| row.max_engagement == u16::MAX || i32::from(row.max_engagement) >= months)
+            && (!self.needs_a_required
+                || skills.iter().any(|a| self.credits_required.get((a >> 8) as usize).copied().unwrap_or(false)));
         if !eligible && !top.search.include_excluded {
             return;
         }
-        // Skill levels are gathered here only when a must-have decides eligibility; otherwise after the bound below.
-        let gathered = !self.must_haves.is_empty();
+        // What skills earn is gathered here only when a must-have decides eligibility; otherwise after the bound
+        // below.
+        let gathered = self.requirements.iter().any(|r| r.2);
         if gathered {
-            levels.gather(skills, &self.slot_of_skill);
+            levels.gather(skills, self);
         }
         let eligible = eligible
-            && self
-                .requirements
-                .iter()
-                .all(|&(_, min, _, must_have, slot)| !must_have || levels.get(slot).is_some_and(|l| l >= min));
+            && self.requirements.iter().enumerate().all(|(slot, &(min, _, must_have, _))| {
+                !must_have || levels.get(slot).is_some_and(|(_, level)| level >= min)
+            });
         if !eligible && !top.search.include_excluded {
             return;
         }
@@ -859,52 +889,65 @@ impl Query {
                 return;
             }
             if !gathered {
-                levels.gather(skills, &self.slot_of_skill);
+                levels.gather(skills, self);
             }
-            let mut acc = (0.0, 0.0);
-            for &(_, min, weight, _, slot) in &self.requirements {
-                acc = score::add_weighted(acc, score::skill(levels.get(slot), min), weight);
+            let (mut required, mut preferred) = ((0.0, 0.0), (0.0, 0.0));
+            for (slot, &(_, weight, _, is_required)) in self.requirements.iter().enumerate() {
+                let earned = levels.get(slot).map_or(0.0, |(earned, _)| earned);
+                let acc = if is_required { &mut required } else { &mut preferred };
+                *acc = score::add_weighted(*acc, earned, weight);
             }
-            scores[0] = Some(acc.0 / acc.1);
+            scores[0] = Some(score::skills(score::mean(required), score::mean(preferred)));
         }
         let estimate = score::estimate(&scores, &self.weights_in_order);
         top.offer_estimated(estimate, || score::total(&scores, &self.weights), row.id, eligible);
     }
 }
 
-/// The candidate's level of each requirement's skill, gathered once per row.
+/// What a row's skills earn for each requirement, gathered once per row.
 struct Levels {
-    /// `(stamp, level)` per requirement slot; an entry is this row's only when its stamp is.
-    slots: Vec<(u32, u8)>,
+    /// `(stamp, earned, level)` per requirement: the most a held skill earns for it, and the highest level of a
+    /// held skill that meets it as a must-have (0: none); an entry is this row's only when its stamp is.
+    slots: Vec<(u32, f64, u8)>,
     stamp: u32,
 }
 
 impl Levels {
     fn new(requirements: usize) -> Self {
-        Levels { slots: vec![(0, 0); requirements], stamp: 0 }
+        Levels { slots: vec![(0, 0.0, 0); requirements], stamp: 0 }
     }
 
-    /// Gathers the levels of a row's `skills` (`skill << 8 | level`); the first mention of a skill counts.
+    /// Gathers what a row's `skills` (`skill << 8 | level`) earn through the query's links.
     #[inline]
-    fn gather(&mut self, skills: &[u32], slot_of_skill: &[u16]) {
+    fn gather(&mut self, skills: &[u32], query: &Query) {
         self.stamp = self.stamp.wrapping_add(1);
         if self.stamp == 0 {
-            self.slots.fill((0, 0));
+            self.slots.fill((0, 0.0, 0));
             self.stamp = 1;
         }
         for a in skills {
-            if let Some(&slot) = slot_of_skill.get((a >> 8) as usize)
-                && let Some(entry) = self.slots.get_mut(usize::from(slot))
-                && entry.0 != self.stamp
-            {
-                *entry = (self.stamp, (a & 0xff) as u8);
+            let Some(&(start, end)) = query.links_of_skill.get((a >> 8) as usize) else { continue };
+            let level = (a & 0xff) as u8;
+            for &(slot, credit, meets) in &query.links[start as usize..end as usize] {
+                let (slot, min) = (usize::from(slot), query.requirements[usize::from(slot)].0);
+                let earned = score::credited(level, min, credit);
+                let must = if meets { level } else { 0 };
+                let entry = &mut self.slots[slot];
+                if entry.0 != self.stamp {
+                    *entry = (self.stamp, earned, must);
+                } else {
+                    entry.1 = entry.1.max(earned);
+                    entry.2 = entry.2.max(must);
+                }
             }
         }
     }
 
+    /// What the row earns for requirement `slot` and the level it meets it at as a must-have; `None` when it
+    /// holds no skill credited for it.
     #[inline]
-    fn get(&self, slot: u16) -> Option<u8> {
-        self.slots.get(usize::from(slot)).filter(|e| e.0 == self.stamp).map(|e| e.1)
+    fn get(&self, slot: usize) -> Option<(f64, u8)> {
+        self.slots.get(slot).filter(|e| e.0 == self.stamp).map(|e| (e.1, e.2))
     }
 }
 

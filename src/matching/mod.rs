@@ -5,15 +5,17 @@
 //! give the same explanation, and an audit can reproduce it.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
 use crate::domain::CrisisSignal;
 use crate::domain::SkillKey;
-use crate::domain::candidate::{Candidate, CandidateStatus, LanguageProficiency, RemotePreference};
+use crate::domain::candidate::{Candidate, CandidateSkill, CandidateStatus, LanguageProficiency, RemotePreference};
 use crate::domain::need::{Need, RemotePolicy};
-use crate::domain::skillset::{IdealSkillset, MatchWeights};
+use crate::domain::skill::Relation;
+use crate::domain::skillset::{IdealSkillset, MatchWeights, SkillRequirement};
 
 pub mod index;
 pub mod score;
@@ -21,9 +23,10 @@ pub mod synthetic;
 pub mod taxonomy;
 
 use score::{CRITERIA, Proximity, Scores};
+use taxonomy::{Credit, Taxonomy};
 
 /// What scoring needs besides the need, skillset and candidate.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// The weights when the skillset sets none.
     pub weights: MatchWeights,
@@ -31,6 +34,8 @@ pub struct Settings {
     pub rate_tolerance: f64,
     /// The date "now" is, for needs without a start date.
     pub today: NaiveDate,
+    /// How skills relate: what earns credit for a skill asked for besides the skill itself.
+    pub taxonomy: Arc<Taxonomy>,
 }
 
 impl Settings {
@@ -49,6 +54,10 @@ pub struct Filter {
     pub passed: bool,
     #[schema(value_type = String)]
     pub reason: Cow<'static, str>,
+    /// For a filter that failed: what would make the candidate pass it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub remedy: Option<Cow<'static, str>>,
 }
 
 /// One weighted criterion: its unweighted score, its weight, what it adds to
@@ -60,6 +69,8 @@ pub struct Criterion {
     pub score: f64,
     /// The weight applied (0 when the criterion does not apply to this need).
     pub weight: f64,
+    /// The weight as a percentage of the weights of the criteria that apply (they add up to 100), to hundredths.
+    pub share: f64,
     /// `score × weight ÷ Σ weights`, rounded to hundredths; the contributions add up to the total.
     pub contribution: f64,
     pub evidence: Vec<Evidence>,
@@ -71,6 +82,40 @@ pub struct Evidence {
     pub positive: bool,
     #[schema(value_type = String)]
     pub fact: Cow<'static, str>,
+    /// For a skill asked for: which held skill earned what for it, and by which relation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skill: Option<SkillEvidence>,
+}
+
+/// How a skill the skillset asks for was met: by the skill itself or by a held skill related to it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct SkillEvidence {
+    /// The skill asked for (its key) and its label.
+    pub wanted: String,
+    pub wanted_label: String,
+    /// Required (else preferred).
+    pub required: bool,
+    pub min_level: u8,
+    /// The held skill that earned the credit, its label, level and years; absent when nothing held earns any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub years: Option<i32>,
+    /// How the held skill relates to the one asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relation: Option<Relation>,
+    /// The skill the relation runs through: the broader skill a sibling shares, or the step between a
+    /// requirement and a narrower skill further down.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// The share of the held skill's score credited (1 for the skill itself).
+    pub credit: f64,
+    /// What the requirement scores, 0-100: the held skill's score at its level times the credit.
+    pub score: f64,
 }
 
 /// The full explanation of a candidate against a need.
@@ -85,7 +130,15 @@ pub struct Explanation {
 }
 
 fn fact(positive: bool, fact: impl Into<Cow<'static, str>>) -> Evidence {
-    Evidence { positive, fact: fact.into() }
+    Evidence { positive, fact: fact.into(), skill: None }
+}
+
+fn passed(name: &'static str, reason: impl Into<Cow<'static, str>>) -> Filter {
+    Filter { name, passed: true, reason: reason.into(), remedy: None }
+}
+
+fn failed(name: &'static str, reason: impl Into<Cow<'static, str>>, remedy: impl Into<Cow<'static, str>>) -> Filter {
+    Filter { name, passed: false, reason: reason.into(), remedy: Some(remedy.into()) }
 }
 
 /// The need's window: its start, and its end when the duration is known.
@@ -99,8 +152,61 @@ fn speaks(candidate: &Candidate, language: &str) -> Option<LanguageProficiency> 
     candidate.languages.iter().find(|l| l.language == language).map(|l| l.proficiency)
 }
 
-fn level_of(candidate: &Candidate, skill: &SkillKey) -> Option<u8> {
-    candidate.skills.iter().find(|k| &k.skill == skill).map(|k| k.level.get())
+/// A skill the skillset asks for, with every skill that earns credit for it (the skill itself first).
+pub(crate) struct WantedSkill<'a> {
+    pub requirement: &'a SkillRequirement,
+    pub required: bool,
+    /// Required and must-have.
+    pub must_have: bool,
+    /// Each with whether it meets the must-have (when it is one) at the level asked for.
+    pub credits: Vec<(Credit, bool)>,
+}
+
+pub(crate) fn wanted_skills<'a>(skillset: Option<&'a IdealSkillset>, taxonomy: &Taxonomy) -> Vec<WantedSkill<'a>> {
+    let Some(s) = skillset else { return Vec::new() };
+    let credits = s.credits();
+    s.requirements()
+        .map(|(r, required)| WantedSkill {
+            requirement: r,
+            required,
+            must_have: required && r.must_have,
+            credits: taxonomy
+                .credited(&r.skill, &credits)
+                .into_iter()
+                .map(|c| {
+                    let meets = s.meets_must_have(c.relation);
+                    (c, meets)
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+impl WantedSkill<'_> {
+    /// The held skill that earns the most for it, with what it earns; the first of equals (the skill itself
+    /// before a relation).
+    fn best<'c>(&self, candidate: &'c Candidate) -> Option<(&Credit, &'c CandidateSkill, f64)> {
+        let min = self.requirement.min_level.get();
+        let mut best: Option<(&Credit, &CandidateSkill, f64)> = None;
+        for (credit, _) in &self.credits {
+            for h in candidate.skills.iter().filter(|k| k.skill == credit.skill) {
+                let earned = score::credited(h.level.get(), min, credit.credit);
+                if best.is_none_or(|b| earned > b.2) {
+                    best = Some((credit, h, earned));
+                }
+            }
+        }
+        best
+    }
+
+    /// Whether the candidate holds a skill that meets it as a must-have: the skill itself (or, unless the
+    /// skillset demands the skill itself, a synonym or a narrower skill) at the level asked for.
+    fn met_as_must_have(&self, candidate: &Candidate) -> bool {
+        let min = self.requirement.min_level.get();
+        self.credits
+            .iter()
+            .any(|(c, meets)| *meets && candidate.skills.iter().any(|h| h.skill == c.skill && h.level.get() >= min))
+    }
 }
 
 /// Scores `candidate` for `need` with the ideal `skillset` (if the need has one).
@@ -122,6 +228,7 @@ pub struct Explainer<'a> {
     start: NaiveDate,
     end: Option<NaiveDate>,
     signals: Vec<CrisisSignal>,
+    skills: Vec<WantedSkill<'a>>,
     wanted: Vec<WantedItem<'a>>,
 }
 
@@ -135,39 +242,54 @@ impl<'a> Explainer<'a> {
             start,
             end,
             signals: crisis_signals(need, skillset),
+            skills: wanted_skills(skillset, &settings.taxonomy),
             wanted: wanted_record(skillset),
         }
+    }
+
+    fn label(&self, key: &'a SkillKey) -> &'a str {
+        self.settings.taxonomy.show(key)
     }
 
     /// Scores `candidate`: what [`explain`] gives.
     pub fn explain(&self, candidate: &Candidate) -> Explanation {
         let Explainer { need, skillset, settings, start, end, .. } = *self;
-        let mut filters = Vec::with_capacity(7);
+        let mut filters = Vec::with_capacity(9);
 
         // Hard filters.
-        filters.push(Filter {
-            name: "status",
-            passed: candidate.status == CandidateStatus::Active,
-            reason: format!("the candidate is {}", candidate.status).into(),
+        filters.push(if candidate.status == CandidateStatus::Active {
+            passed("status", "the candidate is active")
+        } else {
+            failed("status", format!("the candidate is {}", candidate.status), "be active")
         });
-        let missing: Vec<String> = skillset
-            .map(|s| {
-                s.required_skills
-                    .iter()
-                    .filter(|r| r.must_have)
-                    .filter(|r| level_of(candidate, &r.skill).is_none_or(|level| level < r.min_level.get()))
-                    .map(|r| format!("{} at level {}", r.skill, r.min_level.get()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        filters.push(Filter {
-            name: "must_have_skills",
-            passed: missing.is_empty(),
-            reason: if missing.is_empty() {
-                "has every must-have skill".into()
+        let missing: Vec<&WantedSkill> =
+            self.skills.iter().filter(|w| w.must_have && !w.met_as_must_have(candidate)).collect();
+        filters.push(if missing.is_empty() {
+            passed("must_have_skills", "has every must-have skill")
+        } else {
+            let each = |w: &&WantedSkill| {
+                format!("{} at level {}", self.label(&w.requirement.skill), w.requirement.min_level.get())
+            };
+            let list = missing.iter().map(each).collect::<Vec<_>>().join(", ");
+            let accepted = if skillset.is_some_and(|s| s.must_have_exact) {
+                ""
             } else {
-                format!("lacks {}", missing.join(", ")).into()
-            },
+                " (or a synonym or a narrower skill at that level)"
+            };
+            failed("must_have_skills", format!("lacks {list}"), format!("hold {list}{accepted}"))
+        });
+        let required = self.skills.iter().filter(|w| w.required);
+        let none_required = skillset.is_some_and(|s| !s.required_skills.is_empty() && !s.match_without_required_skills)
+            && required.clone().all(|w| w.best(candidate).is_none());
+        filters.push(if none_required {
+            let list = required.map(|w| self.label(&w.requirement.skill)).collect::<Vec<_>>().join(", ");
+            failed(
+                "required_skills",
+                "holds none of the required skills, nor a skill credited for one",
+                format!("hold one of {list}, or a skill related to one"),
+            )
+        } else {
+            passed("required_skills", "holds at least one required skill, or a skill credited for one")
         });
         let a = &candidate.availability;
         let overlaps = a.available_until.is_none_or(|until| until >= start)
@@ -175,61 +297,81 @@ impl<'a> Explainer<'a> {
                 (Some(from), Some(end)) => from <= end,
                 _ => true,
             };
-        filters.push(Filter {
-            name: "availability",
-            passed: overlaps,
-            reason: match (a.available_from, a.available_until) {
-                _ if overlaps => format!("available during the assignment starting {start}").into(),
-                (_, Some(until)) if until < start => {
-                    format!("available only until {until}, before the start on {start}").into()
-                }
-                (Some(from), _) => format!("available only from {from}, after the assignment ends").into(),
-                _ => "not available during the assignment".into(),
-            },
+        filters.push(match (a.available_from, a.available_until) {
+            _ if overlaps => passed("availability", format!("available during the assignment starting {start}")),
+            (_, Some(until)) if until < start => failed(
+                "availability",
+                format!("available only until {until}, before the start on {start}"),
+                format!("be available on {start}"),
+            ),
+            (Some(from), _) => failed(
+                "availability",
+                format!("available only from {from}, after the assignment ends"),
+                format!("be available by {}", end.unwrap_or(start)),
+            ),
+            _ => failed("availability", "not available during the assignment", format!("be available on {start}")),
+        });
+        filters.push(match (need.duration_months, a.max_engagement_months) {
+            (Some(months), Some(max)) if max < months => failed(
+                "engagement_length",
+                format!("takes assignments of at most {max} months; this one runs {months}"),
+                format!("accept an assignment of {months} months"),
+            ),
+            (Some(months), Some(max)) => {
+                passed("engagement_length", format!("takes assignments of up to {max} months; this one runs {months}"))
+            }
+            (None, _) => passed("engagement_length", "the assignment's length is open"),
+            (Some(_), None) => passed("engagement_length", "no limit on the length of an assignment"),
         });
         let clash = candidate.commitments.iter().find(|p| p.end >= start && end.is_none_or(|end| p.start <= end));
-        filters.push(Filter {
-            name: "assignments",
-            passed: clash.is_none(),
-            reason: match clash {
-                Some(p) => format!("holds an assignment from {} to {}, which overlaps this one", p.start, p.end).into(),
-                None => "holds no overlapping assignment".into(),
-            },
+        filters.push(match clash {
+            Some(p) => failed(
+                "assignments",
+                format!("holds an assignment from {} to {}, which overlaps this one", p.start, p.end),
+                format!("be free of the assignment ending {}", p.end),
+            ),
+            None => passed("assignments", "holds no overlapping assignment"),
         });
-        let (rate_ok, rate_reason): (bool, Cow<'static, str>) = match (need.day_rate_budget, candidate.day_rate) {
-            (Some(budget), Some(rate)) if budget.currency != rate.currency => {
-                (false, format!("quotes in {}, the budget is in {}", rate.currency, budget.currency).into())
-            }
+        filters.push(match (need.day_rate_budget, candidate.day_rate) {
+            (Some(budget), Some(rate)) if budget.currency != rate.currency => failed(
+                "rate",
+                format!("quotes in {}, the budget is in {}", rate.currency, budget.currency),
+                format!("quote in {}", budget.currency),
+            ),
             (Some(budget), Some(rate)) => {
                 let cap = budget.amount as f64 * (1.0 + settings.rate_tolerance);
-                (
-                    score::within_cap(rate.amount, budget.amount, settings.rate_tolerance),
-                    format!(
-                        "day rate {} {} against a budget of {} (cap {cap:.0})",
-                        rate.amount, rate.currency, budget.amount
-                    )
-                    .into(),
-                )
+                let reason = format!(
+                    "day rate {} {} against a budget of {} (cap {cap:.0})",
+                    rate.amount, rate.currency, budget.amount
+                );
+                if score::within_cap(rate.amount, budget.amount, settings.rate_tolerance) {
+                    passed("rate", reason)
+                } else {
+                    failed("rate", reason, format!("quote at most {} {} a day", cap.floor(), budget.currency))
+                }
             }
-            (Some(_), None) => (true, "no day rate on file".into()),
-            (None, _) => (true, "the need has no budget".into()),
-        };
-        filters.push(Filter { name: "rate", passed: rate_ok, reason: rate_reason });
+            (Some(_), None) => passed("rate", "no day rate on file"),
+            (None, _) => passed("rate", "the need has no budget"),
+        });
         let same_country = match (&need.location, &candidate.location) {
             (Some(n), Some(c)) => n.country == c.country,
             _ => true,
         };
-        let (location_ok, location_reason): (bool, Cow<'static, str>) =
-            match (need.remote_policy, candidate.remote_preference) {
-                (RemotePolicy::Remote, _) => (true, "the assignment is remote".into()),
-                (_, RemotePreference::Remote) => {
-                    (false, format!("works remotely only; the assignment is {}", need.remote_policy).into())
-                }
-                (_, _) if same_country => (true, "based in the assignment's country".into()),
-                (_, _) if candidate.willing_to_travel => (true, "willing to travel to the assignment".into()),
-                _ => (false, "based in another country and not willing to travel".into()),
-            };
-        filters.push(Filter { name: "location", passed: location_ok, reason: location_reason });
+        filters.push(match (need.remote_policy, candidate.remote_preference) {
+            (RemotePolicy::Remote, _) => passed("location", "the assignment is remote"),
+            (_, RemotePreference::Remote) => failed(
+                "location",
+                format!("works remotely only; the assignment is {}", need.remote_policy),
+                format!("work {}", need.remote_policy),
+            ),
+            (_, _) if same_country => passed("location", "based in the assignment's country"),
+            (_, _) if candidate.willing_to_travel => passed("location", "willing to travel to the assignment"),
+            _ => failed(
+                "location",
+                "based in another country and not willing to travel",
+                "be willing to travel to the assignment",
+            ),
+        });
         let unspoken: Vec<&str> = skillset
             .map(|s| {
                 s.languages
@@ -239,18 +381,76 @@ impl<'a> Explainer<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        filters.push(Filter {
-            name: "languages",
-            passed: unspoken.is_empty(),
-            reason: if unspoken.is_empty() {
-                "speaks every required language professionally".into()
-            } else {
-                format!("does not speak {} professionally", unspoken.join(", ")).into()
-            },
+        filters.push(if unspoken.is_empty() {
+            passed("languages", "speaks every required language professionally")
+        } else {
+            let list = unspoken.join(", ");
+            failed(
+                "languages",
+                format!("does not speak {list} professionally"),
+                format!("speak {list} at professional level or better"),
+            )
         });
 
         let (criteria, total) = self.criteria(candidate);
         Explanation { total, eligible: filters.iter().all(|f| f.passed), filters, criteria }
+    }
+
+    /// The skills criterion: each skill asked for by what the best held skill earns for it, and the facts.
+    fn skills(&self, c: &Candidate) -> (Option<f64>, Vec<Evidence>) {
+        if self.skills.is_empty() {
+            return (None, Vec::new());
+        }
+        let (mut required, mut preferred) = ((0.0, 0.0), (0.0, 0.0));
+        let mut evidence = Vec::with_capacity(self.skills.len());
+        for w in &self.skills {
+            let r = w.requirement;
+            let (min, wanted) = (r.min_level.get(), self.label(&r.skill));
+            let kind = if w.required { "required" } else { "preferred" };
+            let best = w.best(c);
+            let earned = best.map_or(0.0, |b| b.2);
+            let facts = match best {
+                None => fact(false, format!("no {wanted} ({kind}, level {min}), nor a skill credited for it")),
+                Some((credit, h, earned)) => {
+                    let level = h.level.get();
+                    let held = self.label(&h.skill);
+                    let standing = if level >= min { "" } else { ", below the level" };
+                    let what = match credit.relation {
+                        Relation::Exact => format!("{held} at level {level} ({} years)", h.years),
+                        relation => format!(
+                            "credited {held} ({}) at level {level} ({} years) × {}",
+                            relation_phrase(relation, wanted, credit.via.as_ref().map(|v| self.label(v))),
+                            h.years,
+                            credit.credit
+                        ),
+                    };
+                    fact(
+                        level >= min,
+                        format!("{what} for {wanted} ({kind}, level {min}{standing}): {}", score::round2(earned)),
+                    )
+                }
+            };
+            evidence.push(Evidence {
+                skill: Some(SkillEvidence {
+                    wanted: r.skill.to_string(),
+                    wanted_label: wanted.to_owned(),
+                    required: w.required,
+                    min_level: min,
+                    held: best.map(|b| b.1.skill.to_string()),
+                    held_label: best.map(|b| self.label(&b.1.skill).to_owned()),
+                    level: best.map(|b| b.1.level.get()),
+                    years: best.map(|b| b.1.years),
+                    relation: best.map(|b| b.0.relation),
+                    via: best.and_then(|b| b.0.via.as_ref().map(ToString::to_string)),
+                    credit: best.map_or(0.0, |b| b.0.credit),
+                    score: score::round2(earned),
+                }),
+                ..facts
+            });
+            let acc = if w.required { &mut required } else { &mut preferred };
+            *acc = score::add_weighted(*acc, earned, r.weight);
+        }
+        (Some(score::skills(score::mean(required), score::mean(preferred))), evidence)
     }
 
     fn criteria(&self, c: &Candidate) -> (Vec<Criterion>, f64) {
@@ -258,25 +458,7 @@ impl<'a> Explainer<'a> {
         let mut scores: Scores = [None; CRITERIA.len()];
         let mut evidence: [Vec<Evidence>; CRITERIA.len()] = Default::default();
 
-        // Skills: each requirement by its weight.
-        scores[0] = skillset.filter(|s| s.requirements().next().is_some()).map(|s| {
-            let mut acc = (0.0, 0.0);
-            for (r, required) in s.requirements() {
-                let held = c.skills.iter().find(|k| k.skill == r.skill);
-                let (have, years, min) = (held.map(|k| k.level.get()), held.map_or(0, |k| k.years), r.min_level.get());
-                evidence[0].push(match have {
-                    None => {
-                        fact(false, format!("no {} ({})", r.skill, if required { "required" } else { "preferred" }))
-                    }
-                    Some(level) if level >= min => {
-                        fact(true, format!("{} at level {level} ({years} years); wanted {min}", r.skill))
-                    }
-                    Some(level) => fact(false, format!("{} at level {level}, below the wanted {min}", r.skill)),
-                });
-                acc = score::add_weighted(acc, score::skill(have, min), r.weight);
-            }
-            acc.0 / acc.1
-        });
+        (scores[0], evidence[0]) = self.skills(c);
 
         let min_years = skillset.map_or(0, |s| s.min_years_experience);
         scores[1] = Some(score::experience(c.years_experience, min_years));
@@ -327,8 +509,9 @@ impl<'a> Explainer<'a> {
         evidence[5] = languages
             .iter()
             .map(|l| {
+                // Positive only at the level the languages filter asks for.
                 fact(
-                    speaks(c, l).is_some(),
+                    speaks(c, l).is_some_and(|p| p >= LanguageProficiency::Professional),
                     format!("language {l}: {}", speaks(c, l).map_or("not spoken".into(), |p| p.to_string())),
                 )
             })
@@ -385,15 +568,30 @@ impl<'a> Explainer<'a> {
             .into_iter()
             .zip(CRITERIA)
             .zip(evidence)
-            .map(|(((score, weight, contribution), name), evidence)| Criterion {
+            .map(|(((score, weight, contribution, share), name), evidence)| Criterion {
                 name,
                 score,
                 weight,
+                share,
                 contribution,
                 evidence,
             })
             .collect();
         (criteria, score::total(&scores, &weights))
+    }
+}
+
+/// How a held skill relates to the one asked for, in words.
+fn relation_phrase(relation: Relation, wanted: &str, via: Option<&str>) -> String {
+    match (relation, via) {
+        (Relation::Exact, _) => "the skill itself".into(),
+        (Relation::Synonym, _) => format!("a synonym of {wanted}"),
+        (Relation::Narrower, Some(via)) => format!("narrower than {wanted}, through {via}"),
+        (Relation::Narrower, None) => format!("narrower than {wanted}"),
+        (Relation::Broader, _) => format!("broader than {wanted}"),
+        (Relation::Sibling, Some(via)) => format!("shares {via} with {wanted}"),
+        (Relation::Sibling, None) => format!("a sibling of {wanted}"),
+        (Relation::Related, _) => format!("related to {wanted}"),
     }
 }
 

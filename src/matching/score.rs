@@ -56,6 +56,31 @@ pub fn skill(have: Option<u8>, min_level: u8) -> f64 {
     }
 }
 
+/// What a held skill at `level` earns for a skill asked for at `min_level` with `credit` (1 for the skill itself).
+pub fn credited(level: u8, min_level: u8, credit: f64) -> f64 {
+    credit * skill(Some(level), min_level)
+}
+
+/// How much preferred skills can add: this share of what the required ones leave short of 100.
+pub const PREFERRED_BONUS: f64 = 0.25;
+
+/// The skills score from the required skills' weighted mean and the preferred skills' (`None`: none asked for).
+/// Preferred skills only add: up to [`PREFERRED_BONUS`] of what the required ones leave short of 100, so a
+/// preferred skill not held never pulls the score below what the required ones earned. Rising in both.
+pub fn skills(required: Option<f64>, preferred: Option<f64>) -> f64 {
+    match (required, preferred) {
+        (Some(r), Some(p)) => r + (100.0 - r) * PREFERRED_BONUS * p / 100.0,
+        (Some(r), None) => r,
+        (None, Some(p)) => p,
+        (None, None) => 0.0,
+    }
+}
+
+/// The weighted mean of a running `(Σ score × weight, Σ weight)`; `None` with no weight.
+pub fn mean(acc: (f64, f64)) -> Option<f64> {
+    (acc.1 > 0.0).then(|| acc.0 / acc.1)
+}
+
 /// Adds one requirement's score with its weight to a running `(Σ score × weight, Σ weight)`.
 pub fn add_weighted(acc: (f64, f64), score: f64, weight: i32) -> (f64, f64) {
     (acc.0 + score * f64::from(weight), acc.1 + f64::from(weight))
@@ -151,9 +176,10 @@ pub fn total(scores: &Scores, weights: &MatchWeights) -> f64 {
     round2(shares(scores, weights).iter().map(|s| s.2).sum())
 }
 
-/// Each criterion's `(score, weight, contribution)`, contributions to hundredths and adding up to [`total`]:
-/// the largest absorbs what rounding each one lost or gained.
-pub fn contributions(scores: &Scores, weights: &MatchWeights) -> [(f64, f64, f64); CRITERIA.len()] {
+/// Each criterion's `(score, weight, contribution, share)`, contributions to hundredths and adding up to
+/// [`total`] (the largest absorbs what rounding each one lost or gained); the share is the weight's percentage
+/// of the weights that apply, to hundredths.
+pub fn contributions(scores: &Scores, weights: &MatchWeights) -> [(f64, f64, f64, f64); CRITERIA.len()] {
     let mut out = shares(scores, weights);
     let total = round2(out.iter().map(|s| s.2).sum());
     for s in &mut out {
@@ -163,7 +189,13 @@ pub fn contributions(scores: &Scores, weights: &MatchWeights) -> [(f64, f64, f64
     if let Some(largest) = out.iter_mut().max_by(|a, b| a.2.total_cmp(&b.2)) {
         largest.2 = round2(largest.2 + (total - rounded));
     }
-    out
+    let applied: f64 = scores.iter().zip(weights.in_order()).filter(|(s, _)| s.is_some()).map(|(_, w)| w).sum();
+    let mut with_shares = [(0.0, 0.0, 0.0, 0.0); CRITERIA.len()];
+    for (i, (score, weight, contribution)) in out.into_iter().enumerate() {
+        let share = if scores[i].is_some() && applied > 0.0 { round2(100.0 * weight / applied) } else { 0.0 };
+        with_shares[i] = (score, weight, contribution, share);
+    }
+    with_shares
 }
 
 #[cfg(test)]

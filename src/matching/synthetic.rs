@@ -16,8 +16,9 @@ use crate::domain::catalog::SKILLS;
 use crate::domain::codes::Location;
 use crate::domain::need::{Charter, Need, NeedReason, NeedStatus, RemotePolicy, Urgency};
 use crate::domain::skill::SkillLevel;
-use crate::domain::skillset::{IdealSkillset, MatchWeights, SkillRequirement};
+use crate::domain::skillset::{Credits, IdealSkillset, MatchWeights, SkillRequirement};
 use crate::domain::{CrisisSignal, Currency, DayRate, OrganizationId, SkillKey};
+use crate::matching::taxonomy::{Taxonomy, TaxonomySkill};
 
 const LANGUAGES: [&str; 6] = ["en", "nl", "de", "fr", "es", "it"];
 const INDUSTRIES: [&str; 10] =
@@ -102,6 +103,39 @@ impl Synthetic {
         CrisisSignal::ALL.iter().copied().filter(|_| self.rng.random_bool(p)).collect()
     }
 
+    /// A taxonomy over the skills drawn from: random broader skills (a DAG: only earlier skills are broader),
+    /// related skills, and now and then another skill's label as a synonym.
+    pub fn taxonomy(&mut self) -> Taxonomy {
+        let key =
+            |i: usize| SkillKey::parse(SKILLS[i].key).unwrap_or_else(|_| unreachable!("shipped skill keys are valid"));
+        let mut skills = Vec::with_capacity(self.skills);
+        for i in 0..self.skills {
+            let mut broader = Vec::new();
+            let mut related = Vec::new();
+            if i > 0 {
+                for _ in 0..self.rng.random_range(0..=2) {
+                    let parent = key(self.rng.random_range(0..i));
+                    if !broader.contains(&parent) {
+                        broader.push(parent);
+                    }
+                }
+            }
+            if self.rng.random_bool(0.2) {
+                let other = self.rng.random_range(0..self.skills);
+                if other != i {
+                    related.push(key(other));
+                }
+            }
+            let alt_labels = if self.rng.random_bool(0.1) {
+                vec![SKILLS[self.rng.random_range(0..self.skills)].name.to_owned()]
+            } else {
+                Vec::new()
+            };
+            skills.push(TaxonomySkill { key: key(i), label: SKILLS[i].name.to_owned(), alt_labels, broader, related });
+        }
+        Taxonomy::new(skills)
+    }
+
     pub fn candidate(&mut self) -> Candidate {
         let mut skills: Vec<CandidateSkill> = Vec::new();
         for _ in 0..self.rng.random_range(3..=12) {
@@ -139,6 +173,7 @@ impl Synthetic {
             .collect();
         let from = rng.random_bool(0.8).then(|| date(self.today, rng.random_range(-60..=150)));
         let until = rng.random_bool(0.3).then(|| date(from.unwrap_or(self.today), rng.random_range(30..=400)));
+        let max_engagement_months = rng.random_bool(0.3).then(|| rng.random_range(3..=12));
         let status = if rng.random_bool(0.85) { CandidateStatus::Active } else { *pick(rng, CandidateStatus::ALL) };
         let remote_preference = *pick(rng, RemotePreference::ALL);
         let willing_to_travel = rng.random_bool(0.5);
@@ -165,7 +200,7 @@ impl Synthetic {
             willing_to_travel,
             languages,
             day_rate,
-            availability: Availability { available_from: from, available_until: until, max_engagement_months: None },
+            availability: Availability { available_from: from, available_until: until, max_engagement_months },
             years_experience,
             executive_roles: Vec::new(),
             industries,
@@ -206,6 +241,14 @@ impl Synthetic {
             rate: rng.random_range(0..=20) as f64,
             ..MatchWeights::default()
         });
+        let credits = rng.random_bool(0.3).then(|| Credits {
+            synonym: rng.random_range(0..=10) as f64 / 10.0,
+            narrower: rng.random_range(0..=10) as f64 / 10.0,
+            broader: rng.random_range(0..=10) as f64 / 10.0,
+            sibling: rng.random_range(0..=10) as f64 / 10.0,
+            related: rng.random_range(0..=10) as f64 / 10.0,
+        });
+        let (must_have_exact, match_without_required_skills) = (rng.random_bool(0.2), rng.random_bool(0.2));
         IdealSkillset {
             organization_id: None,
             name: "Synthetic profile".into(),
@@ -220,6 +263,9 @@ impl Synthetic {
             languages,
             crisis_experience: self.signals(0.2),
             weights,
+            credits,
+            must_have_exact,
+            match_without_required_skills,
         }
     }
 

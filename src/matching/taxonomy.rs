@@ -7,6 +7,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::SkillKey;
+pub use crate::domain::skill::Relation;
+pub use crate::domain::skillset::Credits;
 
 /// One skill as matching sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,46 +186,6 @@ impl Taxonomy {
     }
 }
 
-/// How a held skill relates to the skill a need asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Relation {
-    /// The skill itself.
-    Exact,
-    /// Another skill carrying one of its labels (preferred or alternative).
-    Synonym,
-    /// More specific: the required skill is among its broader skills (up to three steps).
-    Narrower,
-    /// More general: among the required skill's broader skills.
-    Broader,
-    /// Shares a broader skill with it.
-    Sibling,
-    /// Named related to it (either way).
-    Related,
-}
-
-impl Relation {
-    pub const ALL: [Relation; 6] = [
-        Relation::Exact,
-        Relation::Synonym,
-        Relation::Narrower,
-        Relation::Broader,
-        Relation::Sibling,
-        Relation::Related,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Relation::Exact => "exact",
-            Relation::Synonym => "synonym",
-            Relation::Narrower => "narrower",
-            Relation::Broader => "broader",
-            Relation::Sibling => "sibling",
-            Relation::Related => "related",
-        }
-    }
-}
-
 /// One skill that earns credit for a requirement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Credit {
@@ -234,53 +196,6 @@ pub struct Credit {
     /// For narrower skills more than one step down, the skill below the requirement it descends through; for
     /// siblings, the broader skill they share.
     pub via: Option<SkillKey>,
-}
-
-/// The credit each relation earns, 0-1. Exact is always 1.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(default, deny_unknown_fields)]
-pub struct Credits {
-    #[schema(minimum = 0, maximum = 1, example = 1.0)]
-    pub synonym: f64,
-    #[schema(minimum = 0, maximum = 1, example = 0.9)]
-    pub narrower: f64,
-    #[schema(minimum = 0, maximum = 1, example = 0.6)]
-    pub broader: f64,
-    #[schema(minimum = 0, maximum = 1, example = 0.5)]
-    pub sibling: f64,
-    #[schema(minimum = 0, maximum = 1, example = 0.5)]
-    pub related: f64,
-}
-
-impl Default for Credits {
-    fn default() -> Self {
-        Credits { synonym: 1.0, narrower: 0.9, broader: 0.6, sibling: 0.5, related: 0.5 }
-    }
-}
-
-impl Credits {
-    /// Only the skill itself earns credit.
-    pub const EXACT_ONLY: Credits = Credits { synonym: 0.0, narrower: 0.0, broader: 0.0, sibling: 0.0, related: 0.0 };
-
-    pub fn of(&self, relation: Relation) -> f64 {
-        match relation {
-            Relation::Exact => 1.0,
-            Relation::Synonym => self.synonym,
-            Relation::Narrower => self.narrower,
-            Relation::Broader => self.broader,
-            Relation::Sibling => self.sibling,
-            Relation::Related => self.related,
-        }
-    }
-
-    /// Each credit within 0 to 1.
-    pub fn check(&self) -> Result<(), crate::domain::validation::Invalid> {
-        let all = [self.synonym, self.narrower, self.broader, self.sibling, self.related];
-        if all.iter().any(|c| !c.is_finite() || !(0.0..=1.0).contains(c)) {
-            return Err(crate::domain::validation::Invalid::new("out_of_range", "each credit must be between 0 and 1"));
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]

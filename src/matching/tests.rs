@@ -5,8 +5,8 @@ use crate::domain::candidate::{Availability, CandidateSkill, Consent, Education,
 use crate::domain::codes::Location;
 use crate::domain::need::{Charter, NeedReason, NeedStatus, Urgency};
 use crate::domain::skill::SkillLevel;
-use crate::domain::skillset::MatchWeights;
 use crate::domain::skillset::SkillRequirement;
+use crate::domain::skillset::{Credits, MatchWeights};
 use crate::domain::{CrisisSignal, Currency, DayRate, OrganizationId, SkillKey};
 
 fn d(s: &str) -> NaiveDate {
@@ -44,6 +44,9 @@ fn skillset() -> IdealSkillset {
         languages: vec!["en".into()],
         crisis_experience: vec![CrisisSignal::NegativeCustomerFeedback],
         weights: None,
+        credits: None,
+        must_have_exact: false,
+        match_without_required_skills: false,
     }
 }
 
@@ -113,7 +116,12 @@ fn ideal() -> Candidate {
 }
 
 fn settings() -> Settings {
-    Settings { weights: MatchWeights::default(), rate_tolerance: 0.1, today: d("2027-01-01") }
+    Settings {
+        weights: MatchWeights::default(),
+        rate_tolerance: 0.1,
+        today: d("2027-01-01"),
+        taxonomy: Default::default(),
+    }
 }
 
 fn filter<'a>(e: &'a Explanation, name: &str) -> &'a Filter {
@@ -292,5 +300,171 @@ fn an_uncounted_ranking_keeps_the_best_met_last() {
             assert_eq!(expected.hits[0].id, id(20).as_uuid());
             assert_eq!(expected.matched, count.then_some(21));
         }
+    }
+}
+
+/// A taxonomy where enterprise risk management is narrower than risk management, and the shipped-style
+/// `financial-management` shares its label with an imported skill.
+fn risk_taxonomy() -> std::sync::Arc<Taxonomy> {
+    use crate::matching::taxonomy::TaxonomySkill;
+    let skill = |key: &str, label: &str, alt: &[&str], broader: &[&str]| TaxonomySkill {
+        key: SkillKey::parse(key).unwrap(),
+        label: label.into(),
+        alt_labels: alt.iter().map(|a| a.to_string()).collect(),
+        broader: broader.iter().map(|b| SkillKey::parse(b).unwrap()).collect(),
+        related: Vec::new(),
+    };
+    std::sync::Arc::new(Taxonomy::new([
+        skill("risk-management", "Risk management", &[], &[]),
+        skill("enterprise-risk-management", "Enterprise risk management", &["ERM"], &["risk-management"]),
+        skill("financial-management", "Financial management", &[], &[]),
+        skill("manage-finances", "manage finances", &["financial management"], &[]),
+    ]))
+}
+
+fn holding(skills: &[(&str, i64)]) -> Candidate {
+    let mut c = ideal();
+    c.skills = skills
+        .iter()
+        .map(|(k, level)| CandidateSkill {
+            skill: SkillKey::parse(k).unwrap(),
+            level: SkillLevel::parse(*level).unwrap(),
+            years: 8,
+        })
+        .collect();
+    c
+}
+
+fn asking(required: Vec<SkillRequirement>, preferred: Vec<SkillRequirement>) -> IdealSkillset {
+    IdealSkillset { required_skills: required, preferred_skills: preferred, ..skillset() }
+}
+
+#[test]
+fn a_narrower_skill_earns_credit_and_says_by_which_path() {
+    let settings = Settings { taxonomy: risk_taxonomy(), ..settings() };
+    let skillset = asking(vec![requirement("risk-management", 3, 5, true)], Vec::new());
+    let e = explain(&need(), Some(&skillset), &holding(&[("enterprise-risk-management", 5)]), &settings);
+    assert!(filter(&e, "must_have_skills").passed, "narrower meets a must-have by default: {e:#?}");
+    let skills = &e.criteria[0];
+    // Level 5 against 3 scores 100; narrower earns 0.9 of it.
+    assert_eq!(skills.score, 90.0);
+    let evidence = skills.evidence[0].skill.as_ref().unwrap();
+    assert_eq!(evidence.relation, Some(Relation::Narrower));
+    assert_eq!(evidence.held.as_deref(), Some("enterprise-risk-management"));
+    assert_eq!(evidence.credit, 0.9);
+    assert!(
+        skills.evidence[0]
+            .fact
+            .contains("credited Enterprise risk management (narrower than Risk management) at level 5"),
+        "{}",
+        skills.evidence[0].fact
+    );
+    // The skillset can demand the skill itself for its must-haves, and turn the relation off.
+    let exact = IdealSkillset { must_have_exact: true, ..skillset.clone() };
+    let e = explain(&need(), Some(&exact), &holding(&[("enterprise-risk-management", 5)]), &settings);
+    assert!(!filter(&e, "must_have_skills").passed);
+    assert!(filter(&e, "must_have_skills").remedy.as_deref().unwrap().contains("Risk management at level 3"));
+    let off = IdealSkillset { credits: Some(Credits { narrower: 0.0, ..Credits::default() }), ..skillset };
+    let e = explain(&need(), Some(&off), &holding(&[("enterprise-risk-management", 5)]), &settings);
+    assert_eq!(e.criteria[0].score, 0.0);
+}
+
+#[test]
+fn a_skill_of_the_same_name_is_a_synonym() {
+    let settings = Settings { taxonomy: risk_taxonomy(), ..settings() };
+    let skillset = asking(vec![requirement("financial-management", 3, 5, false)], Vec::new());
+    let e = explain(&need(), Some(&skillset), &holding(&[("manage-finances", 3)]), &settings);
+    assert_eq!(e.criteria[0].score, 80.0, "{e:#?}");
+    assert_eq!(e.criteria[0].evidence[0].skill.as_ref().unwrap().relation, Some(Relation::Synonym));
+}
+
+#[test]
+fn holding_none_of_the_required_skills_is_no_match_unless_the_skillset_says_so() {
+    let skillset = asking(vec![requirement("culture-management", 3, 5, false)], Vec::new());
+    let nothing = holding(&[]);
+    let at_minimum = holding(&[("culture-management", 3)]);
+    let none = explain(&need(), Some(&skillset), &nothing, &settings());
+    assert!(!none.eligible && !filter(&none, "required_skills").passed, "{none:#?}");
+    assert!(explain(&need(), Some(&skillset), &at_minimum, &settings()).eligible);
+    let lenient = IdealSkillset { match_without_required_skills: true, ..skillset.clone() };
+    assert!(explain(&need(), Some(&lenient), &nothing, &settings()).eligible);
+    // And ranked together, the one with the skills comes first.
+    let (a, b) = (
+        explain(&need(), Some(&lenient), &at_minimum, &settings()).total,
+        explain(&need(), Some(&lenient), &nothing, &settings()).total,
+    );
+    assert!(a > b, "{a} vs {b}");
+}
+
+#[test]
+fn preferred_skills_not_held_never_pull_below_the_required() {
+    let required = vec![requirement("culture-management", 3, 5, false)];
+    let only_required = asking(required.clone(), Vec::new());
+    let with_preferred = asking(required, vec![requirement("crisis-management", 3, 5, false)]);
+    let c = holding(&[("culture-management", 4)]);
+    let a = explain(&need(), Some(&only_required), &c, &settings()).criteria[0].score;
+    let b = explain(&need(), Some(&with_preferred), &c, &settings()).criteria[0].score;
+    assert_eq!(a, b);
+    let more = holding(&[("culture-management", 4), ("crisis-management", 5)]);
+    let c = explain(&need(), Some(&with_preferred), &more, &settings()).criteria[0].score;
+    assert!(c > b && c <= 100.0, "{c}");
+}
+
+#[test]
+fn the_longest_engagement_a_candidate_takes_is_honoured() {
+    let mut c = ideal();
+    c.availability.max_engagement_months = Some(3);
+    let mut need = need();
+    need.duration_months = Some(6);
+    let e = explain(&need, Some(&skillset()), &c, &settings());
+    assert!(!filter(&e, "engagement_length").passed && !e.eligible);
+    need.duration_months = Some(3);
+    assert!(filter(&explain(&need, Some(&skillset()), &c, &settings()), "engagement_length").passed);
+}
+
+#[test]
+fn weights_are_shown_as_shares_of_what_applies() {
+    let e = explain(&need(), Some(&skillset()), &ideal(), &settings());
+    let shares: f64 = e.criteria.iter().map(|c| c.share).sum();
+    assert!((shares - 100.0).abs() < 0.05, "{shares}");
+}
+
+proptest::proptest! {
+    /// Other things equal, holding a required skill (or holding it at a higher level) never ranks lower, and
+    /// never makes a candidate ineligible: with or without relations between skills.
+    #[test]
+    fn meeting_more_of_the_required_skills_never_ranks_lower(seed in proptest::prelude::any::<u64>(), pick in 0usize..6, level in 1i64..=5) {
+        let mut data = crate::matching::synthetic::Synthetic::new(seed).with_skills(8);
+        let taxonomy = std::sync::Arc::new(data.taxonomy());
+        let settings = Settings { today: data.today, taxonomy, ..settings() };
+        let (need, skillset) = (data.need(), data.skillset());
+        proptest::prop_assume!(!skillset.required_skills.is_empty());
+        let wanted = &skillset.required_skills[pick % skillset.required_skills.len()];
+        for _ in 0..10 {
+            let before = data.candidate();
+            let mut after = before.clone();
+            match after.skills.iter_mut().find(|s| s.skill == wanted.skill) {
+                Some(s) => s.level = s.level.max(SkillLevel::parse(level).unwrap()),
+                None => after.skills.push(CandidateSkill { skill: wanted.skill.clone(), level: SkillLevel::parse(level).unwrap(), years: 1 }),
+            }
+            let (b, a) = (explain(&need, Some(&skillset), &before, &settings), explain(&need, Some(&skillset), &after, &settings));
+            proptest::prop_assert!(a.total >= b.total, "{} < {}", a.total, b.total);
+            proptest::prop_assert!(a.eligible || !b.eligible);
+            proptest::prop_assert!(a.criteria[0].score >= b.criteria[0].score);
+        }
+    }
+
+    /// A candidate with none of the required skills (nor a credited one) is never eligible, unless the skillset
+    /// says so.
+    #[test]
+    fn no_required_skill_no_match(seed in proptest::prelude::any::<u64>()) {
+        let mut data = crate::matching::synthetic::Synthetic::new(seed).with_skills(8);
+        let settings = Settings { today: data.today, ..settings() };
+        let (need, skillset) = (data.need(), data.skillset());
+        proptest::prop_assume!(!skillset.required_skills.is_empty());
+        let mut c = data.candidate();
+        c.skills.retain(|s| !skillset.required_skills.iter().any(|r| r.skill == s.skill));
+        let e = explain(&need, Some(&skillset), &c, &settings);
+        proptest::prop_assert_eq!(filter(&e, "required_skills").passed, skillset.match_without_required_skills);
     }
 }

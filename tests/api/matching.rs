@@ -67,7 +67,12 @@ async fn candidates_are_ranked_and_explained(app: TestApp) {
     let failed: Vec<&Value> = why["filters"].as_array().unwrap().iter().filter(|f| f["passed"] == false).collect();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["name"], "must_have_skills");
-    assert!(failed[0]["reason"].as_str().unwrap().contains("customer-service-strategy"));
+    // Labels, not keys, and what would make the candidate eligible.
+    assert!(failed[0]["reason"].as_str().unwrap().contains("Customer service strategy at level"), "{why}");
+    assert!(failed[0]["remedy"].as_str().unwrap().starts_with("hold Customer service strategy"), "{why}");
+    let wanted = &why["criteria"][0]["evidence"][0]["skill"];
+    assert_eq!(wanted["wanted"], "customer-service-strategy", "{why}");
+    assert!(wanted.get("held").is_none(), "{why}");
 
     // Open needs ranked for a candidate.
     let needs =
@@ -80,7 +85,7 @@ async fn candidates_are_ranked_and_explained(app: TestApp) {
     problem(app.with(&member).get(&format!("/api/v1/needs/{need_id}/matches")).await, 403, "forbidden").await;
 }
 
-backend_tests!(candidates_are_ranked_and_explained);
+backend_tests!(candidates_are_ranked_and_explained, a_skill_of_the_same_label_earns_credit_as_a_synonym);
 
 /// A varied bench: skills, rates, places, availability and languages differ from one candidate to the next.
 fn varied_candidate(i: usize) -> Value {
@@ -435,4 +440,48 @@ async fn a_candidate_on_an_overlapping_assignment_is_excluded(app: TestApp) {
 mod assignments_held {
     use super::*;
     backend_tests!(a_candidate_on_an_overlapping_assignment_is_excluded);
+}
+
+/// A skill added under another key with the label of one a skillset asks for is its synonym: the candidate
+/// holding it is credited, and the explanation says by which relation. The taxonomy is read again after the
+/// write, with no restart.
+async fn a_skill_of_the_same_label_earns_credit_as_a_synonym(app: TestApp) {
+    let org = app.organization("Northwind").await;
+    let cxo = app.list_all("/api/v1/skillsets?scope=global").await[0]["id"].clone();
+    let need = app
+        .create(
+            "/api/v1/needs",
+            &json!({"organization_id": org, "title": "Interim CXO", "reason": "crisis", "skillset_id": cxo, "crisis_signals": ["negative_customer_feedback"],
+                    "start_by": "2027-02-01", "duration_months": 6, "status": "open",
+                    "location": {"city": "Amsterdam", "country": "NL"}}),
+        )
+        .await;
+    let need_id = need["id"].as_str().unwrap();
+    let explained = |id: String| format!("/api/v1/needs/{need_id}/matches/{id}");
+    // Ranked once before the skill exists: the taxonomy held in memory must move on with the write.
+    json_of(app.get(&format!("/api/v1/needs/{need_id}/matches")).await, 200).await;
+    app.create(
+        "/api/v1/skills",
+        &json!({"key": "cx-service-strategy", "name": "Customer Service Strategy", "category": "customer_experience"}),
+    )
+    .await;
+    let c = app
+        .create(
+            "/api/v1/candidates",
+            &candidate(
+                "Synonymous",
+                json!([{"skill": "cx-service-strategy", "level": 5}, {"skill": "executive-leadership", "level": 5}]),
+                1400,
+            ),
+        )
+        .await;
+    let why = json_of(app.get(&explained(c["id"].as_str().unwrap().to_owned())).await, 200).await;
+    let must = why["filters"].as_array().unwrap().iter().find(|f| f["name"] == "must_have_skills").unwrap();
+    assert_eq!(must["passed"], true, "a synonym meets a must-have: {why}");
+    let evidence = &why["criteria"][0]["evidence"][0];
+    assert_eq!(evidence["skill"]["relation"], "synonym", "{why}");
+    assert_eq!(evidence["skill"]["held"], "cx-service-strategy", "{why}");
+    assert_eq!(evidence["skill"]["credit"], 1.0, "{why}");
+    let page = json_of(app.get(&format!("/api/v1/needs/{need_id}/matches")).await, 200).await;
+    assert!(page["items"].as_array().unwrap().iter().any(|m| m["candidate_id"] == c["id"]), "{page}");
 }

@@ -6,6 +6,7 @@
 //! Most needs ask for a language, a must-have skill or a place, so most rows
 //! are never touched.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use super::{Query, Row, active, professional, remote_only};
@@ -41,6 +42,23 @@ impl Bits {
 
     fn bytes(&self) -> usize {
         self.0.capacity() * size_of::<u64>()
+    }
+
+    /// The union of `sets`: borrowed when there is only one.
+    fn union<'a>(sets: impl IntoIterator<Item = &'a Bits>) -> Cow<'a, Bits> {
+        let mut sets = sets.into_iter();
+        let Some(first) = sets.next() else { return Cow::Borrowed(&NONE) };
+        let Some(second) = sets.next() else { return Cow::Borrowed(first) };
+        let mut union = first.clone();
+        for set in std::iter::once(second).chain(sets) {
+            if union.0.len() < set.0.len() {
+                union.0.resize(set.0.len(), 0);
+            }
+            for (w, bits) in union.0.iter_mut().zip(&set.0) {
+                *w |= bits;
+            }
+        }
+        Cow::Owned(union)
     }
 }
 
@@ -82,30 +100,42 @@ fn of(family: &[Bits], id: u32) -> &Bits {
 /// ([`score::skill`]), a skill not held 0. Ranking skips a row whose total could not enter the top k even with
 /// this, before gathering its skills.
 pub(super) struct SkillsBound<'a> {
-    /// `(rows at the level asked for or better, rows holding the skill at all)` of each requirement.
-    sets: Vec<(&'a Bits, &'a Bits)>,
+    /// `(rows holding a credited skill at the level asked for or better, rows holding one at all)` of each
+    /// requirement, required first.
+    sets: Vec<(Cow<'a, Bits>, Cow<'a, Bits>)>,
     /// What each requirement adds to the bound, by `2 × at the level + holds`: nothing, the most a holder below
     /// the level scores, or 100, each times its weight. Looked up, not branched on: whether a row meets a
     /// requirement is a coin toss the processor mispredicted (perf).
     adds: Vec<[f64; 4]>,
-    weights: f64,
+    /// How many of the requirements are required (they come first), and the weights of each kind.
+    required: usize,
+    weights: (f64, f64),
 }
 
 impl SkillsBound<'_> {
     #[inline]
     pub(super) fn at(&self, slot: usize) -> f64 {
         let (w, shift) = (slot / 64, slot % 64);
-        let mut sum = 0.0;
-        for (&(meets, holds), adds) in self.sets.iter().zip(&self.adds) {
+        let mut sums = (0.0, 0.0);
+        for (i, ((meets, holds), adds)) in self.sets.iter().zip(&self.adds).enumerate() {
             let case = ((meets.word(w) >> shift) & 1) << 1 | ((holds.word(w) >> shift) & 1);
-            sum += adds[case as usize];
+            if i < self.required {
+                sums.0 += adds[case as usize];
+            } else {
+                sums.1 += adds[case as usize];
+            }
         }
-        if self.weights > 0.0 { sum / self.weights } else { 100.0 }
+        let mean = |sum: f64, weights: f64| (weights > 0.0).then(|| sum / weights);
+        if self.sets.is_empty() {
+            100.0
+        } else {
+            score::skills(mean(sums.0, self.weights.0), mean(sums.1, self.weights.1))
+        }
     }
 }
 
 /// One condition of a sieve: a row passes when it is in either set.
-type Clause<'a> = (&'a Bits, &'a Bits);
+type Clause<'a> = (Cow<'a, Bits>, &'a Bits);
 
 impl Sieve {
     /// Sets (`on`) or clears the row's bits. Clearing a row's bits before it
@@ -150,35 +180,56 @@ impl Sieve {
 
     /// The conditions a row must meet to be eligible for the query, as far as single attributes decide them.
     fn clauses(&self, query: &Query) -> Vec<Clause<'_>> {
-        let mut clauses = vec![(&self.active, &NONE)];
+        let mut clauses = vec![(Cow::Borrowed(&self.active), &NONE)];
         if !query.remote {
             clauses.push(match query.place {
-                None => (&self.on_site, &NONE),
-                Some((country, _)) => (&self.anywhere, of(&self.in_country, country)),
+                None => (Cow::Borrowed(&self.on_site), &NONE),
+                Some((country, _)) => (Cow::Borrowed(&self.anywhere), of(&self.in_country, country)),
             });
         }
         if let Some((currency, _)) = query.budget {
-            clauses.push((&self.no_rate, of(&self.rate_in, currency)));
+            clauses.push((Cow::Borrowed(&self.no_rate), of(&self.rate_in, currency)));
         }
         for &language in &query.languages {
-            clauses.push((of(&self.speaks, language), &NONE));
+            clauses.push((Cow::Borrowed(of(&self.speaks, language)), &NONE));
         }
-        for &(skill, min) in &query.must_haves {
-            let level = usize::from(min).clamp(1, LEVELS);
-            clauses.push((self.holds.get(skill as usize).map_or(&NONE, |levels| &levels[level - 1]), &NONE));
+        for (&(min, _, must_have, _), credited) in query.requirements.iter().zip(&query.credited) {
+            if must_have {
+                let meeting = credited.iter().filter(|(_, meets)| *meets).map(|&(skill, _)| self.at(skill, min));
+                clauses.push((Bits::union(meeting), &NONE));
+            }
+        }
+        if query.needs_a_required {
+            let held = query
+                .requirements
+                .iter()
+                .zip(&query.credited)
+                .filter(|(r, _)| r.3)
+                .flat_map(|(_, credited)| credited.iter().map(|&(skill, _)| self.at(skill, 1)));
+            clauses.push((Bits::union(held), &NONE));
         }
         clauses
     }
 
+    /// The rows holding `skill` at `level` or better.
+    fn at(&self, skill: u32, level: u8) -> &Bits {
+        self.holds.get(skill as usize).map_or(&NONE, |l| &l[usize::from(level).clamp(1, LEVELS) - 1])
+    }
+
+    /// A credited skill earns at most what the skill itself would at the same level (credits are at most 1).
     pub(super) fn skills_bound(&self, query: &Query) -> SkillsBound<'_> {
-        let mut bound = SkillsBound { sets: Vec::new(), adds: Vec::new(), weights: 0.0 };
-        for &(skill, min, weight, _, _) in &query.requirements {
-            let levels = self.holds.get(skill as usize);
-            let at = |level: u8| levels.map_or(&NONE, |l| &l[usize::from(level).clamp(1, LEVELS) - 1]);
+        let mut bound = SkillsBound { sets: Vec::new(), adds: Vec::new(), required: 0, weights: (0.0, 0.0) };
+        for (&(min, weight, _, required), credited) in query.requirements.iter().zip(&query.credited) {
+            let at = |level: u8| Bits::union(credited.iter().map(|&(skill, _)| self.at(skill, level)));
             let (weight, below) = (f64::from(weight), score::skill(Some(min.saturating_sub(1)), min));
             bound.sets.push((at(min), at(1)));
             bound.adds.push([0.0, below * weight, 100.0 * weight, 100.0 * weight]);
-            bound.weights += weight;
+            if required {
+                bound.required += 1;
+                bound.weights.0 += weight;
+            } else {
+                bound.weights.1 += weight;
+            }
         }
         bound
     }

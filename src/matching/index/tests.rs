@@ -12,7 +12,7 @@ use crate::domain::skillset::MatchWeights;
 use crate::matching::synthetic::Synthetic;
 
 fn settings(today: NaiveDate) -> Settings {
-    Settings { weights: MatchWeights::default(), rate_tolerance: 0.1, today }
+    Settings { weights: MatchWeights::default(), rate_tolerance: 0.1, today, taxonomy: Default::default() }
 }
 
 fn id(n: u128) -> CandidateId {
@@ -58,7 +58,12 @@ proptest! {
         let need = data.need();
         let skillset = data.skillset();
         let skillset = (seed % 5 != 0).then_some(&skillset);
-        let settings = settings(data.today);
+        // Half the needs with relations between skills, half without.
+        let settings = if seed % 2 == 0 {
+            Settings { taxonomy: std::sync::Arc::new(data.taxonomy()), ..settings(data.today) }
+        } else {
+            settings(data.today)
+        };
         let mut search = Search { min_score, include_excluded, after: None, k, count: counted };
         // Walk a few pages: the cursor must give the same next page on both paths.
         for _ in 0..=page {
