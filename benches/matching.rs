@@ -22,6 +22,7 @@ use interim_tracker::domain::skillset::{IdealSkillset, MatchWeights};
 use interim_tracker::matching::Settings;
 use interim_tracker::matching::index::{CandidateIndex, Search, Stamp, scan};
 use interim_tracker::matching::synthetic::Synthetic;
+use interim_tracker::matching::taxonomy::Taxonomy;
 
 const SEED: u64 = 20261123;
 const QUERIES: usize = 40;
@@ -44,8 +45,14 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-fn candidates_of(n: usize) -> Vec<Candidate> {
+/// ESCO's skills pillar holds about 14,000 skills.
+const ESCO_SKILLS: usize = 14_000;
+
+fn candidates_of(n: usize, esco: bool) -> Vec<Candidate> {
     let mut data = Synthetic::new(SEED);
+    if esco {
+        data.esco_sized(ESCO_SKILLS);
+    }
     (0..n)
         .map(|i| {
             let mut c = data.candidate();
@@ -55,8 +62,26 @@ fn candidates_of(n: usize) -> Vec<Candidate> {
         .collect()
 }
 
-fn queries() -> (Vec<(Need, IdealSkillset)>, Settings) {
+/// The needs, and the settings: with the ESCO-sized taxonomy (needs then ask for its skills), or none.
+fn queries(esco: bool) -> (Vec<(Need, IdealSkillset)>, Settings) {
     let mut data = Synthetic::new(SEED ^ 0xfeed);
+    let taxonomy = if esco {
+        // The same taxonomy the candidates were drawn with: the generator's first draws make it.
+        let skills = Synthetic::new(SEED).esco_sized(ESCO_SKILLS);
+        data.esco_sized(ESCO_SKILLS);
+        let relations: usize = skills.iter().map(|s| s.broader.len() + s.related.len()).sum();
+        let started = Instant::now();
+        let taxonomy = Taxonomy::new(skills);
+        println!(
+            "taxonomy: {} skills, {relations} relations, loaded in {:.1} ms, {:.1} MB",
+            taxonomy.len(),
+            ms(started.elapsed()),
+            taxonomy.memory_bytes() as f64 / 1e6
+        );
+        taxonomy
+    } else {
+        Taxonomy::default()
+    };
     let queries = (0..QUERIES).map(|_| (data.need(), data.skillset())).collect();
     (
         queries,
@@ -64,7 +89,7 @@ fn queries() -> (Vec<(Need, IdealSkillset)>, Settings) {
             weights: MatchWeights::default(),
             rate_tolerance: 0.1,
             today: data.today,
-            taxonomy: Default::default(),
+            taxonomy: std::sync::Arc::new(taxonomy),
         },
     )
 }
@@ -110,10 +135,11 @@ fn naive_store(candidates: &[Candidate]) -> anyhow::Result<(tempfile::TempDir, D
 fn main() -> anyhow::Result<()> {
     let sizes = numbers("MATCH_BENCH_SIZES", &[10_000, 100_000, 1_000_000]);
     let naive_max = numbers("MATCH_BENCH_NAIVE_MAX", &[100_000]).first().copied().unwrap_or(0);
-    let (queries, settings) = queries();
+    let esco = std::env::var("MATCH_BENCH_TAXONOMY").map_or(true, |v| v != "0");
     println!("matching benchmark: top-{TOP} of {QUERIES} synthetic needs (seed {SEED}), {} cores", cores());
     for n in sizes {
-        let candidates = candidates_of(n);
+        let (queries, settings) = queries(false);
+        let candidates = candidates_of(n, false);
         let started = Instant::now();
         let mut index = CandidateIndex::new();
         for (i, c) in candidates.iter().enumerate() {
@@ -171,7 +197,44 @@ fn main() -> anyhow::Result<()> {
                 naive50 / p50
             );
         }
+        if esco {
+            with_relations(n, p95, p95_2)?;
+        }
     }
+    Ok(())
+}
+
+/// The same sizes with an ESCO-sized taxonomy: candidates hold its skills, needs ask for them, and a held skill
+/// earns credit through synonyms, broader, narrower, sibling and related skills. Ratios to the run above (the
+/// shipped skills, no relations), measured in the same run.
+fn with_relations(n: usize, p95_plain: f64, p95_2_plain: f64) -> anyhow::Result<()> {
+    let (queries, settings) = queries(true);
+    let candidates = candidates_of(n, true);
+    let mut index = CandidateIndex::new();
+    let started = Instant::now();
+    for (i, c) in candidates.iter().enumerate() {
+        index.upsert(CandidateId::from_uuid(uuid::Uuid::from_u128(i as u128 + 1)), c, Stamp::default());
+    }
+    let build = started.elapsed();
+    let bytes = index.memory_bytes() as f64 / n.max(1) as f64;
+    let rounds = if n >= 1_000_000 { 2 } else { 5 };
+    let (p50, p95) = latency(&queries, rounds, |need, skillset| {
+        black_box(index.rank(need, Some(skillset), &settings, search()));
+    });
+    let (p50_2, p95_2) = latency(&queries, rounds, |need, skillset| {
+        black_box(index.rank_parallel(need, Some(skillset), &settings, search(), 2));
+    });
+    println!("N = {n}, ESCO-sized taxonomy with relations");
+    println!("  index build            {:>9.1} ms", ms(build));
+    println!("  memory                 {bytes:>9.0} bytes a candidate");
+    println!(
+        "  top-{TOP}, 1 thread       p50 {p50:>8.2} ms   p95 {p95:>8.2} ms   {:>5.2}× the p95 without relations",
+        p95 / p95_plain
+    );
+    println!(
+        "  top-{TOP}, 2 threads      p50 {p50_2:>8.2} ms   p95 {p95_2:>8.2} ms   {:>5.2}× the p95 without relations",
+        p95_2 / p95_2_plain
+    );
     Ok(())
 }
 

@@ -488,15 +488,21 @@ impl<'a> Explainer<'a> {
             })
             .collect();
 
-        // Background and training: a wanted item is met when the candidate's record shares a significant word with it.
+        // Background and training: a wanted item is met by a line of the record holding one of its phrases.
         let wanted = &self.wanted;
         let record = record_of(c);
         if !wanted.is_empty() {
             let mut met = 0;
             for item in wanted {
-                let hit = record.iter().any(|r| item.is_met_by(r));
-                met += usize::from(hit);
-                evidence[4].push(fact(hit, format!("wanted: {}", item.text)));
+                let hit = record.iter().position(|r| item.is_met_by(r));
+                met += usize::from(hit.is_some());
+                evidence[4].push(match hit {
+                    Some(line) => fact(true, format!("wanted: {}; met by {}", item.text, record_line(c, line))),
+                    None => fact(
+                        false,
+                        format!("wanted: {}; no degree, field or training in the record names it", item.text),
+                    ),
+                });
             }
             scores[4] = Some(score::share(met, wanted.len()));
         }
@@ -604,16 +610,109 @@ fn crisis_signals(need: &Need, skillset: Option<&IdealSkillset>) -> Vec<CrisisSi
     signals
 }
 
-/// A background or training item the skillset wants, with the words that count as meeting it.
+/// A background or training item the skillset wants, as the phrases that meet it: "Degree in business or
+/// finance" is met by a line naming business, or finance; "Customer experience certification (CCXP)" by one
+/// naming customer experience, or CCXP. Words that say only what kind of record it is (degree, bachelor,
+/// certification, training …) do not count on their own: "Bachelor degree, Theology" does not meet
+/// "Degree in business".
 struct WantedItem<'a> {
     text: &'a str,
-    words: Vec<String>,
+    /// Each alternative's words; a line meets the item when it holds every word of one alternative.
+    phrases: Vec<Vec<String>>,
+}
+
+/// Words that name the kind of record rather than its subject, and words that join.
+const GENERIC_WORDS: &[&str] = &[
+    "a",
+    "an",
+    "and",
+    "the",
+    "in",
+    "of",
+    "on",
+    "for",
+    "with",
+    "at",
+    "to",
+    "degree",
+    "degrees",
+    "bachelor",
+    "bachelors",
+    "master",
+    "masters",
+    "msc",
+    "bsc",
+    "ba",
+    "ma",
+    "bs",
+    "ms",
+    "phd",
+    "doctorate",
+    "diploma",
+    "certificate",
+    "certification",
+    "certified",
+    "training",
+    "course",
+    "programme",
+    "program",
+    "background",
+    "qualification",
+    "qualified",
+    "education",
+    "studies",
+    "study",
+];
+
+/// Lowercase words, a trailing plural `s` dropped, so that "Economics" and "economic" compare equal.
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|ch: char| !ch.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| if w.len() > 3 { w.strip_suffix('s').unwrap_or(w) } else { w }.to_owned())
+        .collect()
 }
 
 impl WantedItem<'_> {
-    /// Met when one line of the candidate's record (lowercase) contains a significant word of the item.
+    fn new(text: &str) -> WantedItem<'_> {
+        let lower = text.to_lowercase();
+        let mut parts: Vec<String> = Vec::new();
+        // A parenthesised part ("(CCXP)") is an alternative of its own.
+        let mut outside = String::new();
+        let mut inside = String::new();
+        let mut depth = 0;
+        for ch in lower.chars() {
+            match ch {
+                '(' => depth += 1,
+                ')' if depth > 0 => {
+                    depth -= 1;
+                    parts.push(std::mem::take(&mut inside));
+                }
+                _ if depth > 0 => inside.push(ch),
+                _ => outside.push(ch),
+            }
+        }
+        parts.push(inside);
+        for part in outside.split([',', '/', ';', '|']) {
+            parts.extend(part.split(" or ").map(str::to_owned));
+        }
+        let mut phrases: Vec<Vec<String>> = Vec::new();
+        for part in parts {
+            let all = words(&part);
+            let subject: Vec<String> = all.iter().filter(|w| !GENERIC_WORDS.contains(&w.as_str())).cloned().collect();
+            // An item that is only a kind of record ("PhD") is met by that kind.
+            let phrase = if subject.is_empty() { all } else { subject };
+            if !phrase.is_empty() && !phrases.contains(&phrase) {
+                phrases.push(phrase);
+            }
+        }
+        WantedItem { text, phrases }
+    }
+
+    /// Met when the line (degree and field, or a training) holds every word of one of the item's phrases.
     fn is_met_by(&self, record_line: &str) -> bool {
-        self.words.iter().any(|w| record_line.contains(w.as_str()))
+        let line = words(record_line);
+        self.phrases.iter().any(|phrase| phrase.iter().all(|w| line.contains(w)))
     }
 }
 
@@ -622,16 +721,19 @@ fn wanted_record(skillset: Option<&IdealSkillset>) -> Vec<WantedItem<'_>> {
         .map(|s| s.background.iter().chain(&s.training).collect::<Vec<_>>())
         .unwrap_or_default()
         .into_iter()
-        .map(|item| WantedItem {
-            text: item,
-            words: item
-                .to_lowercase()
-                .split(|ch: char| !ch.is_alphanumeric())
-                .filter(|w| w.len() >= 4 || *w == "mba")
-                .map(str::to_owned)
-                .collect(),
-        })
+        .map(|item| WantedItem::new(item))
         .collect()
+}
+
+/// Line `i` of [`record_of`] as the candidate wrote it.
+fn record_line(c: &Candidate, i: usize) -> String {
+    match c.background.get(i) {
+        Some(e) => match &e.field {
+            Some(field) => format!("{}, {field}", e.degree),
+            None => e.degree.clone(),
+        },
+        None => c.training.get(i - c.background.len()).map(|t| t.name.clone()).unwrap_or_default(),
+    }
 }
 
 /// The candidate's education and training, one lowercase line each.

@@ -51,6 +51,8 @@ pub struct Synthetic {
     pub today: NaiveDate,
     /// How many different skills are drawn from (at most the taxonomy's).
     skills: usize,
+    /// The skills drawn from instead of the shipped ones ([`Synthetic::esco_sized`]).
+    vocabulary: Vec<SkillKey>,
 }
 
 fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
@@ -67,7 +69,36 @@ impl Synthetic {
             rng: StdRng::seed_from_u64(seed),
             today: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap_or_default(),
             skills: SKILLS.len(),
+            vocabulary: Vec::new(),
         }
+    }
+
+    /// A taxonomy the size of ESCO's skills pillar: `skills` skills, each but the first few under one or two
+    /// broader skills (a DAG over groups of about a dozen, three levels deep), some related to another, most
+    /// with a synonym; candidates and skillsets drawn after this hold and ask for its skills.
+    pub fn esco_sized(&mut self, skills: usize) -> Vec<TaxonomySkill> {
+        let key =
+            |i: usize| SkillKey::parse(&format!("esco-skill-{i}")).unwrap_or_else(|_| unreachable!("a valid key"));
+        let mut out = Vec::with_capacity(skills);
+        for i in 0..skills {
+            let mut broader = Vec::new();
+            if i >= 12 {
+                broader.push(key(i / 12));
+                if self.rng.random_bool(0.3) {
+                    let other = key(self.rng.random_range(0..i / 2));
+                    if !broader.contains(&other) {
+                        broader.push(other);
+                    }
+                }
+            }
+            let related =
+                if self.rng.random_bool(0.6) { vec![key(self.rng.random_range(0..skills))] } else { Vec::new() };
+            let alt_labels = if self.rng.random_bool(0.7) { vec![format!("practice {i}")] } else { Vec::new() };
+            out.push(TaxonomySkill { key: key(i), label: format!("Skill {i}"), alt_labels, broader, related });
+        }
+        self.vocabulary = (0..skills).map(key).collect();
+        self.skills = skills;
+        out
     }
 
     /// Draws from fewer skills, so small samples share more of them (ties, must-haves met).
@@ -78,6 +109,9 @@ impl Synthetic {
 
     fn skill(&mut self) -> SkillKey {
         let i = self.rng.random_range(0..self.skills);
+        if let Some(key) = self.vocabulary.get(i) {
+            return key.clone();
+        }
         SkillKey::parse(SKILLS[i].key).unwrap_or_else(|_| unreachable!("shipped skill keys are valid"))
     }
 

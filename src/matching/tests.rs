@@ -468,3 +468,20 @@ proptest::proptest! {
         proptest::prop_assert_eq!(filter(&e, "required_skills").passed, skillset.match_without_required_skills);
     }
 }
+
+#[test]
+fn background_is_matched_on_phrases_not_single_words() {
+    let item = |text: &'static str| WantedItem::new(text);
+    let business = item("Degree in business or finance");
+    assert!(!business.is_met_by("bachelor degree theology"), "a shared 'degree' is not a match");
+    assert!(business.is_met_by("msc finance"));
+    assert!(business.is_met_by("mba business administration"));
+    let ccxp = item("Customer experience certification (CCXP)");
+    assert!(ccxp.is_met_by("ccxp"));
+    assert!(ccxp.is_met_by("certified customer experience professional"));
+    assert!(!ccxp.is_met_by("customer journey mapping"));
+    assert!(item("Lean or Six Sigma training").is_met_by("lean six sigma"));
+    assert!(!item("Six Sigma").is_met_by("sigma xi society"));
+    assert!(item("PhD").is_met_by("phd economics"));
+    assert!(item("Economics degree").is_met_by("ba economic"));
+}

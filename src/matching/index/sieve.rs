@@ -134,6 +134,11 @@ impl SkillsBound<'_> {
     }
 }
 
+/// The most sets a condition ORs together per query. A requirement with more skills credited for it (a broad
+/// skill with many narrower ones) is left to scoring: the sieve may let more rows through, never fewer.
+/// Small in tests, so that the property tests take both paths.
+const MAX_UNION: usize = if cfg!(test) { 2 } else { 32 };
+
 /// One condition of a sieve: a row passes when it is in either set.
 type Clause<'a> = (Cow<'a, Bits>, &'a Bits);
 
@@ -194,12 +199,13 @@ impl Sieve {
             clauses.push((Cow::Borrowed(of(&self.speaks, language)), &NONE));
         }
         for (&(min, _, must_have, _), credited) in query.requirements.iter().zip(&query.credited) {
-            if must_have {
+            if must_have && credited.len() <= MAX_UNION {
                 let meeting = credited.iter().filter(|(_, meets)| *meets).map(|&(skill, _)| self.at(skill, min));
                 clauses.push((Bits::union(meeting), &NONE));
             }
         }
-        if query.needs_a_required {
+        let credited_required = query.requirements.iter().zip(&query.credited).filter(|(r, _)| r.3);
+        if query.needs_a_required && credited_required.map(|(_, c)| c.len()).sum::<usize>() <= MAX_UNION {
             let held = query
                 .requirements
                 .iter()
@@ -222,8 +228,14 @@ impl Sieve {
         for (&(min, weight, _, required), credited) in query.requirements.iter().zip(&query.credited) {
             let at = |level: u8| Bits::union(credited.iter().map(|&(skill, _)| self.at(skill, level)));
             let (weight, below) = (f64::from(weight), score::skill(Some(min.saturating_sub(1)), min));
-            bound.sets.push((at(min), at(1)));
-            bound.adds.push([0.0, below * weight, 100.0 * weight, 100.0 * weight]);
+            if credited.len() <= MAX_UNION {
+                bound.sets.push((at(min), at(1)));
+                bound.adds.push([0.0, below * weight, 100.0 * weight, 100.0 * weight]);
+            } else {
+                // Too many to unite: every row is bounded as if it met the requirement.
+                bound.sets.push((Cow::Borrowed(&NONE), Cow::Borrowed(&NONE)));
+                bound.adds.push([100.0 * weight; 4]);
+            }
             if required {
                 bound.required += 1;
                 bound.weights.0 += weight;
