@@ -66,32 +66,34 @@ fn settings(state: &AppState, conn: &mut DbConnection) -> AppResult<Settings> {
     "filters": [
         {"name": "status", "passed": true, "reason": "the candidate is active"},
         {"name": "must_have_skills", "passed": true, "reason": "has every must-have skill"},
+        {"name": "required_skills", "passed": true, "reason": "holds at least one required skill, or a skill credited for one"},
         {"name": "availability", "passed": true, "reason": "available during the assignment starting 2027-02-01"},
+        {"name": "engagement_length", "passed": true, "reason": "no limit on the length of an assignment"},
         {"name": "assignments", "passed": true, "reason": "holds no overlapping assignment"},
         {"name": "rate", "passed": true, "reason": "day rate 1650 EUR against a budget of 1600 (cap 1760)"},
         {"name": "location", "passed": true, "reason": "based in the assignment's country"},
         {"name": "languages", "passed": true, "reason": "speaks every required language professionally"}
     ],
     "criteria": [
-        {"name": "skills", "score": 85.0, "weight": 40.0, "contribution": 34.0, "evidence": [
-            {"positive": true, "fact": "customer-service-strategy at level 5 (12 years); wanted 4"},
-            {"positive": true, "fact": "executive-leadership at level 4 (9 years); wanted 4"},
-            {"positive": false, "fact": "customer-data-analysis at level 2, below the wanted 3"}]},
-        {"name": "experience", "score": 100.0, "weight": 10.0, "contribution": 10.0, "evidence": [
+        {"name": "skills", "score": 85.0, "weight": 40.0, "share": 40.0, "contribution": 34.0, "evidence": [
+            {"positive": true, "fact": "Customer service strategy at level 5 (12 years) for Customer service strategy (required, level 4): 90"},
+            {"positive": true, "fact": "Executive leadership at level 4 (9 years) for Executive leadership (required, level 4): 80"},
+            {"positive": false, "fact": "Customer data analysis at level 2 (3 years) for Customer data analysis (required, level 3, below the level): 33.33"}]},
+        {"name": "experience", "score": 100.0, "weight": 10.0, "share": 10.0, "contribution": 10.0, "evidence": [
             {"positive": true, "fact": "18 years of executive experience; wanted 10"}]},
-        {"name": "industries", "score": 50.0, "weight": 8.0, "contribution": 4.0, "evidence": [
+        {"name": "industries", "score": 50.0, "weight": 8.0, "share": 8.0, "contribution": 4.0, "evidence": [
             {"positive": true, "fact": "industry retail"}, {"positive": false, "fact": "industry e-commerce"}]},
-        {"name": "crisis_experience", "score": 100.0, "weight": 10.0, "contribution": 10.0, "evidence": [
+        {"name": "crisis_experience", "score": 100.0, "weight": 10.0, "share": 10.0, "contribution": 10.0, "evidence": [
             {"positive": true, "fact": "has turned around negative_customer_feedback"}]},
-        {"name": "background_and_training", "score": 50.0, "weight": 5.0, "contribution": 2.5, "evidence": [
-            {"positive": true, "fact": "wanted: MBA"}, {"positive": false, "fact": "wanted: COPC certification"}]},
-        {"name": "languages", "score": 100.0, "weight": 5.0, "contribution": 5.0, "evidence": [
+        {"name": "background_and_training", "score": 50.0, "weight": 5.0, "share": 5.0, "contribution": 2.5, "evidence": [
+            {"positive": true, "fact": "wanted: MBA; met by MBA, Business Administration"}, {"positive": false, "fact": "wanted: COPC certification; no degree, field or training in the record names it"}]},
+        {"name": "languages", "score": 100.0, "weight": 5.0, "share": 5.0, "contribution": 5.0, "evidence": [
             {"positive": true, "fact": "language nl: native"}]},
-        {"name": "rate", "score": 90.0, "weight": 10.0, "contribution": 9.0, "evidence": [
+        {"name": "rate", "score": 90.0, "weight": 10.0, "share": 10.0, "contribution": 9.0, "evidence": [
             {"positive": true, "fact": "1650 EUR against a budget of 1600"}]},
-        {"name": "availability", "score": 100.0, "weight": 7.0, "contribution": 7.0, "evidence": [
+        {"name": "availability", "score": 100.0, "weight": 7.0, "share": 7.0, "contribution": 7.0, "evidence": [
             {"positive": true, "fact": "available by 2027-02-01"}]},
-        {"name": "location", "score": 100.0, "weight": 5.0, "contribution": 5.0, "evidence": [
+        {"name": "location", "score": 100.0, "weight": 5.0, "share": 5.0, "contribution": 5.0, "evidence": [
             {"positive": true, "fact": "lives in Rotterdam"}]}
     ]
 }))]
@@ -113,32 +115,34 @@ pub struct CandidateMatch {
     "filters": [
         {"name": "status", "passed": true, "reason": "the candidate is active"},
         {"name": "must_have_skills", "passed": true, "reason": "has every must-have skill"},
+        {"name": "required_skills", "passed": true, "reason": "holds at least one required skill, or a skill credited for one"},
         {"name": "availability", "passed": true, "reason": "available during the assignment starting 2027-03-01"},
+        {"name": "engagement_length", "passed": true, "reason": "no limit on the length of an assignment"},
         {"name": "assignments", "passed": true, "reason": "holds no overlapping assignment"},
         {"name": "rate", "passed": true, "reason": "day rate 1650 EUR against a budget of 1800 (cap 1980)"},
         {"name": "location", "passed": true, "reason": "willing to travel to the assignment"},
         {"name": "languages", "passed": true, "reason": "speaks every required language professionally"}
     ],
     "criteria": [
-        {"name": "skills", "score": 75.0, "weight": 40.0, "contribution": 30.0, "evidence": [
-            {"positive": true, "fact": "customer-service-strategy at level 5 (12 years); wanted 4"},
-            {"positive": false, "fact": "no crisis-management (preferred)"}]},
-        {"name": "experience", "score": 100.0, "weight": 10.0, "contribution": 10.0, "evidence": [
+        {"name": "skills", "score": 75.0, "weight": 40.0, "share": 40.0, "contribution": 30.0, "evidence": [
+            {"positive": true, "fact": "Customer service strategy at level 5 (12 years) for Customer service strategy (required, level 4): 90"},
+            {"positive": false, "fact": "no Crisis management (preferred, level 3), nor a skill credited for it"}]},
+        {"name": "experience", "score": 100.0, "weight": 10.0, "share": 10.0, "contribution": 10.0, "evidence": [
             {"positive": true, "fact": "18 years of executive experience; wanted 8"}]},
-        {"name": "industries", "score": 100.0, "weight": 8.0, "contribution": 8.0, "evidence": [
+        {"name": "industries", "score": 100.0, "weight": 8.0, "share": 8.0, "contribution": 8.0, "evidence": [
             {"positive": true, "fact": "industry banking"}]},
-        {"name": "crisis_experience", "score": 50.0, "weight": 10.0, "contribution": 5.0, "evidence": [
+        {"name": "crisis_experience", "score": 50.0, "weight": 10.0, "share": 10.0, "contribution": 5.0, "evidence": [
             {"positive": true, "fact": "has turned around online_reputation_crisis"},
             {"positive": false, "fact": "no record of high_employee_turnover"}]},
-        {"name": "background_and_training", "score": 50.0, "weight": 5.0, "contribution": 2.5, "evidence": [
-            {"positive": true, "fact": "wanted: MBA"}, {"positive": false, "fact": "wanted: Six Sigma Black Belt"}]},
-        {"name": "languages", "score": 100.0, "weight": 5.0, "contribution": 5.0, "evidence": [
+        {"name": "background_and_training", "score": 50.0, "weight": 5.0, "share": 5.0, "contribution": 2.5, "evidence": [
+            {"positive": true, "fact": "wanted: MBA; met by MBA, Business Administration"}, {"positive": false, "fact": "wanted: Six Sigma Black Belt; no degree, field or training in the record names it"}]},
+        {"name": "languages", "score": 100.0, "weight": 5.0, "share": 5.0, "contribution": 5.0, "evidence": [
             {"positive": true, "fact": "language de: professional"}]},
-        {"name": "rate", "score": 100.0, "weight": 10.0, "contribution": 10.0, "evidence": [
+        {"name": "rate", "score": 100.0, "weight": 10.0, "share": 10.0, "contribution": 10.0, "evidence": [
             {"positive": true, "fact": "1650 EUR against a budget of 1800"}]},
-        {"name": "availability", "score": 100.0, "weight": 7.0, "contribution": 7.0, "evidence": [
+        {"name": "availability", "score": 100.0, "weight": 7.0, "share": 7.0, "contribution": 7.0, "evidence": [
             {"positive": true, "fact": "available by 2027-03-01"}]},
-        {"name": "location", "score": 60.0, "weight": 5.0, "contribution": 3.0, "evidence": [
+        {"name": "location", "score": 60.0, "weight": 5.0, "share": 5.0, "contribution": 3.0, "evidence": [
             {"positive": true, "fact": "lives in NL, willing to travel"}]}
     ]
 }))]
@@ -388,32 +392,42 @@ async fn load_need(state: &web::Data<AppState>, id: NeedId) -> AppResult<(Need, 
             "headline": "Interim COO, logistics and retail", "total": 55.25, "eligible": false,
             "filters": [
                 {"name": "status", "passed": true, "reason": "the candidate is active"},
-                {"name": "must_have_skills", "passed": false, "reason": "lacks customer-service-strategy at level 4"},
+                {"name": "must_have_skills", "passed": false, "reason": "lacks Customer service strategy at level 4",
+                 "remedy": "hold Customer service strategy at level 4 (or a synonym or a narrower skill at that level)"},
+                {"name": "required_skills", "passed": true, "reason": "holds at least one required skill, or a skill credited for one"},
                 {"name": "availability", "passed": true, "reason": "available during the assignment starting 2027-02-01"},
-                {"name": "assignments", "passed": true, "reason": "holds no overlapping assignment"},
-                {"name": "rate", "passed": false, "reason": "day rate 1900 EUR against a budget of 1600 (cap 1760)"},
+                {"name": "engagement_length", "passed": true, "reason": "no limit on the length of an assignment"},
+        {"name": "assignments", "passed": true, "reason": "holds no overlapping assignment"},
+                {"name": "engagement_length", "passed": true, "reason": "takes assignments of up to 12 months; this one runs 6"},
+                {"name": "rate", "passed": false, "reason": "day rate 1900 EUR against a budget of 1600 (cap 1760)", "remedy": "quote at most 1760 EUR a day"},
                 {"name": "location", "passed": true, "reason": "willing to travel to the assignment"},
                 {"name": "languages", "passed": true, "reason": "speaks every required language professionally"}
             ],
             "criteria": [
-                {"name": "skills", "score": 50.0, "weight": 40.0, "contribution": 20.0, "evidence": [
-                    {"positive": false, "fact": "customer-service-strategy at level 2, below the wanted 4"},
-                    {"positive": true, "fact": "executive-leadership at level 5 (15 years); wanted 4"}]},
-                {"name": "experience", "score": 100.0, "weight": 10.0, "contribution": 10.0, "evidence": [
+                {"name": "skills", "score": 50.0, "weight": 40.0, "share": 40.0, "contribution": 20.0, "evidence": [
+                    {"positive": false, "fact": "Customer service strategy at level 2 (6 years) for Customer service strategy (required, level 4, below the level): 25",
+                     "skill": {"wanted": "customer-service-strategy", "wanted_label": "Customer service strategy", "required": true, "min_level": 4,
+                               "held": "customer-service-strategy", "held_label": "Customer service strategy", "level": 2, "years": 6,
+                               "relation": "exact", "credit": 1.0, "score": 25.0}},
+                    {"positive": true, "fact": "credited Change management (narrower than Culture management) at level 5 (15 years) × 0.9 for Culture management (required, level 3): 90",
+                     "skill": {"wanted": "culture-management", "wanted_label": "Culture management", "required": true, "min_level": 3,
+                               "held": "change-management", "held_label": "Change management", "level": 5, "years": 15,
+                               "relation": "narrower", "credit": 0.9, "score": 90.0}}]},
+                {"name": "experience", "score": 100.0, "weight": 10.0, "share": 10.0, "contribution": 10.0, "evidence": [
                     {"positive": true, "fact": "21 years of executive experience; wanted 10"}]},
-                {"name": "industries", "score": 50.0, "weight": 8.0, "contribution": 4.0, "evidence": [
+                {"name": "industries", "score": 50.0, "weight": 8.0, "share": 8.0, "contribution": 4.0, "evidence": [
                     {"positive": true, "fact": "industry retail"}, {"positive": false, "fact": "industry e-commerce"}]},
-                {"name": "crisis_experience", "score": 0.0, "weight": 10.0, "contribution": 0.0, "evidence": [
+                {"name": "crisis_experience", "score": 0.0, "weight": 10.0, "share": 10.0, "contribution": 0.0, "evidence": [
                     {"positive": false, "fact": "no record of negative_customer_feedback"}]},
-                {"name": "background_and_training", "score": 50.0, "weight": 5.0, "contribution": 2.5, "evidence": [
-                    {"positive": true, "fact": "wanted: MBA"}, {"positive": false, "fact": "wanted: COPC certification"}]},
-                {"name": "languages", "score": 100.0, "weight": 5.0, "contribution": 5.0, "evidence": [
+                {"name": "background_and_training", "score": 50.0, "weight": 5.0, "share": 5.0, "contribution": 2.5, "evidence": [
+                    {"positive": true, "fact": "wanted: MBA; met by MBA, Business Administration"}, {"positive": false, "fact": "wanted: COPC certification; no degree, field or training in the record names it"}]},
+                {"name": "languages", "score": 100.0, "weight": 5.0, "share": 5.0, "contribution": 5.0, "evidence": [
                     {"positive": true, "fact": "language nl: professional"}]},
-                {"name": "rate", "score": 37.5, "weight": 10.0, "contribution": 3.75, "evidence": [
+                {"name": "rate", "score": 37.5, "weight": 10.0, "share": 10.0, "contribution": 3.75, "evidence": [
                     {"positive": false, "fact": "1900 EUR against a budget of 1600"}]},
-                {"name": "availability", "score": 100.0, "weight": 7.0, "contribution": 7.0, "evidence": [
+                {"name": "availability", "score": 100.0, "weight": 7.0, "share": 7.0, "contribution": 7.0, "evidence": [
                     {"positive": true, "fact": "available by 2027-02-01"}]},
-                {"name": "location", "score": 60.0, "weight": 5.0, "contribution": 3.0, "evidence": [
+                {"name": "location", "score": 60.0, "weight": 5.0, "share": 5.0, "contribution": 3.0, "evidence": [
                     {"positive": true, "fact": "lives in BE, willing to travel"}]}
             ]
         }))))]

@@ -44,21 +44,80 @@ impl Bits {
         self.0.capacity() * size_of::<u64>()
     }
 
-    /// The union of `sets`: borrowed when there is only one.
-    fn union<'a>(sets: impl IntoIterator<Item = &'a Bits>) -> Cow<'a, Bits> {
-        let mut sets = sets.into_iter();
-        let Some(first) = sets.next() else { return Cow::Borrowed(&NONE) };
-        let Some(second) = sets.next() else { return Cow::Borrowed(first) };
-        let mut union = first.clone();
-        for set in std::iter::once(second).chain(sets) {
-            if union.0.len() < set.0.len() {
-                union.0.resize(set.0.len(), 0);
-            }
-            for (w, bits) in union.0.iter_mut().zip(&set.0) {
-                *w |= bits;
+    /// The union of `sets`: borrowed when it is one dense set.
+    fn union<'a>(sets: impl IntoIterator<Item = &'a Members>) -> Cow<'a, Bits> {
+        let sets: Vec<&Members> = sets.into_iter().collect();
+        if let [Members::Dense(only)] = sets.as_slice() {
+            return Cow::Borrowed(only);
+        }
+        let mut union = Bits::default();
+        for set in sets {
+            match set {
+                Members::Dense(bits) => {
+                    if union.0.len() < bits.0.len() {
+                        union.0.resize(bits.0.len(), 0);
+                    }
+                    for (w, b) in union.0.iter_mut().zip(&bits.0) {
+                        *w |= b;
+                    }
+                }
+                Members::Sparse(slots) => slots.iter().for_each(|&slot| union.set(slot, true)),
             }
         }
         Cow::Owned(union)
+    }
+}
+
+/// The rows holding a skill at a level: their slots while they are few (most of an ESCO-sized taxonomy's
+/// skills are held by few candidates, and a bit set per skill and level would cost a word per 64 rows each),
+/// a bit set once they are many.
+#[derive(Debug, Clone)]
+enum Members {
+    Sparse(Vec<u32>),
+    Dense(Bits),
+}
+
+impl Default for Members {
+    fn default() -> Self {
+        Members::Sparse(Vec::new())
+    }
+}
+
+/// A set this small stays a list of slots, whatever its density; small in tests, so that the property tests
+/// take both forms.
+const SPARSE_AT_LEAST: usize = if cfg!(test) { 3 } else { 64 };
+
+/// Nobody.
+static NOBODY: Members = Members::Sparse(Vec::new());
+
+impl Members {
+    fn set(&mut self, slot: u32, on: bool) {
+        match self {
+            Members::Dense(bits) => bits.set(slot, on),
+            Members::Sparse(slots) => {
+                match (slots.binary_search(&slot), on) {
+                    (Err(at), true) => slots.insert(at, slot),
+                    (Ok(at), false) => {
+                        slots.remove(at);
+                    }
+                    _ => {}
+                }
+                // Denser than one slot in 32: a bit set is smaller (and faster to unite and read).
+                let highest = slots.last().copied().unwrap_or(0) as usize;
+                if slots.len() > SPARSE_AT_LEAST && slots.len() * 32 > highest {
+                    let mut bits = Bits::default();
+                    slots.iter().for_each(|&s| bits.set(s, true));
+                    *self = Members::Dense(bits);
+                }
+            }
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Members::Dense(bits) => bits.bytes(),
+            Members::Sparse(slots) => slots.capacity() * size_of::<u32>(),
+        }
     }
 }
 
@@ -87,7 +146,7 @@ pub(super) struct Sieve {
     /// By language id: speaks it at professional level or better.
     speaks: Vec<Bits>,
     /// By skill id, then level - 1: holds the skill at that level or better.
-    holds: Vec<[Bits; LEVELS]>,
+    holds: Vec<[Members; LEVELS]>,
 }
 
 /// The set of `id` in a family indexed by vocabulary id; empty when nobody holds it.
@@ -218,8 +277,8 @@ impl Sieve {
     }
 
     /// The rows holding `skill` at `level` or better.
-    fn at(&self, skill: u32, level: u8) -> &Bits {
-        self.holds.get(skill as usize).map_or(&NONE, |l| &l[usize::from(level).clamp(1, LEVELS) - 1])
+    fn at(&self, skill: u32, level: u8) -> &Members {
+        self.holds.get(skill as usize).map_or(&NOBODY, |l| &l[usize::from(level).clamp(1, LEVELS) - 1])
     }
 
     /// A credited skill earns at most what the skill itself would at the same level (credits are at most 1).
@@ -269,6 +328,7 @@ impl Sieve {
         let families = [&self.in_country, &self.rate_in, &self.speaks];
         [&self.active, &self.on_site, &self.anywhere, &self.no_rate].iter().map(|b| b.bytes()).sum::<usize>()
             + families.iter().flat_map(|f| f.iter()).map(Bits::bytes).sum::<usize>()
-            + self.holds.iter().flatten().map(Bits::bytes).sum::<usize>()
+            + self.holds.iter().flatten().map(Members::bytes).sum::<usize>()
+            + self.holds.capacity() * size_of::<[Members; LEVELS]>()
     }
 }
