@@ -50,6 +50,8 @@ pub struct AppState {
     pub rendered: Arc<api::rendered::RenderedCandidates>,
     /// The skill taxonomy matching reads, held in memory.
     pub reference: Arc<db::reference::ReferenceData>,
+    /// Every skill label, indexed for suggestions, at the taxonomy's latest revision read.
+    pub labels: Arc<api::taxonomy::LabelIndexCache>,
 }
 
 /// Opens the database, applies pending migrations and ships the catalog.
@@ -112,7 +114,8 @@ impl Application {
         let blocking_threads = (db.max_connections() as usize).div_ceil(workers).max(2);
         let database = db.url().clone();
         let reference = Arc::new(db::reference::ReferenceData::default());
-        let state = AppState { db, auth, matches, metrics, webhooks: dispatcher, rendered, reference };
+        let labels = Arc::default();
+        let state = AppState { db, auth, matches, metrics, webhooks: dispatcher, rendered, reference, labels };
         let spec = api::openapi();
         let routes = web::Data::new(api::RouteTable::from_spec(&spec));
         let body_limit = usize::try_from(config.max_body_bytes).unwrap_or(extract::DEFAULT_BODY_LIMIT);

@@ -43,8 +43,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SkillEntry {
-    /// Key of a skill of the taxonomy (`/api/v1/skills`).
-    #[schema(example = "customer-service-strategy", pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 60)]
+    /// Key of a skill of the taxonomy (`/api/v1/skills`), or its URI (kept as the key).
+    #[schema(example = "customer-service-strategy", max_length = 500)]
     pub skill: String,
     #[schema(minimum = 1, maximum = 5, example = 4)]
     pub level: i64,
@@ -253,6 +253,12 @@ fn year(value: Option<i64>) -> Result<Option<i32>, Invalid> {
 }
 
 impl CandidateInput {
+    /// Skills named by URI become their keys.
+    pub(super) fn resolve_skills(mut self, conn: &mut DbConnection) -> AppResult<Self> {
+        crate::db::skills::resolve_references(conn, self.skills.iter_mut().map(|s| &mut s.skill))?;
+        Ok(self)
+    }
+
     pub(super) fn parse(&self) -> AppResult<Candidate> {
         let mut v = Validator::new();
         let external_id = v.check("external_id", validation::optional_text(self.external_id.as_deref(), 100));
@@ -304,7 +310,7 @@ impl CandidateInput {
         let mut skills: Vec<CandidateSkill> = Vec::new();
         if v.check("skills", validation::list_len(&self.skills, rules::MAX_SKILLS)).is_some() {
             for (i, s) in self.skills.iter().enumerate() {
-                let key = v.check(format!("skills[{i}].skill"), SkillKey::parse(&s.skill));
+                let key = v.check(format!("skills[{i}].skill"), skill::reference(&s.skill));
                 let level = v.check(format!("skills[{i}].level"), SkillLevel::parse(s.level));
                 let years = v.check(format!("skills[{i}].years"), skill::years(s.years));
                 if let (Some(skill), Some(level), Some(years)) = (key, level, years) {
@@ -585,11 +591,12 @@ pub(super) static CSV_COLUMNS: import::CsvColumns = import::CsvColumns {
         ("executive_roles", &[]),
         ("crisis_experience", &[]),
     ],
+    required: &[],
 };
 
 /// Creates the candidate a row describes, or updates the one with its external id (else its e-mail).
 fn upsert_candidate(conn: &mut DbConnection, row: serde_json::Value) -> AppResult<(import::RowStatus, String)> {
-    let candidate = extract::from_value::<CandidateInput>(row)?.parse()?;
+    let candidate = extract::from_value::<CandidateInput>(row)?.resolve_skills(conn)?.parse()?;
     let (status, stored) = match store::find_for_import(conn, &candidate)? {
         Some(current) if candidate.same_as(&current.value.0) => (import::RowStatus::Unchanged, current),
         Some(current) => (import::RowStatus::Updated, store::update(conn, &current, &candidate)?),
@@ -641,8 +648,14 @@ async fn create_candidate(
     _: Allowed<required::CandidatesWrite>,
     body: JsonBody<CandidateInput>,
 ) -> AppResult<HttpResponse> {
-    let candidate = body.0.parse()?;
-    let stored = state.db.write(move |conn| store::insert(conn, &candidate)).await?;
+    let input = body.0;
+    let stored = state
+        .db
+        .write(move |conn| {
+            let candidate = input.resolve_skills(conn)?.parse()?;
+            store::insert(conn, &candidate)
+        })
+        .await?;
     let (location, version) = (format!("/api/v1/candidates/{}", stored.id), stored.version);
     Ok(created(location, version, state.rendered.render(stored)?))
 }
@@ -724,7 +737,7 @@ async fn update_candidate(
         .db
         .write(move |conn| {
             let current = store::get(conn, id)?;
-            let next = merge(&CandidateInput::from(&current.value.0), &patch.0)?.parse()?;
+            let next = merge(&CandidateInput::from(&current.value.0), &patch.0)?.resolve_skills(conn)?.parse()?;
             // An invalid body is refused (422) whatever version it names.
             if_match.check(current.version)?;
             store::update(conn, &current, &next)

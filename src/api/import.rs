@@ -80,9 +80,8 @@ pub struct RowResult {
     /// 1 for the first data row (after the CSV header).
     pub row: u64,
     pub status: RowStatus,
-    /// The record's id (created, updated or unchanged).
+    /// The record's id (created, updated or unchanged): a UUID, or a key for skills and occupations.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(format = Uuid)]
     pub id: Option<String>,
     /// Why the row was refused, field by field as in a 422.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -133,6 +132,10 @@ pub struct CsvColumns {
     /// Columns whose cell is a `;`-separated list; each item becomes an
     /// object by splitting on `:` into these fields, or stays a string.
     pub lists: &'static [(&'static str, &'static [&'static str])],
+    /// For a layout of someone else's (ESCO's files): the columns the header
+    /// row must have; others are allowed and ignored, and cells are read as
+    /// text. Empty for the resource's own fields, which `fields` checks.
+    pub required: &'static [&'static str],
 }
 
 /// Reads the body as it arrives and imports it; the answer comes once every
@@ -343,9 +346,19 @@ fn read_csv(reader: impl Read, columns: &CsvColumns, each: &mut impl FnMut(ReadR
     if headers.iter().all(str::is_empty) {
         return Ok(());
     }
+    if !columns.required.is_empty() {
+        if let Some(missing) = columns.required.iter().find(|r| !headers.iter().any(|h| h == **r)) {
+            return Err(AppError::MalformedBody(format!(
+                "The CSV's first row must name the layout's columns ({}); `{missing}` is missing.",
+                columns.required.join(", ")
+            )));
+        }
+    }
     // The header row names fields, dotted for nesting: anything else is not this import's CSV.
     let fields = (columns.fields)();
-    if let Some(bad) = headers.iter().find(|h| !fields.iter().any(|f| h.split('.').next() == Some(f.as_str()))) {
+    if let Some(bad) = headers.iter().find(|h| {
+        columns.required.is_empty() && !fields.iter().any(|f| h.split('.').next() == Some(f.as_str()))
+    }) {
         return Err(AppError::MalformedBody(format!(
             "The CSV's first row must name fields of the record (such as `{}`); `{bad}` is not one.",
             fields.first().map_or("", String::as_str)
@@ -477,6 +490,7 @@ mod tests {
         numbers: &["years_experience", "day_rate.amount"],
         flags: &["consent.given"],
         lists: &[("skills", &["skill", "level", "years"]), ("industries", &[])],
+        required: &[],
     };
 
     #[test]

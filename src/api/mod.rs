@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod import;
 pub mod matches;
 pub mod needs;
+pub mod occupations;
 pub mod organizations;
 pub mod pagination;
 pub mod pipeline;
@@ -26,6 +27,7 @@ mod response_headers;
 mod schema_shapes;
 pub mod skills;
 pub mod skillsets;
+pub mod taxonomy;
 pub mod users;
 mod views;
 pub mod webhooks;
@@ -49,6 +51,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             candidates::routes(v1);
             privacy::routes(v1);
             skillsets::routes(v1);
+            occupations::routes(v1);
             needs::routes(v1);
             matches::routes(v1);
             pipeline::routes(v1);
@@ -87,7 +90,8 @@ pub fn openapi() -> serde_json::Value {
     ),
     tags(
         (name = "organizations", description = "Client organizations: the unit of tenancy."),
-        (name = "skills", description = "The skill taxonomy; ships with the skills of an interim CXO, extensible."),
+        (name = "skills", description = "The skill taxonomy; ships with the skills of an interim CXO, extensible, and takes ESCO's files in bulk."),
+        (name = "occupations", description = "Occupations of a taxonomy (ESCO) with the skills each needs; a skillset can be made from one."),
         (name = "candidates", description = "Interim executives and their profiles."),
         (name = "skillsets", description = "Ideal skillsets: global templates and organization-owned profiles."),
         (name = "needs", description = "An organization's need for an interim executive, with its charter."),

@@ -451,6 +451,7 @@ pub(super) static CSV_COLUMNS: import::CsvColumns = import::CsvColumns {
     numbers: &["duration_months", "day_rate_budget.amount"],
     flags: &[],
     lists: &[("crisis_signals", &[])],
+    required: &[],
 };
 
 /// Import needs

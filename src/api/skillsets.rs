@@ -33,8 +33,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequirementEntry {
-    /// Key of a skill of the taxonomy.
-    #[schema(example = "customer-service-strategy", pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 60)]
+    /// Key of a skill of the taxonomy, or its URI (kept as the key).
+    #[schema(example = "customer-service-strategy", max_length = 500)]
     pub skill: String,
     /// Lowest level (1 to 5) that counts.
     #[schema(minimum = 1, maximum = 5, example = 4)]
@@ -142,7 +142,7 @@ fn requirements(v: &mut Validator, field: &str, entries: &[RequirementEntry], re
         return out;
     }
     for (i, e) in entries.iter().enumerate() {
-        let skill = v.check(format!("{field}[{i}].skill"), SkillKey::parse(&e.skill));
+        let skill = v.check(format!("{field}[{i}].skill"), skill::reference(&e.skill));
         let min_level = v.check(format!("{field}[{i}].min_level"), SkillLevel::parse(e.min_level));
         let weight = v.check(format!("{field}[{i}].weight"), SkillRequirement::weight(e.weight));
         if e.must_have && !required {
@@ -156,7 +156,7 @@ fn requirements(v: &mut Validator, field: &str, entries: &[RequirementEntry], re
 }
 
 impl SkillsetInput {
-    fn parse(&self) -> AppResult<IdealSkillset> {
+    pub(super) fn parse(&self) -> AppResult<IdealSkillset> {
         let mut v = Validator::new();
         let organization_id =
             v.check("organization_id", self.organization_id.as_deref().map(str::parse::<OrganizationId>).transpose());
@@ -356,9 +356,15 @@ async fn create_skillset(
     principal: Allowed<required::SkillsetsWrite>,
     body: JsonBody<SkillsetInput>,
 ) -> AppResult<HttpResponse> {
-    let mut skillset = body.0.parse()?;
-    skillset.organization_id = principal.owner_for_new(skillset.organization_id)?;
-    let stored = state.db.write(move |conn| store::insert(conn, &skillset, false)).await?;
+    let input = body.0;
+    let stored = state
+        .db
+        .write(move |conn| {
+            let mut skillset = input.resolve_skills(conn)?.parse()?;
+            skillset.organization_id = principal.owner_for_new(skillset.organization_id)?;
+            store::insert(conn, &skillset, false)
+        })
+        .await?;
     Ok(created(format!("/api/v1/skillsets/{}", stored.id), stored.version, SkillsetView::from(stored)))
 }
 
@@ -399,7 +405,7 @@ async fn update_skillset(
             let current = store::get(conn, id)?;
             principal.check_sees(current.value.0.organization_id, "skillset")?;
             principal.check_changes_global(current.value.0.organization_id)?;
-            let next = merge(&SkillsetInput::from(&current.value.0), &patch.0)?.parse()?;
+            let next = merge(&SkillsetInput::from(&current.value.0), &patch.0)?.resolve_skills(conn)?.parse()?;
             // An invalid body is refused (422) whatever version it names.
             if_match.check(current.version)?;
             if next.organization_id != current.value.0.organization_id {

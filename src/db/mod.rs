@@ -52,6 +52,7 @@ pub mod idempotency;
 mod json;
 pub mod match_index;
 pub mod needs;
+pub mod occupations;
 pub mod organizations;
 pub mod page;
 pub mod pipeline;

@@ -18,14 +18,73 @@ diesel::table! {
     skills (key) {
         key -> Text,
         name -> Text,
-        category -> Text,
+        category -> Nullable<Text>,
         description -> Nullable<Text>,
         builtin -> Bool,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        uri -> Nullable<Text>,
+        skill_type -> Nullable<Text>,
+        reuse_level -> Nullable<Text>,
+        taxonomy -> Nullable<Text>,
+        taxonomy_version -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    skill_labels (skill_key, position) {
+        skill_key -> Text,
+        position -> Integer,
+        label -> Text,
+        normalised -> Text,
+    }
+}
+
+diesel::table! {
+    skill_relations (skill_key, kind, other_key) {
+        skill_key -> Text,
+        kind -> Text,
+        other_key -> Text,
+    }
+}
+
+diesel::table! {
+    taxonomy_revision (id) {
+        id -> Integer,
+        revision -> BigInt,
+    }
+}
+
+diesel::table! {
+    occupations (key) {
+        key -> Text,
+        uri -> Text,
+        name -> Text,
+        alt_labels -> Text,
+        isco_group -> Nullable<Text>,
+        code -> Nullable<Text>,
+        description -> Nullable<Text>,
+        taxonomy -> Nullable<Text>,
+        taxonomy_version -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    occupation_skills (occupation_key, skill_key) {
+        occupation_key -> Text,
+        skill_key -> Text,
+        relation -> Text,
+    }
+}
+
+diesel::joinable!(skill_labels -> skills (skill_key));
+diesel::joinable!(occupation_skills -> occupations (occupation_key));
+diesel::joinable!(occupation_skills -> skills (skill_key));
+diesel::allow_tables_to_appear_in_same_query!(skills, skill_labels, skill_relations, occupations, occupation_skills);
 
 diesel::table! {
     candidates (id) {

@@ -17,10 +17,8 @@ pub fn ship_catalog(db: &Database) -> AppResult<()> {
             let exists: i64 = skills::table.find(builtin.key).count().get_result(conn)?;
             if exists == 0 {
                 let skill = Skill {
-                    key: shipped(SkillKey::parse(builtin.key))?,
-                    name: builtin.name.into(),
-                    category: builtin.category,
                     description: Some(builtin.description.into()),
+                    ..Skill::named(shipped(SkillKey::parse(builtin.key))?, builtin.name.into(), Some(builtin.category))
                 };
                 super::skills::insert(conn, &skill, true)?;
             }

@@ -50,6 +50,7 @@ pub mod crisis;
 pub mod ids;
 pub mod money;
 pub mod need;
+pub mod occupation;
 pub mod organization;
 pub mod pipeline;
 pub mod privacy;
