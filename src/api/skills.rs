@@ -66,11 +66,11 @@ pub struct SkillInput {
     pub skill_type: Option<SkillType>,
     #[serde(default)]
     pub reuse_level: Option<ReuseLevel>,
-    /// Broader skills (several allowed), by key or URI; shown as keys. At most 200.
+    /// Broader skills (several allowed), by key or URI; shown as keys, in key order. At most 200.
     #[serde(default)]
     #[schema(max_items = 200)]
     pub broader: Vec<String>,
-    /// Related skills, by key or URI; shown as keys. At most 200.
+    /// Related skills, by key or URI; shown as keys, in key order. At most 200.
     #[serde(default)]
     #[schema(max_items = 200)]
     pub related: Vec<String>,
@@ -85,7 +85,7 @@ pub struct SkillInput {
 }
 
 /// Keys of a list of skill references, each checked.
-fn references(v: &mut Validator, field: &str, items: &[String]) -> Vec<SkillKey> {
+pub(super) fn references(v: &mut Validator, field: &str, items: &[String]) -> Vec<SkillKey> {
     let mut out: Vec<SkillKey> = Vec::new();
     if v.check(field, validation::list_len(items, skill::MAX_RELATIONS)).is_none() {
         return out;
@@ -97,6 +97,8 @@ fn references(v: &mut Validator, field: &str, items: &[String]) -> Vec<SkillKey>
             }
         }
     }
+    // Kept (and shown) in key order.
+    out.sort();
     out
 }
 

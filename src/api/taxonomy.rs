@@ -190,22 +190,8 @@ fn ndjson_skill(conn: &mut DbConnection, row: Value, source: &Source) -> AppResu
     let skill_type = v.check("skill_type", line.skill_type.as_deref().map(SkillType::from_esco).transpose());
     let reuse_level = v.check("reuse_level", line.reuse_level.as_deref().map(ReuseLevel::from_esco).transpose());
     let description = v.check("description", validation::optional_text(line.description.as_deref(), 5000));
-    let mut keys = |field: &str, items: &[String]| -> Vec<SkillKey> {
-        if v.check(field, validation::list_len(items, skill::MAX_RELATIONS)).is_none() {
-            return Vec::new();
-        }
-        let mut out = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            if let Some(key) = v.check(format!("{field}[{i}]"), skill::reference(item)) {
-                if !out.contains(&key) {
-                    out.push(key);
-                }
-            }
-        }
-        out
-    };
-    let broader = keys("broader", line.broader.as_deref().unwrap_or_default());
-    let related = keys("related", line.related.as_deref().unwrap_or_default());
+    let broader = super::skills::references(&mut v, "broader", line.broader.as_deref().unwrap_or_default());
+    let related = super::skills::references(&mut v, "related", line.related.as_deref().unwrap_or_default());
     let skill = (|| {
         Some(Skill {
             uri: Some(uri?),

@@ -20,7 +20,12 @@ pub fn ship_catalog(db: &Database) -> AppResult<()> {
                     description: Some(builtin.description.into()),
                     ..Skill::named(shipped(SkillKey::parse(builtin.key))?, builtin.name.into(), Some(builtin.category))
                 };
-                super::skills::insert(conn, &skill, true)?;
+                let alt_labels = catalog::SYNONYMS
+                    .iter()
+                    .find(|(key, _)| *key == builtin.key)
+                    .map(|(_, labels)| labels.iter().map(|l| l.to_string()).collect())
+                    .unwrap_or_default();
+                super::skills::insert(conn, &Skill { alt_labels, ..skill }, true)?;
             }
         }
         ship_skillset(conn, &catalog::CXO_SKILLSET)

@@ -53,6 +53,21 @@ pub const CXO_MILESTONES: [BuiltinMilestone; 7] = [
     BuiltinMilestone { skill: CXO_ROADMAP[6], title: "Innovate products and services" },
 ];
 
+/// Synonyms of shipped skills, so suggestions find them by the words HR systems use.
+pub const SYNONYMS: &[(&str, &[&str])] = &[
+    ("customer-service-strategy", &["CX strategy", "customer experience strategy", "service strategy"]),
+    ("customer-data-analysis", &["customer analytics", "voice of the customer analytics"]),
+    ("customer-relationship-development", &["customer relationship management", "account development"]),
+    ("new-customer-acquisition", &["customer acquisition", "lead generation"]),
+    ("customer-journey-mapping", &["journey mapping", "CX journey mapping"]),
+    ("voice-of-the-customer", &["VoC", "customer feedback programmes"]),
+    ("online-reputation-management", &["ORM", "reputation management"]),
+    ("cx-team-building", &["customer experience team building"]),
+    ("kpi-management", &["KPI", "performance management"]),
+    ("crm-systems", &["CRM", "CRM software", "customer relationship management software"]),
+    ("board-governance", &["corporate governance", "board management"]),
+];
+
 pub const SKILLS: &[BuiltinSkill] = &[
     skill(
         "customer-service-strategy",

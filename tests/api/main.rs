@@ -37,6 +37,7 @@ mod skills;
 mod skillsets;
 mod slow_clients;
 mod startup;
+mod taxonomy;
 mod tenancy;
 mod tokens;
 mod webhooks;
