@@ -1,9 +1,10 @@
+PRAGMA foreign_keys = OFF;
+BEGIN;
 DROP TABLE occupation_skills;
 DROP TABLE occupations;
 DROP TABLE taxonomy_revision;
 DROP TABLE skill_relations;
 DROP TABLE skill_labels;
-PRAGMA defer_foreign_keys = ON;
 CREATE TABLE skills_rebuilt (
     key TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -19,3 +20,5 @@ INSERT INTO skills_rebuilt (key, name, category, description, builtin, version, 
     SELECT key, name, COALESCE(category, 'operations'), description, builtin, version, created_at, updated_at FROM skills;
 DROP TABLE skills;
 ALTER TABLE skills_rebuilt RENAME TO skills;
+COMMIT;
+PRAGMA foreign_keys = ON;

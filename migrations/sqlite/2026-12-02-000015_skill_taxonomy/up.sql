@@ -1,9 +1,11 @@
 -- Skills as a taxonomy (ESCO, O*NET or the practice's own): a stable URI,
 -- synonyms, a type and reuse level, broader and related skills, and the
 -- taxonomy and version a skill came from. Imported skills have no category.
--- SQLite cannot relax NOT NULL in place: the table is rebuilt, with foreign
--- keys checked at commit (the rows come back under the same keys).
-PRAGMA defer_foreign_keys = ON;
+-- SQLite cannot relax NOT NULL in place: the table is rebuilt as SQLite
+-- documents (foreign keys off, one transaction); the rows come
+-- back under the same keys. See metadata.toml.
+PRAGMA foreign_keys = OFF;
+BEGIN;
 CREATE TABLE skills_rebuilt (
     key TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -76,3 +78,5 @@ CREATE TABLE occupation_skills (
     PRIMARY KEY (occupation_key, skill_key)
 );
 CREATE INDEX occupation_skills_skill ON occupation_skills (skill_key);
+COMMIT;
+PRAGMA foreign_keys = ON;
