@@ -137,14 +137,11 @@ pub fn import(conn: &mut DbConnection, mut occupation: Occupation) -> AppResult<
             Ok(Imported::Updated(current.id))
         }
         None => {
+            // The label's slug, else with `-2`, `-3`…, each tried by primary key.
             let base = key_from_label(&occupation.name);
-            let taken: Vec<String> = occupations::table
-                .filter(occupations::key.eq(&base).or(occupations::key.like(format!("{base}-%"))))
-                .select(occupations::key)
-                .load(conn)?;
             let mut key = base.clone();
             let mut n = 2;
-            while taken.contains(&key) {
+            while occupations::table.find(&key).count().get_result::<i64>(conn)? > 0 {
                 key = format!("{base}-{n}");
                 n += 1;
             }

@@ -305,8 +305,11 @@ fn uri_taken(conn: &mut DbConnection, skill: &Skill) -> AppResult<()> {
     Ok(())
 }
 
-fn write_labels(conn: &mut DbConnection, skill: &Skill) -> AppResult<()> {
-    diesel::delete(skill_labels::table.filter(skill_labels::skill_key.eq(skill.key.as_str()))).execute(conn)?;
+/// Replaces the skill's synonyms (`fresh`: it has none yet).
+fn write_labels(conn: &mut DbConnection, skill: &Skill, fresh: bool) -> AppResult<()> {
+    if !fresh {
+        diesel::delete(skill_labels::table.filter(skill_labels::skill_key.eq(skill.key.as_str()))).execute(conn)?;
+    }
     let rows: Vec<LabelRow> = skill
         .alt_labels
         .iter()
@@ -324,8 +327,12 @@ fn write_labels(conn: &mut DbConnection, skill: &Skill) -> AppResult<()> {
     Ok(())
 }
 
-fn write_relations(conn: &mut DbConnection, skill: &Skill) -> AppResult<()> {
-    diesel::delete(skill_relations::table.filter(skill_relations::skill_key.eq(skill.key.as_str()))).execute(conn)?;
+/// Replaces the skill's broader and related skills (`fresh`: it has none yet).
+fn write_relations(conn: &mut DbConnection, skill: &Skill, fresh: bool) -> AppResult<()> {
+    if !fresh {
+        let own = skill_relations::table.filter(skill_relations::skill_key.eq(skill.key.as_str()));
+        diesel::delete(own).execute(conn)?;
+    }
     let rows: Vec<RelationRow> = (skill.broader.iter().map(|k| (BROADER, k)))
         .chain(skill.related.iter().map(|k| (RELATED, k)))
         .map(|(kind, other)| RelationRow {
@@ -350,8 +357,8 @@ pub fn insert(conn: &mut DbConnection, skill: &Skill, builtin: bool) -> AppResul
     uri_taken(conn, skill)?;
     check_references(conn, skill)?;
     diesel::insert_into(skills::table).values(&row).execute(conn)?;
-    write_labels(conn, skill)?;
-    write_relations(conn, skill)?;
+    write_labels(conn, skill, true)?;
+    write_relations(conn, skill, true)?;
     bump_revision(conn)?;
     row.into_domain(skill.alt_labels.clone(), skill.broader.clone(), skill.related.clone())
 }
@@ -392,10 +399,10 @@ pub fn update(conn: &mut DbConnection, current: &StoredSkill, skill: &Skill) -> 
         .execute(conn)?;
     super::ensure_updated(updated)?;
     if skill.alt_labels != current.value.0.alt_labels {
-        write_labels(conn, skill)?;
+        write_labels(conn, skill, false)?;
     }
     if skill.broader != current.value.0.broader || skill.related != current.value.0.related {
-        write_relations(conn, skill)?;
+        write_relations(conn, skill, false)?;
     }
     bump_revision(conn)?;
     row.into_domain(skill.alt_labels.clone(), skill.broader.clone(), skill.related.clone())
@@ -461,20 +468,24 @@ pub fn import(conn: &mut DbConnection, mut skill: Skill, relations: bool) -> App
     }
 }
 
-/// A key made from `label` that no skill holds yet.
+/// A key made from `label` that no skill holds yet: the label's slug, else
+/// with `-2`, `-3`… (each tried by primary key: collisions are rare).
 fn free_key(conn: &mut DbConnection, label: &str) -> AppResult<SkillKey> {
     let base = key_from_label(label);
-    let taken: Vec<String> = skills::table
-        .filter(skills::key.eq(&base).or(skills::key.like(format!("{base}-%"))))
-        .select(skills::key)
-        .load(conn)?;
     let mut candidate = base.clone();
     let mut n = 2;
-    while taken.contains(&candidate) {
+    loop {
+        let taken: Option<String> = natively!(&mut *conn, |db| skills::table
+            .find(candidate.as_str())
+            .select(skills::key)
+            .get_result(db))
+        .optional()?;
+        if taken.is_none() {
+            return SkillKey::parse(&candidate).map_err(corrupt);
+        }
         candidate = format!("{base}-{n}");
         n += 1;
     }
-    SkillKey::parse(&candidate).map_err(corrupt)
 }
 
 /// Adds `other` as a broader (or related) skill of `skill`; false when it already was.

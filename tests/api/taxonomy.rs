@@ -321,3 +321,76 @@ backend_tests!(
     suggestions_come_from_labels_and_synonyms,
     a_skillset_is_made_from_an_occupation,
 );
+
+/// ESCO's size, for docs/performance.md: `python3 benches/esco_synthetic.py /tmp/esco`, then
+/// `ESCO_DIR=/tmp/esco cargo test --release --test api esco_sized -- --ignored --nocapture`
+/// (with `TEST_DATABASE_URL` for PostgreSQL too). Prints each file's import time, the taxonomy's load
+/// and suggestions; also checks a second run of the skills file is all `unchanged`.
+async fn esco_sized_import(app: TestApp) {
+    let Ok(dir) = std::env::var("ESCO_DIR") else { return };
+    let backend = if app.database_url.starts_with("postgres") { "postgres" } else { "sqlite" };
+    let mut run = async |layout: &str, file: &str| {
+        let body = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
+        let started = std::time::Instant::now();
+        let path = format!("/api/v1/skills/import?layout={layout}&taxonomy_version=1.2.0");
+        let report = json_of(app.post_body(&path, "text/csv", body).await, 200).await;
+        let elapsed = started.elapsed();
+        let rows = report["rows"].as_f64().unwrap();
+        println!(
+            "{backend}: {file}: {rows} rows in {:.2} s ({:.0} rows/s), {:?}",
+            elapsed.as_secs_f64(),
+            rows / elapsed.as_secs_f64(),
+            counts(&report)
+        );
+        assert_eq!(report["failed"], 0, "{}", report["results"].as_array().unwrap().iter().find(|r| r["status"] == "failed").unwrap());
+        report
+    };
+    for (layout, file) in FILES {
+        run(layout, file).await;
+    }
+    let again = run("esco_skills", "skills_en.csv").await;
+    assert_eq!(again["unchanged"], again["rows"]);
+
+    let db = interim_tracker::db::Database::connect(&interim_tracker::db::DatabaseUrl::parse(&app.database_url).unwrap(), 2).unwrap();
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let (skills, relations) = db
+            .read(|conn| {
+                let revision = interim_tracker::db::skills::revision(conn)?;
+                let skills = interim_tracker::db::skills::taxonomy(conn)?;
+                let relations: usize = skills.iter().map(|s| s.broader.len() + s.related.len()).sum();
+                assert!(revision > 0);
+                Ok((skills.len(), relations))
+            })
+            .await
+            .unwrap();
+        println!("{backend}: taxonomy(): {skills} skills, {relations} relations in {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+    }
+    for q in ["CRM", "customer risk", "manage budget data", "zzz"] {
+        for round in ["first (index built)", "again"] {
+            let started = std::time::Instant::now();
+            let found = json_of(app.get(&format!("/api/v1/skills/suggest?q={}", encoded(q))).await, 200).await;
+            println!(
+                "{backend}: suggest {q:?} {round}: {} results in {:.1} ms",
+                found["items"].as_array().unwrap().len(),
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+    }
+}
+
+mod esco_sized {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "ESCO-sized: run with ESCO_DIR (see esco_sized_import)"]
+    async fn sqlite() {
+        super::esco_sized_import(crate::helpers::TestApp::sqlite().await).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "ESCO-sized: run with ESCO_DIR and TEST_DATABASE_URL (see esco_sized_import)"]
+    async fn postgres() {
+        if let Some(app) = crate::helpers::TestApp::postgres().await {
+            super::esco_sized_import(app).await
+        }
+    }
+}
