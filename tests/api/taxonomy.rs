@@ -329,7 +329,7 @@ backend_tests!(
 async fn esco_sized_import(app: TestApp) {
     let Ok(dir) = std::env::var("ESCO_DIR") else { return };
     let backend = if app.database_url.starts_with("postgres") { "postgres" } else { "sqlite" };
-    let mut run = async |layout: &str, file: &str| {
+    let run = async |layout: &str, file: &str| {
         let body = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
         let started = std::time::Instant::now();
         let path = format!("/api/v1/skills/import?layout={layout}&taxonomy_version=1.2.0");
