@@ -346,19 +346,18 @@ fn read_csv(reader: impl Read, columns: &CsvColumns, each: &mut impl FnMut(ReadR
     if headers.iter().all(str::is_empty) {
         return Ok(());
     }
-    if !columns.required.is_empty() {
-        if let Some(missing) = columns.required.iter().find(|r| !headers.iter().any(|h| h == **r)) {
-            return Err(AppError::MalformedBody(format!(
-                "The CSV's first row must name the layout's columns ({}); `{missing}` is missing.",
-                columns.required.join(", ")
-            )));
-        }
+    if let Some(missing) = columns.required.iter().find(|r| !headers.iter().any(|h| h == **r)) {
+        return Err(AppError::MalformedBody(format!(
+            "The CSV's first row must name the layout's columns ({}); `{missing}` is missing.",
+            columns.required.join(", ")
+        )));
     }
     // The header row names fields, dotted for nesting: anything else is not this import's CSV.
     let fields = (columns.fields)();
-    if let Some(bad) = headers.iter().find(|h| {
-        columns.required.is_empty() && !fields.iter().any(|f| h.split('.').next() == Some(f.as_str()))
-    }) {
+    if let Some(bad) = headers
+        .iter()
+        .find(|h| columns.required.is_empty() && !fields.iter().any(|f| h.split('.').next() == Some(f.as_str())))
+    {
         return Err(AppError::MalformedBody(format!(
             "The CSV's first row must name fields of the record (such as `{}`); `{bad}` is not one.",
             fields.first().map_or("", String::as_str)

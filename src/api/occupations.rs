@@ -268,7 +268,12 @@ async fn skillset_from_occupation(
                 let (kept, cut) = all.split_at(all.len().min(MAX_REQUIREMENTS));
                 let kept = kept
                     .iter()
-                    .map(|s| RequirementEntry { skill: s.skill.to_string(), min_level: input.min_level, weight, must_have })
+                    .map(|s| RequirementEntry {
+                        skill: s.skill.to_string(),
+                        min_level: input.min_level,
+                        weight,
+                        must_have,
+                    })
                     .collect();
                 (kept, cut.iter().map(|s| s.skill.to_string()).collect())
             };
@@ -306,7 +311,11 @@ async fn skillset_from_occupation(
         .await?;
     let (location, version) = (format!("/api/v1/skillsets/{}", stored.id), stored.version);
     let (occupation, left_out_required, left_out_preferred) = made;
-    let body =
-        SkillsetFromOccupation { skillset: SkillsetView::from(stored), occupation, left_out_required, left_out_preferred };
+    let body = SkillsetFromOccupation {
+        skillset: SkillsetView::from(stored),
+        occupation,
+        left_out_required,
+        left_out_preferred,
+    };
     Ok(created(location, version, body))
 }

@@ -12,10 +12,10 @@ use super::pagination::{self, PageOf, Paging};
 use super::preconditions::{IfMatch, tagged};
 use crate::AppState;
 use crate::auth::Allowed;
+use crate::db::DbConnection;
 use crate::db::skills::{self as store, SkillFilter, SkillSort, StoredSkill};
 use crate::domain::SkillKey;
 use crate::domain::access::required;
-use crate::db::DbConnection;
 use crate::domain::skill::{self, ReuseLevel, Skill, SkillCategory, SkillType};
 use crate::domain::validation::{self, Validator};
 use crate::error::{AppError, AppResult};
@@ -91,10 +91,10 @@ pub(super) fn references(v: &mut Validator, field: &str, items: &[String]) -> Ve
         return out;
     }
     for (i, item) in items.iter().enumerate() {
-        if let Some(key) = v.check(format!("{field}[{i}]"), skill::reference(item)) {
-            if !out.contains(&key) {
-                out.push(key);
-            }
+        if let Some(key) = v.check(format!("{field}[{i}]"), skill::reference(item))
+            && !out.contains(&key)
+        {
+            out.push(key);
         }
     }
     // Kept (and shown) in key order.
@@ -109,10 +109,10 @@ pub(super) fn alt_labels(v: &mut Validator, items: &[String]) -> Vec<String> {
         return out;
     }
     for (i, item) in items.iter().enumerate() {
-        if let Some(label) = v.check(format!("alt_labels[{i}]"), validation::text(item, 1, 200)) {
-            if !out.contains(&label) {
-                out.push(label);
-            }
+        if let Some(label) = v.check(format!("alt_labels[{i}]"), validation::text(item, 1, 200))
+            && !out.contains(&label)
+        {
+            out.push(label);
         }
     }
     out

@@ -17,12 +17,12 @@ use crate::auth::Allowed;
 use crate::db::DbConnection;
 use crate::db::occupations::{self as occupation_store, Imported as ImportedOccupation};
 use crate::db::skills::{self as store, Imported};
-use crate::domain::occupation::{Occupation, SkillNeed};
+use crate::domain::FieldError;
 use crate::domain::SkillKey;
+use crate::domain::access::required;
+use crate::domain::occupation::{Occupation, SkillNeed};
 use crate::domain::skill::{self, ReuseLevel, Skill, SkillType};
 use crate::domain::validation::{self, Invalid, Validator};
-use crate::domain::access::required;
-use crate::domain::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::matching::taxonomy::{TaxonomySkill, normalise};
 
@@ -69,13 +69,8 @@ struct Source {
     version: Option<String>,
 }
 
-static ESCO_SKILLS: CsvColumns = CsvColumns {
-    fields: Vec::new,
-    numbers: &[],
-    flags: &[],
-    lists: &[],
-    required: &["conceptUri", "preferredLabel"],
-};
+static ESCO_SKILLS: CsvColumns =
+    CsvColumns { fields: Vec::new, numbers: &[], flags: &[], lists: &[], required: &["conceptUri", "preferredLabel"] };
 static ESCO_BROADER: CsvColumns =
     CsvColumns { fields: Vec::new, numbers: &[], flags: &[], lists: &[], required: &["conceptUri", "broaderUri"] };
 static ESCO_RELATED: CsvColumns = CsvColumns {
@@ -85,13 +80,8 @@ static ESCO_RELATED: CsvColumns = CsvColumns {
     lists: &[],
     required: &["originalSkillUri", "relatedSkillUri"],
 };
-static ESCO_OCCUPATIONS: CsvColumns = CsvColumns {
-    fields: Vec::new,
-    numbers: &[],
-    flags: &[],
-    lists: &[],
-    required: &["conceptUri", "preferredLabel"],
-};
+static ESCO_OCCUPATIONS: CsvColumns =
+    CsvColumns { fields: Vec::new, numbers: &[], flags: &[], lists: &[], required: &["conceptUri", "preferredLabel"] };
 static ESCO_OCCUPATION_SKILLS: CsvColumns = CsvColumns {
     fields: Vec::new,
     numbers: &[],
@@ -124,8 +114,13 @@ fn status_of(imported: Imported) -> (RowStatus, String) {
 
 /// ESCO's altLabels cell: one label a line.
 fn labels_of(v: &mut Validator, cell: Option<&str>, preferred: &str) -> Vec<String> {
-    let items: Vec<String> =
-        cell.unwrap_or("").lines().map(str::trim).filter(|l| !l.is_empty() && *l != preferred).map(String::from).collect();
+    let items: Vec<String> = cell
+        .unwrap_or("")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && *l != preferred)
+        .map(String::from)
+        .collect();
     super::skills::alt_labels(v, &items)
 }
 
@@ -133,8 +128,8 @@ fn labels_of(v: &mut Validator, cell: Option<&str>, preferred: &str) -> Vec<Stri
 fn esco_skill(row: &Value, source: &Source) -> AppResult<Skill> {
     let mut v = Validator::new();
     let uri = required_cell(&mut v, row, "conceptUri").and_then(|u| v.check("conceptUri", skill::uri(u)));
-    let name =
-        required_cell(&mut v, row, "preferredLabel").and_then(|l| v.check("preferredLabel", validation::text(l, 1, 200)));
+    let name = required_cell(&mut v, row, "preferredLabel")
+        .and_then(|l| v.check("preferredLabel", validation::text(l, 1, 200)));
     let alt_labels = labels_of(&mut v, cell(row, "altLabels"), name.as_deref().unwrap_or(""));
     let skill_type = v.check("skillType", cell(row, "skillType").map(SkillType::from_esco).transpose());
     let reuse_level = v.check("reuseLevel", cell(row, "reuseLevel").map(ReuseLevel::from_esco).transpose());
@@ -179,10 +174,7 @@ struct SkillLine {
 fn ndjson_skill(conn: &mut DbConnection, row: Value, source: &Source) -> AppResult<(Skill, bool)> {
     let mut line: SkillLine = super::extract::from_value(row)?;
     let relations = line.broader.is_some() || line.related.is_some();
-    store::resolve_references(
-        conn,
-        line.broader.iter_mut().flatten().chain(line.related.iter_mut().flatten()),
-    )?;
+    store::resolve_references(conn, line.broader.iter_mut().flatten().chain(line.related.iter_mut().flatten()))?;
     let mut v = Validator::new();
     let uri = v.check("uri", skill::uri(&line.uri));
     let name = v.check("label", validation::text(&line.label, 1, 200));
@@ -508,7 +500,11 @@ pub struct LabelIndex {
 }
 
 impl LabelIndex {
-    fn new(revision: store::Revision, taxonomy: Vec<TaxonomySkill>, uris: std::collections::HashMap<String, String>) -> Self {
+    fn new(
+        revision: store::Revision,
+        taxonomy: Vec<TaxonomySkill>,
+        uris: std::collections::HashMap<String, String>,
+    ) -> Self {
         let mut index = LabelIndex { revision, skills: Vec::with_capacity(taxonomy.len()), entries: Vec::new() };
         for (i, s) in taxonomy.into_iter().enumerate() {
             for (label, preferred) in std::iter::once((&s.label, true)).chain(s.alt_labels.iter().map(|l| (l, false))) {
@@ -597,10 +593,10 @@ pub struct LabelIndexCache(Mutex<Option<Arc<LabelIndex>>>);
 impl LabelIndexCache {
     fn current(&self, conn: &mut DbConnection) -> AppResult<Arc<LabelIndex>> {
         let revision = store::revision(conn)?;
-        if let Ok(held) = self.0.lock() {
-            if let Some(index) = held.as_ref().filter(|i| i.revision == revision) {
-                return Ok(index.clone());
-            }
+        if let Ok(held) = self.0.lock()
+            && let Some(index) = held.as_ref().filter(|i| i.revision == revision)
+        {
+            return Ok(index.clone());
         }
         let taxonomy = store::taxonomy(conn)?;
         let uris = store::uris(conn)?;

@@ -76,7 +76,12 @@ impl Row {
         }
     }
 
-    fn into_domain(self, alt_labels: Vec<String>, broader: Vec<SkillKey>, related: Vec<SkillKey>) -> AppResult<StoredSkill> {
+    fn into_domain(
+        self,
+        alt_labels: Vec<String>,
+        broader: Vec<SkillKey>,
+        related: Vec<SkillKey>,
+    ) -> AppResult<StoredSkill> {
         let key = SkillKey::parse(&self.key).map_err(corrupt)?;
         let category: Option<SkillCategory> = self.category.as_deref().map(str::parse).transpose().map_err(corrupt)?;
         let skill_type: Option<SkillType> = self.skill_type.as_deref().map(str::parse).transpose().map_err(corrupt)?;
@@ -193,7 +198,8 @@ pub fn revision(conn: &mut DbConnection) -> AppResult<Revision> {
 /// Whether it changed since it was loaded: compare [`revision`], read in the
 /// same transaction, with the one read then.
 pub fn taxonomy(conn: &mut DbConnection) -> AppResult<Vec<TaxonomySkill>> {
-    let rows: Vec<(String, String)> = skills::table.order(skills::key).select((skills::key, skills::name)).load(conn)?;
+    let rows: Vec<(String, String)> =
+        skills::table.order(skills::key).select((skills::key, skills::name)).load(conn)?;
     let mut children = Children::load(conn, None)?;
     rows.into_iter()
         .map(|(key, label)| {
@@ -231,11 +237,9 @@ pub fn resolve(conn: &mut DbConnection, reference: &str) -> AppResult<Option<Ski
     if reference.is_empty() {
         return Ok(None);
     }
-    let found: Option<String> = natively!(&mut *conn, |db| skills::table
-        .filter(skills::uri.eq(reference))
-        .select(skills::key)
-        .get_result(db))
-    .optional()?;
+    let found: Option<String> =
+        natively!(&mut *conn, |db| skills::table.filter(skills::uri.eq(reference)).select(skills::key).get_result(db))
+            .optional()?;
     found.map(|k| SkillKey::parse(&k).map_err(corrupt)).transpose()
 }
 
@@ -265,7 +269,8 @@ pub fn find(conn: &mut DbConnection, reference: &str) -> AppResult<StoredSkill> 
 
 /// The skill with this URI, if any.
 pub fn find_by_uri(conn: &mut DbConnection, uri: &str) -> AppResult<Option<StoredSkill>> {
-    let row: Option<Row> = skills::table.filter(skills::uri.eq(uri)).select(Row::as_select()).get_result(conn).optional()?;
+    let row: Option<Row> =
+        skills::table.filter(skills::uri.eq(uri)).select(Row::as_select()).get_result(conn).optional()?;
     row.map(|row| {
         let mut children = Children::load(conn, Some(std::slice::from_ref(&row.key)))?;
         children.attach(row)
@@ -476,11 +481,9 @@ fn free_key(conn: &mut DbConnection, label: &str) -> AppResult<SkillKey> {
     let mut candidate = base.clone();
     let mut n = 2;
     loop {
-        let taken: Option<String> = natively!(&mut *conn, |db| skills::table
-            .find(candidate.as_str())
-            .select(skills::key)
-            .get_result(db))
-        .optional()?;
+        let taken: Option<String> =
+            natively!(&mut *conn, |db| skills::table.find(candidate.as_str()).select(skills::key).get_result(db))
+                .optional()?;
         if taken.is_none() {
             return SkillKey::parse(&candidate).map_err(corrupt);
         }

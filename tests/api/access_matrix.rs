@@ -66,8 +66,10 @@ async fn every_operation_with_every_caller(app: TestApp) {
     }
     let assignment = placed.unwrap().trim_start_matches("</api/v1/assignments/").split('>').next().unwrap().to_owned();
     app.create("/api/v1/skills", &json!({"key": "matrix-skill", "name": "Matrix", "category": "finance"})).await;
-    let occupations = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/esco/occupations_en.csv"));
-    let imported = app.post_body("/api/v1/skills/import?layout=esco_occupations", "text/csv", occupations.unwrap()).await;
+    let occupations =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/esco/occupations_en.csv"));
+    let imported =
+        app.post_body("/api/v1/skills/import?layout=esco_occupations", "text/csv", occupations.unwrap()).await;
     assert_eq!(imported.status(), 200);
     let user = app
         .create(

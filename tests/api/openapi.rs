@@ -218,7 +218,8 @@ fn ids_are_uuids() {
     let spec = generated();
     let not_uuids = ["ApiKeyView.id", "CreatedApiKey.id", "AuditEventView.object_id", "AuditEventView.request_id"];
     // An import's rows are candidates or needs (UUIDs), or skills and occupations (keys).
-    let not_uuids = [not_uuids.as_slice(), &["DeliveryView.event_id", "TokenRequest.client_id", "RowResult.id"]].concat();
+    let not_uuids =
+        [not_uuids.as_slice(), &["DeliveryView.event_id", "TokenRequest.client_id", "RowResult.id"]].concat();
     for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
         for (field, property) in schema["properties"].as_object().into_iter().flatten() {
             let id = field == "id" || field.ends_with("_id") || field.ends_with("_ids");
@@ -304,8 +305,10 @@ async fn declared_headers_are_sent(app: TestApp) {
     let candidate = crate::pipeline::candidate(&app, "Ada").await;
     crate::pipeline::add(&app, &need, &candidate).await;
     let skillset = app.list_all("/api/v1/skillsets?scope=global").await[0]["id"].as_str().unwrap().to_owned();
-    let occupations = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/esco/occupations_en.csv"));
-    let imported = app.post_body("/api/v1/skills/import?layout=esco_occupations", "text/csv", occupations.unwrap()).await;
+    let occupations =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/esco/occupations_en.csv"));
+    let imported =
+        app.post_body("/api/v1/skills/import?layout=esco_occupations", "text/csv", occupations.unwrap()).await;
     assert_eq!(imported.status(), 200);
     let spec = generated();
     let mut called = 0;
@@ -318,10 +321,10 @@ async fn declared_headers_are_sent(app: TestApp) {
             "skillsets" => skillset.as_str(),
             _ => "",
         };
-        let url = path
-            .replace("{id}", id)
-            .replace("{candidate_id}", &candidate)
-            .replace("{key}", if resource == "occupations" { "chief-risk-officer" } else { "customer-service-strategy" });
+        let url = path.replace("{id}", id).replace("{candidate_id}", &candidate).replace(
+            "{key}",
+            if resource == "occupations" { "chief-risk-officer" } else { "customer-service-strategy" },
+        );
         if url.contains('{') || (path.contains("{id}") && id.is_empty()) {
             continue;
         }

@@ -73,7 +73,10 @@ async fn esco_files_import_and_again_are_unchanged(app: TestApp) {
     let by_uri = json_of(app.get(&format!("/api/v1/skills/{}", encoded(ERM))).await, 200).await;
     assert_eq!(erm, by_uri);
     assert_eq!(erm["uri"], ERM);
-    assert_eq!(erm["alt_labels"], json!(["ERM", "enterprise-wide risk management", "enterprise risk management framework"]));
+    assert_eq!(
+        erm["alt_labels"],
+        json!(["ERM", "enterprise-wide risk management", "enterprise risk management framework"])
+    );
     assert_eq!(erm["skill_type"], "skill_competence");
     assert_eq!(erm["reuse_level"], "cross_sector");
     assert_eq!(erm["broader"], json!(["risk-management"]));
@@ -88,7 +91,8 @@ async fn esco_files_import_and_again_are_unchanged(app: TestApp) {
     let bcp = json_of(app.get("/api/v1/skills/business-continuity-planning").await, 200).await;
     assert_eq!(bcp["broader"].as_array().unwrap().len(), 2, "{bcp}");
     // A label whose slug a shipped skill holds gets a suffix.
-    let change = json_of(app.get(&format!("/api/v1/skills?uri={}", encoded(&uri_of("change management")))).await, 200).await;
+    let change =
+        json_of(app.get(&format!("/api/v1/skills?uri={}", encoded(&uri_of("change management")))).await, 200).await;
     assert_eq!(change["items"][0]["key"], "change-management-2");
     assert_eq!(json_of(app.get("/api/v1/skills/change-management").await, 200).await["builtin"], true);
 
@@ -122,7 +126,8 @@ async fn bad_taxonomy_files_are_refused_clearly(app: TestApp) {
     assert_eq!(unknown_layout.status(), 400);
     let ndjson_esco = app.post_body("/api/v1/skills/import?layout=esco_skills", "application/x-ndjson", "{}\n").await;
     problem(ndjson_esco, 400, "invalid-query").await;
-    problem(app.post_body("/api/v1/skills/import", "application/json", "{}").await, 415, "unsupported-media-type").await;
+    problem(app.post_body("/api/v1/skills/import", "application/json", "{}").await, 415, "unsupported-media-type")
+        .await;
 
     // Relations before their skills: each row refused, naming the URI.
     let report = import(&app, "esco_skill_relations", "skillSkillRelations_en.csv", "").await;
@@ -131,8 +136,7 @@ async fn bad_taxonomy_files_are_refused_clearly(app: TestApp) {
     assert_eq!(report["results"][0]["errors"][0]["field"], "originalSkillUri");
     // Rows without what they need, and bad values.
     let rows = "conceptUri,preferredLabel,skillType,reuseLevel\n,no uri,,\nhttp://x.example/1,,,\nhttp://x.example/2,bad type,skill,\nhttp://x.example/3,good,knowledge,transversal\n";
-    let report =
-        json_of(app.post_body("/api/v1/skills/import?layout=esco_skills", csv, rows).await, 200).await;
+    let report = json_of(app.post_body("/api/v1/skills/import?layout=esco_skills", csv, rows).await, 200).await;
     assert_eq!(counts(&report), (1, 0, 0, 3), "{report}");
     let field = |i: usize| report["results"][i]["errors"][0]["field"].as_str().unwrap().to_owned();
     assert_eq!([field(0), field(1), field(2)], ["conceptUri", "preferredLabel", "skillType"]);
@@ -155,13 +159,19 @@ async fn ndjson_skills_name_broader_skills_by_uri_or_key(app: TestApp) {
     .iter()
     .map(|r| format!("{r}\n"))
     .collect::<String>();
-    let report = json_of(app.post_body("/api/v1/skills/import?taxonomy=practice", "application/x-ndjson", body.clone()).await, 200).await;
+    let report = json_of(
+        app.post_body("/api/v1/skills/import?taxonomy=practice", "application/x-ndjson", body.clone()).await,
+        200,
+    )
+    .await;
     assert_eq!(counts(&report), (2, 0, 0, 2), "{report}");
     assert_eq!(report["results"][2]["errors"][0]["code"], "unknown_skill");
     let nps = json_of(app.get("/api/v1/skills/net-promoter-programmes").await, 200).await;
     assert_eq!(nps["broader"], json!(["customer-data-analysis", "customer-experience"]));
     assert_eq!(nps["taxonomy"], "practice");
-    let again = json_of(app.post_body("/api/v1/skills/import?taxonomy=practice", "application/x-ndjson", body).await, 200).await;
+    let again =
+        json_of(app.post_body("/api/v1/skills/import?taxonomy=practice", "application/x-ndjson", body).await, 200)
+            .await;
     assert_eq!(counts(&again), (0, 0, 2, 2), "{again}");
 }
 
@@ -193,12 +203,20 @@ async fn a_uri_stands_for_its_skill_everywhere(app: TestApp) {
     // An unknown URI is an unknown skill.
     let unknown = "http://data.europa.eu/esco/skill/00000000-0000-0000-0000-000000000000";
     let refused = app
-        .post("/api/v1/candidates", &json!({"first_name": "A", "last_name": "B", "email": "ab@example.com",
-            "skills": [{"skill": unknown, "level": 4}]}))
+        .post(
+            "/api/v1/candidates",
+            &json!({"first_name": "A", "last_name": "B", "email": "ab@example.com",
+            "skills": [{"skill": unknown, "level": 4}]}),
+        )
         .await;
     let body = problem(refused, 422, "validation-failed").await;
-    assert_eq!((body["errors"][0]["field"].as_str(), body["errors"][0]["code"].as_str()), (Some("skills[0].skill"), Some("unknown_skill")));
-    let refused = app.post("/api/v1/skillsets", &json!({"name": "X", "required_skills": [{"skill": unknown, "min_level": 3}]})).await;
+    assert_eq!(
+        (body["errors"][0]["field"].as_str(), body["errors"][0]["code"].as_str()),
+        (Some("skills[0].skill"), Some("unknown_skill"))
+    );
+    let refused = app
+        .post("/api/v1/skillsets", &json!({"name": "X", "required_skills": [{"skill": unknown, "min_level": 3}]}))
+        .await;
     assert_eq!(problem(refused, 422, "validation-failed").await["errors"][0]["code"], "unknown_skill");
     problem(app.get(&format!("/api/v1/skills/{}", encoded(unknown))).await, 404, "not-found").await;
 
@@ -215,7 +233,9 @@ async fn a_uri_stands_for_its_skill_everywhere(app: TestApp) {
     let path = format!("/api/v1/skills/{}", encoded("https://skills.example.com/appetite"));
     let patched = json_of(app.patch(&path, &json!({"related": ["perform-risk-analysis"]})).await, 200).await;
     assert_eq!(patched["related"], json!(["perform-risk-analysis"]));
-    let clash = app.post("/api/v1/skills", &json!({"key": "other", "name": "Other", "uri": "https://skills.example.com/appetite"})).await;
+    let clash = app
+        .post("/api/v1/skills", &json!({"key": "other", "name": "Other", "uri": "https://skills.example.com/appetite"}))
+        .await;
     problem(clash, 409, "conflict").await;
     let bad = app.post("/api/v1/skills", &json!({"key": "selfish", "name": "S", "broader": ["selfish"]})).await;
     problem(bad, 422, "validation-failed").await;
@@ -230,7 +250,9 @@ async fn suggestions_come_from_labels_and_synonyms(app: TestApp) {
         let app = &app;
         async move { json_of(app.get(&path).await, 200).await }
     };
-    let keys = |v: &Value| v["items"].as_array().unwrap().iter().map(|i| i["key"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let keys = |v: &Value| {
+        v["items"].as_array().unwrap().iter().map(|i| i["key"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
     // The imported skill and the shipped one both have the synonym: equal, by key.
     let crm = suggest("CRM").await;
     assert_eq!(keys(&crm)[..2], ["crm-systems", "customer-relationship-management"], "{crm}");
@@ -279,9 +301,18 @@ async fn a_skillset_is_made_from_an_occupation(app: TestApp) {
     };
     assert_eq!(
         skills("essential_skills"),
-        ["corporate-governance", "enterprise-risk-management", "manage-financial-risk", "risk-management", "strategic-planning"]
+        [
+            "corporate-governance",
+            "enterprise-risk-management",
+            "manage-financial-risk",
+            "risk-management",
+            "strategic-planning"
+        ]
     );
-    assert_eq!(skills("optional_skills"), ["business-continuity-planning", "compliance-management", "crisis-management-2"]);
+    assert_eq!(
+        skills("optional_skills"),
+        ["business-continuity-planning", "compliance-management", "crisis-management-2"]
+    );
     problem(app.get("/api/v1/occupations/no-such-occupation").await, 404, "not-found").await;
 
     let response = app.post("/api/v1/skillsets/from-occupation", &json!({"occupation": uri})).await;
@@ -294,7 +325,10 @@ async fn a_skillset_is_made_from_an_occupation(app: TestApp) {
     assert_eq!(skillset["required_skills"].as_array().unwrap().len(), 5);
     assert_eq!(skillset["preferred_skills"].as_array().unwrap().len(), 3);
     assert!(skillset["required_skills"].as_array().unwrap().iter().all(|s| s["min_level"] == 3));
-    assert_eq!((made["left_out_required"].as_array().unwrap().len(), made["left_out_preferred"].as_array().unwrap().len()), (0, 0));
+    assert_eq!(
+        (made["left_out_required"].as_array().unwrap().len(), made["left_out_preferred"].as_array().unwrap().len()),
+        (0, 0)
+    );
 
     let org = app.organization("Risky").await;
     let member = app.user("org_member", Some(&org)).await;
@@ -309,7 +343,9 @@ async fn a_skillset_is_made_from_an_occupation(app: TestApp) {
 
     let unknown = app.post("/api/v1/skillsets/from-occupation", &json!({"occupation": "astronaut"})).await;
     assert_eq!(problem(unknown, 422, "validation-failed").await["errors"][0]["code"], "unknown_occupation");
-    let bad = app.post("/api/v1/skillsets/from-occupation", &json!({"occupation": "chief-risk-officer", "min_level": 9})).await;
+    let bad = app
+        .post("/api/v1/skillsets/from-occupation", &json!({"occupation": "chief-risk-officer", "min_level": 9}))
+        .await;
     problem(bad, 422, "validation-failed").await;
 }
 
@@ -326,6 +362,7 @@ backend_tests!(
 /// `ESCO_DIR=/tmp/esco cargo test --release --test api esco_sized -- --ignored --nocapture`
 /// (with `TEST_DATABASE_URL` for PostgreSQL too). Prints each file's import time, the taxonomy's load
 /// and suggestions; also checks a second run of the skills file is all `unchanged`.
+#[allow(clippy::print_stdout)]
 async fn esco_sized_import(app: TestApp) {
     let Ok(dir) = std::env::var("ESCO_DIR") else { return };
     let backend = if app.database_url.starts_with("postgres") { "postgres" } else { "sqlite" };
@@ -342,7 +379,12 @@ async fn esco_sized_import(app: TestApp) {
             rows / elapsed.as_secs_f64(),
             counts(&report)
         );
-        assert_eq!(report["failed"], 0, "{}", report["results"].as_array().unwrap().iter().find(|r| r["status"] == "failed").unwrap());
+        assert_eq!(
+            report["failed"],
+            0,
+            "{}",
+            report["results"].as_array().unwrap().iter().find(|r| r["status"] == "failed").unwrap()
+        );
         report
     };
     for (layout, file) in FILES {
@@ -351,7 +393,9 @@ async fn esco_sized_import(app: TestApp) {
     let again = run("esco_skills", "skills_en.csv").await;
     assert_eq!(again["unchanged"], again["rows"]);
 
-    let db = interim_tracker::db::Database::connect(&interim_tracker::db::DatabaseUrl::parse(&app.database_url).unwrap(), 2).unwrap();
+    let db =
+        interim_tracker::db::Database::connect(&interim_tracker::db::DatabaseUrl::parse(&app.database_url).unwrap(), 2)
+            .unwrap();
     for _ in 0..3 {
         let started = std::time::Instant::now();
         let (skills, relations) = db
@@ -364,7 +408,10 @@ async fn esco_sized_import(app: TestApp) {
             })
             .await
             .unwrap();
-        println!("{backend}: taxonomy(): {skills} skills, {relations} relations in {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+        println!(
+            "{backend}: taxonomy(): {skills} skills, {relations} relations in {:.1} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
     }
     for q in ["CRM", "customer risk", "manage budget data", "zzz"] {
         for round in ["first (index built)", "again"] {
