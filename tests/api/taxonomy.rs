@@ -349,7 +349,65 @@ async fn a_skillset_is_made_from_an_occupation(app: TestApp) {
     problem(bad, 422, "validation-failed").await;
 }
 
+/// The heart of it: after ESCO's files are imported, a candidate holding "enterprise risk management" at
+/// level 5 is credited for a required "risk management" (narrower, × 0.9) with the path in the evidence, meets
+/// it as a must-have, and ranks; a skillset demanding the skill itself excludes them and says what would not.
+async fn a_narrower_esco_skill_is_credited_with_its_path(app: TestApp) {
+    import_all(&app).await;
+    let org = app.organization("Northwind").await;
+    let risk = uri_of("risk management");
+    let skillset = app
+        .create(
+            "/api/v1/skillsets",
+            &json!({"name": "Interim CRO", "organization_id": org,
+                    "required_skills": [{"skill": risk, "min_level": 3, "weight": 8, "must_have": true}]}),
+        )
+        .await;
+    let need = app
+        .create(
+            "/api/v1/needs",
+            &json!({"organization_id": org, "title": "Interim CRO", "reason": "replacement",
+                    "skillset_id": skillset["id"], "start_by": "2027-02-01", "duration_months": 6, "status": "open"}),
+        )
+        .await;
+    let candidate = app
+        .create(
+            "/api/v1/candidates",
+            &json!({"first_name": "Risa", "last_name": "Test", "email": "risa@example.com", "remote_preference": "flexible",
+                    "willing_to_travel": true, "years_experience": 15, "skills": [{"skill": ERM, "level": 5, "years": 8}]}),
+        )
+        .await;
+    let (need_id, candidate_id) = (need["id"].as_str().unwrap(), candidate["id"].as_str().unwrap());
+    let why = json_of(app.get(&format!("/api/v1/needs/{need_id}/matches/{candidate_id}")).await, 200).await;
+    assert_eq!(why["eligible"], true, "{why}");
+    let skills = &why["criteria"][0];
+    assert_eq!(skills["score"], 90.0, "{why}");
+    let evidence = &skills["evidence"][0];
+    assert_eq!(evidence["skill"]["relation"], "narrower", "{why}");
+    assert_eq!(evidence["skill"]["credit"], 0.9, "{why}");
+    assert_eq!(evidence["skill"]["held_label"], "enterprise risk management", "{why}");
+    let fact = evidence["fact"].as_str().unwrap();
+    assert!(
+        fact.starts_with(
+            "credited enterprise risk management (narrower than risk management) at level 5 (8 years) × 0.9"
+        ),
+        "{fact}"
+    );
+    let page = json_of(app.get(&format!("/api/v1/needs/{need_id}/matches")).await, 200).await;
+    assert_eq!(page["items"][0]["candidate_id"], candidate["id"], "{page}");
+
+    let skillset_path = format!("/api/v1/skillsets/{}", skillset["id"].as_str().unwrap());
+    json_of(app.patch(&skillset_path, &json!({"must_have_exact": true})).await, 200).await;
+    let why = json_of(app.get(&format!("/api/v1/needs/{need_id}/matches/{candidate_id}")).await, 200).await;
+    assert_eq!(why["eligible"], false, "{why}");
+    let must = why["filters"].as_array().unwrap().iter().find(|f| f["name"] == "must_have_skills").unwrap();
+    assert_eq!(must["remedy"], "hold risk management at level 3", "{why}");
+    let page = json_of(app.get(&format!("/api/v1/needs/{need_id}/matches")).await, 200).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 0, "{page}");
+}
+
 backend_tests!(
+    a_narrower_esco_skill_is_credited_with_its_path,
     esco_files_import_and_again_are_unchanged,
     bad_taxonomy_files_are_refused_clearly,
     ndjson_skills_name_broader_skills_by_uri_or_key,
