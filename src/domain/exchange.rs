@@ -19,12 +19,14 @@
 //!
 //! The rate is an `f64`: the JSON number clients send, stored as an 8-byte
 //! IEEE double on both backends (PostgreSQL `DOUBLE PRECISION`, SQLite
-//! `REAL`), so it reads back bit for bit. Rates lie within
-//! [`ExchangeRate::MIN`]..=[`ExchangeRate::MAX`] and amounts are at most
-//! [`ExchangeRates::MAX_AMOUNT`], so every product stays far below 2^53,
-//! where a double holds every integer exactly: the only inexactness is the
-//! rate's own binary representation (relative 1e-16), which can move a
-//! result only when `amount × rate` falls within that of a half.
+//! `REAL`), so it reads back bit for bit, and shown as the same number. A
+//! conversion, though, reads it as the decimal it stands for (its shortest
+//! decimal form, which is the number a client sent when it had at most 15
+//! significant digits) and computes in integers: `1450 × 1.15` is exactly
+//! `1667.5` and rounds to `1668`, where doubles would make it
+//! `1667.4999…` and round down. Rates lie within
+//! [`ExchangeRate::MIN`]..=[`ExchangeRate::MAX`] and amounts within
+//! ±[`ExchangeRates::MAX_AMOUNT`], so every product fits an `i128`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -161,9 +163,14 @@ impl ExchangeRates {
             (None, None) => return None,
         };
         // Dividing by the stored rate, rather than multiplying by its reciprocal, rounds once.
-        let exact = if inverse { amount as f64 / used.rate } else { amount as f64 * used.rate };
+        let (mantissa, scale) = decimal(used.rate)?;
+        let converted = if inverse {
+            divide_rounding(i128::from(amount).checked_mul(scale)?, mantissa)?
+        } else {
+            divide_rounding(i128::from(amount).checked_mul(mantissa)?, scale)?
+        };
         Some(Conversion {
-            amount: exact.round() as i64,
+            amount: i64::try_from(converted).ok()?,
             from,
             to,
             rate: if inverse { 1.0 / used.rate } else { used.rate },
@@ -173,6 +180,29 @@ impl ExchangeRates {
             valid_from: used.valid_from,
         })
     }
+}
+
+/// `rate` as the decimal `mantissa / scale` (`scale` a power of ten) of its
+/// shortest decimal form: `1.15` is `115 / 100`. `None` for a rate that is
+/// not positive and finite (no stored rate is).
+fn decimal(rate: f64) -> Option<(i128, i128)> {
+    if !(rate.is_finite() && rate > 0.0) {
+        return None;
+    }
+    // `Display` of an `f64` is its shortest round-trip form, never in exponent notation.
+    let text = rate.to_string();
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let digits = format!("{whole}{fraction}");
+    let mantissa: i128 = digits.parse().ok()?;
+    let scale = 10i128.checked_pow(u32::try_from(fraction.len()).ok()?)?;
+    (mantissa > 0).then_some((mantissa, scale))
+}
+
+/// `n / d` rounded half away from zero, for `d > 0`.
+fn divide_rounding(n: i128, d: i128) -> Option<i128> {
+    let (quotient, remainder) = (n.checked_div(d)?, n.checked_rem(d)?);
+    let away = remainder.checked_abs()?.checked_mul(2)? >= d;
+    Some(if away { quotient + n.signum() } else { quotient })
 }
 
 #[cfg(test)]
@@ -230,6 +260,27 @@ mod tests {
         assert_eq!(rates.convert(-1, gbp, eur, day("2026-01-01")).unwrap().amount, -2);
         assert_eq!(rates.convert(3, gbp, eur, day("2026-01-01")).unwrap().amount, 5);
         assert_eq!(rates.convert(ExchangeRates::MAX_AMOUNT + 1, gbp, eur, day("2026-01-01")), None);
+        // Exactly a half in decimals, though not in binary doubles (1450 × 1.15 = 1667.4999… there).
+        let rates = ExchangeRates::new([gbp_eur(1.15, "2026-01-01")], 0);
+        assert_eq!(rates.convert(1450, gbp, eur, day("2026-01-01")).unwrap().amount, 1668);
+        assert_eq!(rates.convert(-1450, gbp, eur, day("2026-01-01")).unwrap().amount, -1668);
+        assert_eq!(rates.convert(1668, eur, gbp, day("2026-01-01")).unwrap().amount, 1450);
+        // 23 / 1.15 = 20 exactly.
+        assert_eq!(rates.convert(23, eur, gbp, day("2026-01-01")).unwrap().amount, 20);
+    }
+
+    #[test]
+    fn rates_read_as_their_decimals() {
+        assert_eq!(decimal(1.15), Some((115, 100)));
+        assert_eq!(decimal(2.0), Some((2, 1)));
+        assert_eq!(decimal(ExchangeRate::MIN), Some((1, 1_000_000)));
+        assert_eq!(decimal(ExchangeRate::MAX), Some((1_000_000, 1)));
+        assert_eq!(decimal(0.1 + 0.2), Some((30_000_000_000_000_004, 100_000_000_000_000_000)));
+        assert_eq!(decimal(0.0), None);
+        assert_eq!(divide_rounding(5, 2), Some(3));
+        assert_eq!(divide_rounding(-5, 2), Some(-3));
+        assert_eq!(divide_rounding(7, 3), Some(2));
+        assert_eq!(divide_rounding(-7, 3), Some(-2));
     }
 
     #[test]
@@ -282,9 +333,10 @@ mod tests {
             // Each leg is off by at most half a unit; the first leg's half comes back divided by the rate.
             let bound = 0.5 + 0.5 / rate + 1e-6;
             prop_assert!(((back.amount - amount) as f64).abs() <= bound, "{} → {} → {}", amount, there.amount, back.amount);
-            // Either way round, the same stored rate gives the same answer as by hand.
-            prop_assert_eq!(there.amount, (amount as f64 * rate).round() as i64);
-            prop_assert_eq!(back.amount, (there.amount as f64 / rate).round() as i64);
+            // Either way round, within half a unit of the exact result (doubles here, so a hair more).
+            prop_assert!(((there.amount as f64) - amount as f64 * rate).abs() <= 0.5 + 1e-9 * amount as f64 * rate);
+            let exact_back = there.amount as f64 / rate;
+            prop_assert!(((back.amount as f64) - exact_back).abs() <= 0.5 + 1e-9 * exact_back);
         }
 
         #[test]
@@ -302,7 +354,8 @@ mod tests {
                 Some((valid_from, rate)) => {
                     let got = got.unwrap();
                     prop_assert_eq!((got.valid_from, got.quoted), (*valid_from, *rate));
-                    prop_assert_eq!(got.amount, (amount as f64 * rate).round() as i64);
+                    let exact = amount as f64 * rate;
+                    prop_assert!(((got.amount as f64) - exact).abs() <= 0.5 + 1e-9 * exact);
                 }
             }
         }
