@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::auth::{Allowed, Principal};
 use crate::db::exchange_rates::{self as store, ExchangeRateFilter, ExchangeRateSort, StoredExchangeRate};
 use crate::domain::access::required;
-use crate::domain::exchange::{Conversion, ExchangeRate, ExchangeRates};
+use crate::domain::exchange::{self, Conversion, ExchangeRate, ExchangeRates};
 use crate::domain::money::Currency;
 use crate::domain::validation::{Validator, in_range};
 use crate::error::{AppError, AppResult};
@@ -156,7 +156,6 @@ pub struct ExchangeRateListQuery {
 /// The path of one rate.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
-#[allow(dead_code)] // documents the path; the handlers parse it from strings
 pub struct ExchangeRatePath {
     /// The currency one unit of which the rate prices.
     #[param(format = "currency", example = "GBP")]
@@ -165,8 +164,8 @@ pub struct ExchangeRatePath {
     #[param(format = "currency", example = "EUR")]
     quote: String,
     /// The first day the rate applies.
-    #[param(example = "2026-11-01")]
-    valid_from: NaiveDate,
+    #[param(value_type = NaiveDate, example = "2026-11-01")]
+    valid_from: String,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -185,9 +184,9 @@ pub struct ConvertQuery {
 
 /// The rate a path names: for a read or a delete, a path that cannot name
 /// a rate names none (404).
-fn key_of(path: &(String, String, String)) -> AppResult<String> {
-    let (base, quote, valid_from) = path;
-    let rate = parse_path(base, quote, valid_from).map_err(|_| AppError::NotFound("exchange rate"))?;
+fn key_of(path: &ExchangeRatePath) -> AppResult<String> {
+    let rate =
+        parse_path(&path.base, &path.quote, &path.valid_from).map_err(|_| AppError::NotFound("exchange rate"))?;
     Ok(store::key_of(rate.0, rate.1, rate.2))
 }
 
@@ -197,9 +196,10 @@ fn parse_path(base: &str, quote: &str, valid_from: &str) -> Result<(Currency, Cu
     let quote = v.check("quote", Currency::parse(quote));
     let valid_from = v.check(
         "valid_from",
-        valid_from.parse::<NaiveDate>().map_err(|_| {
-            crate::domain::validation::Invalid::new("invalid_format", "must be a date such as 2026-11-01")
-        }),
+        valid_from
+            .parse::<NaiveDate>()
+            .map_err(|_| crate::domain::validation::Invalid::new("invalid_format", "must be a date such as 2026-11-01"))
+            .and_then(exchange::day),
     );
     match (base, quote, valid_from) {
         (Some(b), Some(q), Some(d)) if v.is_ok() => Ok((b, q, d)),
@@ -226,7 +226,7 @@ async fn list_exchange_rates(
     let filter = ExchangeRateFilter {
         base: parse_currency(q.base.as_deref(), "base")?.map(|c| c.code()),
         quote: parse_currency(q.quote.as_deref(), "quote")?.map(|c| c.code()),
-        on: q.on,
+        on: q.on.map(exchange::day).transpose().map_err(invalid_param("on"))?,
     };
     let paging =
         Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
@@ -253,13 +253,10 @@ async fn convert(
     let amount = in_range(q.amount, 0, ExchangeRates::MAX_AMOUNT).map_err(invalid_param("amount"))?;
     let from = Currency::parse(&q.from).map_err(invalid_param("from"))?;
     let to = Currency::parse(&q.to).map_err(invalid_param("to"))?;
-    let on = q.on.unwrap_or_else(|| Utc::now().date_naive());
+    let on = exchange::day(q.on.unwrap_or_else(|| Utc::now().date_naive())).map_err(invalid_param("on"))?;
     let rates = state.db.read(store::all).await?;
-    let conversion = rates.convert(amount, from, to, on).ok_or(AppError::NoExchangeRate {
-        from: from.code(),
-        to: to.code(),
-        on,
-    })?;
+    let conversion =
+        rates.convert(amount, from, to, on).ok_or(AppError::NoExchangeRate { from: from.code(), to: to.code(), on })?;
     Ok(web::Json(ConversionView::new(conversion, amount, on)))
 }
 
@@ -278,17 +275,18 @@ async fn convert(
 async fn put_exchange_rate(
     state: web::Data<AppState>,
     _: Allowed<required::ExchangeRatesWrite>,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<ExchangeRatePath>,
     body: JsonBody<ExchangeRateInput>,
 ) -> AppResult<HttpResponse> {
-    let (base, quote, valid_from) = path.into_inner();
-    let (mut v, parsed) = match parse_path(&base, &quote, &valid_from) {
+    let (mut v, parsed) = match parse_path(&path.base, &path.quote, &path.valid_from) {
         Ok(parsed) => (Validator::new(), Some(parsed)),
         Err(v) => (v, None),
     };
     let rate = v.check("rate", ExchangeRate::rate(body.0.rate));
     let rate = match (parsed, rate) {
-        (Some((base, quote, valid_from)), Some(rate)) => v.check("quote", ExchangeRate::new(base, quote, rate, valid_from)),
+        (Some((base, quote, valid_from)), Some(rate)) => {
+            v.check("quote", ExchangeRate::new(base, quote, rate, valid_from))
+        }
         _ => None,
     };
     let rate = v.finish(rate).map_err(AppError::Validation)?;
@@ -306,7 +304,7 @@ async fn put_exchange_rate(
 async fn get_exchange_rate(
     state: web::Data<AppState>,
     _: Principal,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<ExchangeRatePath>,
 ) -> AppResult<HttpResponse> {
     let key = key_of(&path)?;
     let stored = state.db.lookup(move |conn| store::get(conn, &key)).await?;
@@ -322,7 +320,7 @@ async fn get_exchange_rate(
 async fn delete_exchange_rate(
     state: web::Data<AppState>,
     _: Allowed<required::ExchangeRatesWrite>,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<ExchangeRatePath>,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
     let key = key_of(&path)?;

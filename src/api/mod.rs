@@ -6,9 +6,9 @@
 pub mod api_keys;
 pub mod assignments;
 pub mod audit;
-pub mod exchange_rates;
 pub mod auth;
 pub mod candidates;
+pub mod exchange_rates;
 pub mod extract;
 pub mod health;
 pub mod idempotency;

@@ -81,11 +81,8 @@ impl Row {
 
 /// The revision of the stored table: it changes with every write to it.
 pub fn revision(conn: &mut DbConnection) -> AppResult<i64> {
-    let revision = exchange_rates_revision::table
-        .find(1)
-        .select(exchange_rates_revision::revision)
-        .get_result(conn)
-        .optional()?;
+    let revision =
+        exchange_rates_revision::table.find(1).select(exchange_rates_revision::revision).get_result(conn).optional()?;
     revision.ok_or_else(|| AppError::Internal(anyhow::anyhow!("the exchange_rates_revision row is missing")))
 }
 

@@ -71,6 +71,17 @@ impl ExchangeRate {
     }
 }
 
+/// A day a rate may start on or a conversion be made on: a four-digit year
+/// (0001 to 9999), as an ISO 8601 date has, and both backends store.
+pub fn day(date: NaiveDate) -> Result<NaiveDate, Invalid> {
+    use chrono::Datelike;
+    if (1..=9999).contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(Invalid::new("out_of_range", "must be a date of the years 0001 to 9999"))
+    }
+}
+
 /// An amount converted, and the stored rate it was converted with.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Conversion {
@@ -347,7 +358,7 @@ mod tests {
             let (gbp, eur) = (currency("GBP"), currency("EUR"));
             let table = ExchangeRates::new(
                 dated.iter().map(|(d, r)| ExchangeRate::new(gbp, eur, *r, *d).unwrap()), 0);
-            let expected = dated.iter().filter(|(d, _)| **d <= on).last();
+            let expected = dated.iter().rfind(|(d, _)| **d <= on);
             let got = table.convert(amount, gbp, eur, on);
             match expected {
                 None => prop_assert_eq!(got, None),

@@ -12,7 +12,14 @@ async fn enter(app: &TestApp, path: &str, rate: f64, status: u16) -> Value {
 fn pairs(items: &[Value]) -> Vec<String> {
     items
         .iter()
-        .map(|r| format!("{}/{}/{}", r["base"].as_str().unwrap(), r["quote"].as_str().unwrap(), r["valid_from"].as_str().unwrap()))
+        .map(|r| {
+            format!(
+                "{}/{}/{}",
+                r["base"].as_str().unwrap(),
+                r["quote"].as_str().unwrap(),
+                r["valid_from"].as_str().unwrap()
+            )
+        })
         .collect()
 }
 
@@ -58,14 +65,17 @@ async fn rates_are_entered_listed_and_replaced(app: TestApp) {
     assert_eq!(pairs(gbp_in_june["items"].as_array().unwrap()), ["GBP/EUR/2026-06-01"]);
 
     // Deleted: the previous rate of the pair is in force again.
-    let stale = app.with(&app.token).request(reqwest::Method::DELETE, &format!("{RATES}/GBP/EUR/2026-06-01"), None).await;
+    let stale =
+        app.with(&app.token).request(reqwest::Method::DELETE, &format!("{RATES}/GBP/EUR/2026-06-01"), None).await;
     problem(stale, 428, "precondition-required").await;
     assert_eq!(app.delete(&format!("{RATES}/GBP/EUR/2026-06-01")).await.status(), 204);
     problem(app.get(&format!("{RATES}/GBP/EUR/2026-06-01")).await, 404, "not-found").await;
     problem(app.delete(&format!("{RATES}/GBP/EUR/2026-06-01")).await, 404, "not-found").await;
     assert_eq!(in_force("2026-07-01").await, ["GBP/EUR/2026-01-01", "USD/EUR/2026-01-01"]);
     // A path that cannot name a rate names none.
-    for path in ["gbp/EUR/2026-01-01", "GBP/XYZ/2026-01-01", "GBP/EUR/2026-13-01", "GBP/EUR/tomorrow"] {
+    for path in
+        ["gbp/EUR/2026-01-01", "GBP/XYZ/2026-01-01", "GBP/EUR/2026-13-01", "GBP/EUR/tomorrow", "GBP/EUR/-5000-01-01"]
+    {
         problem(app.get(&format!("{RATES}/{path}")).await, 404, "not-found").await;
     }
 }
@@ -90,7 +100,10 @@ async fn amounts_are_converted_with_the_rate_in_force(app: TestApp) {
     // Only GBP/EUR is stored: EUR to GBP divides by it.
     let inverse = json_of(convert("amount=1740&from=EUR&to=GBP&on=2026-07-01".into()).await, 200).await;
     assert_eq!((&inverse["converted"], &inverse["inverse"]), (&json!(1450), &json!(true)));
-    assert_eq!(inverse["exchange_rate"], json!({"base": "GBP", "quote": "EUR", "valid_from": "2026-06-01", "rate": 1.2}));
+    assert_eq!(
+        inverse["exchange_rate"],
+        json!({"base": "GBP", "quote": "EUR", "valid_from": "2026-06-01", "rate": 1.2})
+    );
     assert!((inverse["rate"].as_f64().unwrap() - 1.0 / 1.2).abs() < 1e-12);
     // Half away from zero: 1 GBP at 1.15 is 1.15 EUR, 3 GBP 3.45, 10 GBP 11.5 → 12.
     let half = json_of(convert("amount=10&from=GBP&to=EUR&on=2026-03-01".into()).await, 200).await;
@@ -115,18 +128,23 @@ async fn amounts_are_converted_with_the_rate_in_force(app: TestApp) {
         "amount=100&from=gbp&to=EUR",
         "amount=100&from=GBP&to=XYZ",
         "amount=100&from=GBP&to=EUR&on=2026-02-30",
+        "amount=100&from=GBP&to=EUR&on=-5000-01-01",
+        "amount=100&from=GBP&to=EUR&on=%2B12345-01-01",
         "from=GBP&to=EUR",
     ] {
         problem(convert(query.into()).await, 400, "invalid-query").await;
     }
     problem(app.get(&format!("{RATES}?base=EURO")).await, 400, "invalid-query").await;
     problem(app.get(&format!("{RATES}?sort=rate")).await, 400, "invalid-query").await;
+    problem(app.get(&format!("{RATES}?on=-5000-01-01")).await, 400, "invalid-query").await;
 }
 
 async fn invalid_rates_are_refused(app: TestApp) {
     let refused = |path: &'static str, body: Value| {
         let app = &app;
-        async move { invalid_fields(&problem(app.put(&format!("{RATES}/{path}"), &body).await, 422, "validation-failed").await) }
+        async move {
+            invalid_fields(&problem(app.put(&format!("{RATES}/{path}"), &body).await, 422, "validation-failed").await)
+        }
     };
     for rate in [json!(0), json!(-1.2), json!(0.0000001), json!(1_000_001), json!(1e300)] {
         assert_eq!(refused("GBP/EUR/2026-01-01", json!({"rate": rate})).await, ["rate"], "{rate}");
@@ -138,8 +156,16 @@ async fn invalid_rates_are_refused(app: TestApp) {
     assert_eq!(refused("EUR/EUR/2026-01-01", json!({"rate": 1.0})).await, ["quote"]);
     assert_eq!(refused("XYZ/eur/2026-01-01", json!({"rate": 1.1})).await, ["base", "quote"]);
     assert_eq!(refused("GBP/EUR/01-01-2026", json!({"rate": -1})).await, ["valid_from", "rate"]);
+    assert_eq!(refused("GBP/EUR/+12345-01-01", json!({"rate": 1.1})).await, ["valid_from"]);
+    // The oldest and latest days an ISO date can name are fine.
+    enter(&app, "GBP/EUR/0001-01-01", 1.1, 201).await;
+    enter(&app, "GBP/EUR/9999-12-31", 1.1, 201).await;
+    for path in ["GBP/EUR/0001-01-01", "GBP/EUR/9999-12-31"] {
+        assert_eq!(app.delete(&format!("{RATES}/{path}")).await.status(), 204);
+    }
     // No body, and a number no double holds: refused before any rule is checked.
-    let response = app.with(&app.token).request(reqwest::Method::PUT, &format!("{RATES}/GBP/EUR/2026-01-01"), None).await;
+    let response =
+        app.with(&app.token).request(reqwest::Method::PUT, &format!("{RATES}/GBP/EUR/2026-01-01"), None).await;
     problem(response, 415, "unsupported-media-type").await;
     let raw = app
         .client
@@ -165,17 +191,23 @@ async fn staff_write_rates_and_everyone_reads_them(app: TestApp) {
     json_of(app.with(&recruiter).put(&format!("{RATES}/GBP/EUR/2026-01-01"), &body).await, 201).await;
     json_of(app.with(&writer_key).put(&format!("{RATES}/USD/EUR/2026-01-01"), &json!({"rate": 0.9})).await, 201).await;
     for caller in [&member, &reader_key] {
-        let refused = problem(app.with(caller).put(&format!("{RATES}/GBP/EUR/2026-02-01"), &body).await, 403, "forbidden").await;
+        let refused =
+            problem(app.with(caller).put(&format!("{RATES}/GBP/EUR/2026-02-01"), &body).await, 403, "forbidden").await;
         assert!(refused["detail"].as_str().unwrap().contains("exchange_rates:write"));
         problem(app.with(caller).delete(&format!("{RATES}/GBP/EUR/2026-01-01")).await, 403, "forbidden").await;
         let listed = json_of(app.with(caller).get(RATES).await, 200).await;
         assert_eq!(listed["items"].as_array().unwrap().len(), 2);
         json_of(app.with(caller).get(&format!("{RATES}/GBP/EUR/2026-01-01")).await, 200).await;
-        let converted = json_of(app.with(caller).get(&format!("{RATES}/convert?amount=100&from=EUR&to=GBP&on=2026-03-01")).await, 200).await;
+        let converted = json_of(
+            app.with(caller).get(&format!("{RATES}/convert?amount=100&from=EUR&to=GBP&on=2026-03-01")).await,
+            200,
+        )
+        .await;
         assert_eq!(converted["converted"], 87);
     }
     problem(app.anonymous().get(RATES).await, 401, "unauthenticated").await;
-    problem(app.anonymous().get(&format!("{RATES}/convert?amount=1&from=GBP&to=EUR")).await, 401, "unauthenticated").await;
+    problem(app.anonymous().get(&format!("{RATES}/convert?amount=1&from=GBP&to=EUR")).await, 401, "unauthenticated")
+        .await;
     problem(app.anonymous().put(&format!("{RATES}/GBP/EUR/2026-02-01"), &body).await, 401, "unauthenticated").await;
     assert_eq!(app.with(&recruiter).delete(&format!("{RATES}/USD/EUR/2026-01-01")).await.status(), 204);
 }
@@ -200,7 +232,10 @@ async fn the_table_and_its_revision(app: TestApp) {
 
     let table = db.with_reader(exchange_rates::all).unwrap();
     assert_eq!(table.revision(), after_delete);
-    let (gbp, eur) = (interim_tracker::domain::Currency::parse("GBP").unwrap(), interim_tracker::domain::Currency::parse("EUR").unwrap());
+    let (gbp, eur) = (
+        interim_tracker::domain::Currency::parse("GBP").unwrap(),
+        interim_tracker::domain::Currency::parse("EUR").unwrap(),
+    );
     let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
     let conversion = table.convert(1000, gbp, eur, day("2026-03-01")).unwrap();
     assert_eq!((conversion.amount, conversion.quoted, conversion.valid_from), (1160, 1.16, day("2026-01-01")));
