@@ -27,6 +27,9 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A conversion no stored exchange rate covers.
+    #[error("no exchange rate from {from} to {to} on {on}")]
+    NoExchangeRate { from: String, to: String, on: chrono::NaiveDate },
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     #[error("malformed body: {0}")]
@@ -79,7 +82,7 @@ impl AppError {
             AppError::Unauthenticated(_) => ("unauthenticated", "Authentication required"),
             AppError::Forbidden { .. } => ("forbidden", "Not allowed"),
             AppError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
-            AppError::NotFound(_) => ("not-found", "Resource not found"),
+            AppError::NotFound(_) | AppError::NoExchangeRate { .. } => ("not-found", "Resource not found"),
             AppError::Validation(_) => ("validation-failed", "The request body is invalid"),
             AppError::MalformedBody(_) => ("malformed-body", "The request body could not be read"),
             AppError::InvalidQuery(_) => ("invalid-query", "The query parameters are invalid"),
@@ -127,6 +130,10 @@ impl AppError {
             AppError::Forbidden { scope } => format!("Your role or scopes do not allow this ({scope})."),
             AppError::TooManyRequests { retry_after_secs } => format!("Retry in {retry_after_secs} s."),
             AppError::NotFound(what) => format!("No {what} exists with this id."),
+            AppError::NoExchangeRate { from, to, on } => format!(
+                "No exchange rate of {from}/{to} or {to}/{from} is in force on {on}; enter one with \
+                 PUT /api/v1/exchange-rates/{from}/{to}/{{valid_from}}."
+            ),
             AppError::Validation(errors) => {
                 format!("{} field(s) are invalid; see `errors`.", errors.len())
             }
@@ -193,7 +200,7 @@ impl ResponseError for AppError {
             AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::NotFound(_) | AppError::NoExchangeRate { .. } => StatusCode::NOT_FOUND,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::MalformedBody(_) | AppError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) | AppError::RefusedMove { .. } => StatusCode::CONFLICT,

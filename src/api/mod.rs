@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod candidates;
+pub mod exchange_rates;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
@@ -62,6 +63,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             api_keys::routes(v1);
             audit::routes(v1);
             webhooks::routes(v1);
+            exchange_rates::routes(v1);
         }),
     );
 }
@@ -105,6 +107,7 @@ pub fn openapi() -> serde_json::Value {
         (name = "audit", description = "The audit log of writes and refused attempts; admins only."),
         (name = "privacy", description = "Candidates' consents, the export of everything held about a candidate, and erasure."),
         (name = "webhooks", description = "Signed event deliveries to your systems, with retries, a delivery log and redelivery."),
+        (name = "exchange-rates", description = "The dated exchange rates the practice maintains, and conversions with them; matching uses them to compare day rates and budgets in different currencies."),
         (name = "operations", description = "Liveness and readiness."),
     ),
     components(

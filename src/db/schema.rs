@@ -504,3 +504,23 @@ diesel::table! {
         affected -> Integer,
     }
 }
+
+diesel::table! {
+    exchange_rates (key) {
+        key -> Text,
+        base -> Text,
+        quote -> Text,
+        valid_from -> Date,
+        rate -> Double,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    exchange_rates_revision (id) {
+        id -> Integer,
+        revision -> BigInt,
+    }
+}

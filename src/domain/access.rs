@@ -91,6 +91,7 @@ permissions! {
     AuditRead = "audit:read" => "Read the audit log",
     WebhooksManage = "webhooks:manage" => "Subscribe to events (webhooks), rotate their secrets, read their delivery logs",
     PrivacyManage = "privacy:manage" => "Export everything held about a candidate, and erase it (data-protection requests)",
+    ExchangeRatesWrite = "exchange_rates:write" => "Enter, change and delete the practice's dated exchange rates",
 }
 
 impl fmt::Display for Permission {
@@ -156,6 +157,8 @@ mod tests {
         assert!(!Role::OrgMember.grants(Permission::OrganizationsManage));
         assert!(Role::OrgMember.grants(Permission::PipelineRead) && Role::OrgMember.grants(Permission::PipelineWrite));
         assert!(Role::Recruiter.grants(Permission::PipelineWrite));
+        assert!(Role::Recruiter.grants(Permission::ExchangeRatesWrite));
+        assert!(!Role::OrgMember.grants(Permission::ExchangeRatesWrite));
     }
 }
 

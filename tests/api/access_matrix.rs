@@ -81,6 +81,7 @@ async fn every_operation_with_every_caller(app: TestApp) {
     let webhook = app
         .create("/api/v1/webhooks", &json!({"url": "https://hooks.example.com/in", "events": ["need.created"]}))
         .await;
+    json_of(app.put("/api/v1/exchange-rates/GBP/EUR/2026-01-01", &json!({"rate": 1.15})).await, 201).await;
     // By the path segment before the parameter.
     let ids = [
         ("organizations", org.clone()),
@@ -131,7 +132,8 @@ async fn every_operation_with_every_caller(app: TestApp) {
             if required.is_empty() {
                 continue;
             }
-            let mut url = path.clone();
+            // An exchange rate is named by its pair and first day.
+            let mut url = path.replace("{base}/{quote}/{valid_from}", "GBP/EUR/2026-01-01");
             if let Some(start) = url.find('{') {
                 let id = &ids
                     .iter()
@@ -145,7 +147,7 @@ async fn every_operation_with_every_caller(app: TestApp) {
             url = url.replace("{candidate_id}", candidate["id"].as_str().unwrap());
             let method: Method = method.to_uppercase().parse().unwrap();
             let body = match method {
-                Method::POST => example_body(&spec, op),
+                Method::POST | Method::PUT => example_body(&spec, op),
                 Method::PATCH => Some(json!({})),
                 _ => None,
             };

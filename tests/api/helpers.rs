@@ -283,6 +283,10 @@ impl TestApp {
         self.admin().patch(path, body).await
     }
 
+    pub async fn put(&self, path: &str, body: &Value) -> Response {
+        self.admin().put(path, body).await
+    }
+
     pub async fn patch_if(&self, path: &str, body: &Value, if_match: &str) -> Response {
         self.admin().patch_if(path, body, if_match).await
     }
@@ -351,6 +355,10 @@ impl Caller<'_> {
 
     pub async fn post(&self, path: &str, body: &Value) -> Response {
         self.request(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::PUT, path, Some(body)).await
     }
 
     /// PATCH with a JSON Merge Patch, made against whatever version is current (`If-Match: *`).

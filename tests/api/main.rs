@@ -15,6 +15,7 @@ mod candidates;
 mod commands;
 mod cors;
 mod error_bodies;
+mod exchange_rates;
 mod export;
 mod idempotency;
 mod import;

@@ -234,7 +234,9 @@ fn ids_are_uuids() {
     }
     for (method, path, op) in operations(&spec) {
         for parameter in op["parameters"].as_array().into_iter().flatten() {
-            if parameter["in"] == "path" && parameter["name"] != "key" {
+            // An exchange rate is named by its pair and first day.
+            let rate_path = path.starts_with("/api/v1/exchange-rates/{base}");
+            if parameter["in"] == "path" && parameter["name"] != "key" && !rate_path {
                 assert!(is_uuid(&parameter["schema"]), "{method} {path}: {} is not a UUID", parameter["name"]);
             }
         }
@@ -310,6 +312,10 @@ async fn declared_headers_are_sent(app: TestApp) {
     let imported =
         app.post_body("/api/v1/skills/import?layout=esco_occupations", "text/csv", occupations.unwrap()).await;
     assert_eq!(imported.status(), 200);
+    assert_eq!(
+        app.put("/api/v1/exchange-rates/GBP/EUR/2026-01-01", &serde_json::json!({"rate": 1.15})).await.status(),
+        201
+    );
     let spec = generated();
     let mut called = 0;
     for (method, path, op) in operations(&spec).into_iter().filter(|(method, _, _)| method == "get") {
@@ -321,10 +327,15 @@ async fn declared_headers_are_sent(app: TestApp) {
             "skillsets" => skillset.as_str(),
             _ => "",
         };
-        let url = path.replace("{id}", id).replace("{candidate_id}", &candidate).replace(
-            "{key}",
-            if resource == "occupations" { "chief-risk-officer" } else { "customer-service-strategy" },
-        );
+        let url = path
+            .replace("{id}", id)
+            .replace("{candidate_id}", &candidate)
+            .replace(
+                "{key}",
+                if resource == "occupations" { "chief-risk-officer" } else { "customer-service-strategy" },
+            )
+            .replace("{base}/{quote}/{valid_from}", "GBP/EUR/2026-01-01")
+            .replace("/exchange-rates/convert", "/exchange-rates/convert?amount=1000&from=GBP&to=EUR&on=2026-02-01");
         if url.contains('{') || (path.contains("{id}") && id.is_empty()) {
             continue;
         }

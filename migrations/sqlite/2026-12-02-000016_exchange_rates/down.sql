@@ -1,0 +1,2 @@
+DROP TABLE exchange_rates_revision;
+DROP TABLE exchange_rates;
