@@ -139,6 +139,7 @@ impl Synthetic {
 
     /// A taxonomy over the skills drawn from: random broader skills (a DAG: only earlier skills are broader),
     /// related skills, and now and then another skill's label as a synonym.
+    #[allow(clippy::needless_range_loop)] // `i` also orders the DAG: only earlier skills are broader.
     pub fn taxonomy(&mut self) -> Taxonomy {
         let key =
             |i: usize| SkillKey::parse(SKILLS[i].key).unwrap_or_else(|_| unreachable!("shipped skill keys are valid"));
