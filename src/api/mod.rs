@@ -112,7 +112,7 @@ pub fn openapi() -> serde_json::Value {
     ),
     components(
         // Enums only used as query parameters are referenced, so they must be listed.
-        schemas(Problem, crate::domain::skillset::SkillsetScope, audit::Outcome),
+        schemas(Problem, crate::domain::skillset::SkillsetScope, audit::Outcome, taxonomy::Layout),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
             UnsupportedMediaType, Unprocessable, PreconditionRequired, TooManyRequests, Unavailable, InternalError)
     )
