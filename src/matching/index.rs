@@ -663,8 +663,8 @@ impl Query {
             let mut ids = Vec::new();
             for (credit, meets) in &w.credits {
                 // A skill no candidate holds earns nobody anything.
-                if let Some(links) = by_skill.get_mut(index.skills.id(credit.skill.as_str()) as usize) {
-                    let id = index.skills.id(credit.skill.as_str());
+                let id = index.skills.id(credit.skill.as_str());
+                if let Some(links) = by_skill.get_mut(id as usize) {
                     links.push((i as u16, credit.credit, *meets));
                     ids.push((id, *meets));
                     credits_required[id as usize] |= w.required;
