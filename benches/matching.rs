@@ -90,6 +90,7 @@ fn queries(esco: bool) -> (Vec<(Need, IdealSkillset)>, Settings) {
             rate_tolerance: 0.1,
             today: data.today,
             taxonomy: std::sync::Arc::new(taxonomy),
+            rates: std::sync::Arc::new(data.rates()),
         },
     )
 }

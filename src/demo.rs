@@ -378,6 +378,7 @@ fn load_candidates(conn: &mut DbConnection) -> AppResult<usize> {
                     skill,
                     level: level(2 + dice.below(4) as u8)?,
                     years: years_in_skill,
+                    last_used: None,
                 });
             }
         }

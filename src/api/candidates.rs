@@ -48,10 +48,16 @@ pub struct SkillEntry {
     pub skill: String,
     #[schema(minimum = 1, maximum = 5, example = 4)]
     pub level: i64,
-    /// Years of practice, 0 to 60.
+    /// Years of practice, 0 to 60. Matching counts them: a skill scores ×0.9 with none, 2 % more a year, in
+    /// full from five years on.
     #[serde(default)]
     #[schema(minimum = 0, maximum = 60, example = 8)]
     pub years: i64,
+    /// The year the candidate last used the skill; absent when in use now (or not said). Matching counts it
+    /// against the assignment's start: in full within two years, 10 % less each year after, down to ×0.6.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1950, maximum = 9999, example = 2024)]
+    pub last_used: Option<i64>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -313,11 +319,15 @@ impl CandidateInput {
                 let key = v.check(format!("skills[{i}].skill"), skill::reference(&s.skill));
                 let level = v.check(format!("skills[{i}].level"), SkillLevel::parse(s.level));
                 let years = v.check(format!("skills[{i}].years"), skill::years(s.years));
-                if let (Some(skill), Some(level), Some(years)) = (key, level, years) {
+                let last_used = match s.last_used {
+                    None => Some(None),
+                    Some(year) => v.check(format!("skills[{i}].last_used"), skill::last_used(year)).map(Some),
+                };
+                if let (Some(skill), Some(level), Some(years), Some(last_used)) = (key, level, years, last_used) {
                     if skills.iter().any(|known| known.skill == skill) {
                         v.fail(format!("skills[{i}].skill"), "duplicate", format!("`{skill}` is listed twice"));
                     }
-                    skills.push(CandidateSkill { skill, level, years });
+                    skills.push(CandidateSkill { skill, level, years, last_used });
                 }
             }
         }
@@ -418,7 +428,12 @@ impl From<&Candidate> for CandidateInput {
             skills: c
                 .skills
                 .iter()
-                .map(|s| SkillEntry { skill: s.skill.to_string(), level: s.level.get().into(), years: s.years.into() })
+                .map(|s| SkillEntry {
+                    skill: s.skill.to_string(),
+                    level: s.level.get().into(),
+                    years: s.years.into(),
+                    last_used: s.last_used.map(i64::from),
+                })
                 .collect(),
             background: c
                 .background

@@ -47,13 +47,14 @@ const MAX_SHORTLIST_NOTE: usize = 2000;
 /// How far above a need's budget a day rate may be and still pass.
 pub const RATE_TOLERANCE: f64 = 0.10;
 
-/// The settings of a match today, with the taxonomy as it stands.
+/// The settings of a match today, with the taxonomy and the exchange rates as they stand.
 fn settings(state: &AppState, conn: &mut DbConnection) -> AppResult<Settings> {
     Ok(Settings {
         weights: MatchWeights::default(),
         rate_tolerance: RATE_TOLERANCE,
         today: Utc::now().date_naive(),
         taxonomy: state.reference.taxonomy(conn)?,
+        rates: state.reference.rates(conn)?,
     })
 }
 

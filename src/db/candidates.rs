@@ -76,6 +76,8 @@ struct ListedSkill {
     skill: String,
     level: u8,
     years: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_used: Option<i32>,
 }
 
 /// The days an assignment the candidate holds (proposed, active or extended) takes, as the row keeps them.
@@ -130,7 +132,12 @@ impl Row {
         skills.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.skill.as_str().cmp(b.skill.as_str())));
         let skills: Vec<ListedSkill> = skills
             .into_iter()
-            .map(|s| ListedSkill { skill: s.skill.to_string(), level: s.level.get(), years: s.years })
+            .map(|s| ListedSkill {
+                skill: s.skill.to_string(),
+                level: s.level.get(),
+                years: s.years,
+                last_used: s.last_used,
+            })
             .collect();
         let mut industries = c.industries.clone();
         industries.sort();
@@ -188,6 +195,7 @@ impl Row {
                     skill: SkillKey::parse(&s.skill).map_err(corrupt)?,
                     level: SkillLevel::parse(s.level.into()).map_err(corrupt)?,
                     years: s.years,
+                    last_used: s.last_used,
                 })
             })
             .collect::<AppResult<_>>()?;

@@ -53,6 +53,8 @@ pub struct CandidateSkill {
     pub skill: SkillKey,
     pub level: SkillLevel,
     pub years: i32,
+    /// The year the candidate last used the skill; `None`: in use now, or not said.
+    pub last_used: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -158,12 +158,16 @@ impl ExchangeRates {
     /// documentation), rounded half away from zero. `None` when no rate
     /// covers the pair on that day, or `amount` exceeds [`MAX_AMOUNT`](Self::MAX_AMOUNT).
     pub fn convert(&self, amount: i64, from: Currency, to: Currency, on: NaiveDate) -> Option<Conversion> {
-        if amount.unsigned_abs() > Self::MAX_AMOUNT.unsigned_abs() {
-            return None;
-        }
+        self.converter(from, to, on)?.conversion(amount)
+    }
+
+    /// What converts `from` into `to` on the day `on`, resolved once for many amounts (a match converts every
+    /// candidate's day rate with the rate in force on the need's start). `None` when no rate covers the pair.
+    pub fn converter(&self, from: Currency, to: Currency, on: NaiveDate) -> Option<Converter> {
         if from == to {
             let (base, quote, quoted, valid_from) = (from, to, 1.0, on);
-            return Some(Conversion { amount, from, to, rate: 1.0, base, quote, quoted, valid_from });
+            let conversion = Conversion { amount: 0, from, to, rate: 1.0, base, quote, quoted, valid_from };
+            return Some(Converter { conversion, mantissa: 1, scale: 1, inverse: false });
         }
         let direct = self.in_force(from, to, on);
         let reverse = self.in_force(to, from, on);
@@ -173,15 +177,9 @@ impl ExchangeRates {
             (None, Some(r)) => (r, true),
             (None, None) => return None,
         };
-        // Dividing by the stored rate, rather than multiplying by its reciprocal, rounds once.
         let (mantissa, scale) = decimal(used.rate)?;
-        let converted = if inverse {
-            divide_rounding(i128::from(amount).checked_mul(scale)?, mantissa)?
-        } else {
-            divide_rounding(i128::from(amount).checked_mul(mantissa)?, scale)?
-        };
-        Some(Conversion {
-            amount: i64::try_from(converted).ok()?,
+        let conversion = Conversion {
+            amount: 0,
             from,
             to,
             rate: if inverse { 1.0 / used.rate } else { used.rate },
@@ -189,7 +187,69 @@ impl ExchangeRates {
             quote: used.quote,
             quoted: used.rate,
             valid_from: used.valid_from,
-        })
+        };
+        Some(Converter { conversion, mantissa, scale, inverse })
+    }
+}
+
+/// One pair's conversion on one day, its rate read as a decimal once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Converter {
+    /// The rate applied and the stored rate it comes from (`amount` unused).
+    conversion: Conversion,
+    mantissa: i128,
+    scale: i128,
+    /// Divide by the stored rate rather than multiply: the stored pair is `to`/`from`.
+    inverse: bool,
+}
+
+impl Converter {
+    /// The rate and the stored rate used, with `amount` converted.
+    pub fn conversion(&self, amount: i64) -> Option<Conversion> {
+        Some(Conversion { amount: self.apply(amount)?, ..self.conversion })
+    }
+
+    /// Whether no rate is needed (the same currency).
+    pub fn is_identity(&self) -> bool {
+        self.conversion.is_identity()
+    }
+
+    /// `amount` converted, rounded half away from zero; `None` beyond [`ExchangeRates::MAX_AMOUNT`].
+    /// Never decreases as `amount` grows.
+    #[inline]
+    pub fn apply(&self, amount: i64) -> Option<i64> {
+        if amount.unsigned_abs() > ExchangeRates::MAX_AMOUNT.unsigned_abs() {
+            return None;
+        }
+        if self.is_identity() {
+            return Some(amount);
+        }
+        // Dividing by the stored rate, rather than multiplying by its reciprocal, rounds once.
+        let converted = if self.inverse {
+            divide_rounding(i128::from(amount).checked_mul(self.scale)?, self.mantissa)?
+        } else {
+            divide_rounding(i128::from(amount).checked_mul(self.mantissa)?, self.scale)?
+        };
+        i64::try_from(converted).ok()
+    }
+
+    /// The largest amount of at most `limit` whose conversion `passes`, for a test that converted amounts pass
+    /// up to some point (a budget's cap): found in `log2(limit)` conversions, so a match need not convert every
+    /// candidate's rate to decide whether it passes. `None` when not even 0 passes.
+    pub fn largest_passing(&self, limit: i64, passes: impl Fn(i64) -> bool) -> Option<i64> {
+        let ok = |amount: i64| self.apply(amount).is_some_and(&passes);
+        if !ok(0) {
+            return None;
+        }
+        let (mut good, mut bad) = (0i64, limit.saturating_add(1));
+        if ok(limit) {
+            return Some(limit);
+        }
+        while bad - good > 1 {
+            let mid = good + (bad - good) / 2;
+            if ok(mid) { good = mid } else { bad = mid }
+        }
+        Some(good)
     }
 }
 
@@ -348,6 +408,28 @@ mod tests {
             prop_assert!(((there.amount as f64) - amount as f64 * rate).abs() <= 0.5 + 1e-9 * amount as f64 * rate);
             let exact_back = there.amount as f64 / rate;
             prop_assert!(((back.amount as f64) - exact_back).abs() <= 0.5 + 1e-9 * exact_back);
+        }
+
+        #[test]
+        fn the_largest_passing_amount_is_where_conversions_stop_passing(
+            rate in rates(), inverse in any::<bool>(), cap in 0..=2_000_000i64, limit in 0..=1_000_000i64,
+        ) {
+            let (gbp, eur) = (currency("GBP"), currency("EUR"));
+            let stored = if inverse { ExchangeRate::new(eur, gbp, rate, day("2020-01-01")) } else { ExchangeRate::new(gbp, eur, rate, day("2020-01-01")) };
+            let table = ExchangeRates::new([stored.unwrap()], 0);
+            let converter = table.converter(gbp, eur, day("2021-01-01")).unwrap();
+            let largest = converter.largest_passing(limit, |a| a <= cap);
+            let passes = |a: i64| converter.apply(a).is_some_and(|c| c <= cap);
+            match largest {
+                None => prop_assert!(!passes(0)),
+                Some(l) => {
+                    prop_assert!(passes(l) && l <= limit);
+                    prop_assert!(l == limit || !passes(l + 1));
+                }
+            }
+            // Conversions never decrease as the amount grows.
+            let (a, b) = (limit / 3, limit / 3 + 1);
+            prop_assert!(converter.apply(a) <= converter.apply(b));
         }
 
         #[test]

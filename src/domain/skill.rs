@@ -233,6 +233,15 @@ pub fn years(value: i64) -> Result<i32, Invalid> {
     in_range(value, 0, 60).map(|y| y as i32)
 }
 
+/// The earliest year a skill can have been last used in.
+pub const FIRST_YEAR_USED: i64 = 1950;
+
+/// The year a skill was last used: from [`FIRST_YEAR_USED`] to 9999 (a schema cannot say "this year"; a year
+/// after an assignment's start counts as in use).
+pub fn last_used(value: i64) -> Result<i32, Invalid> {
+    in_range(value, FIRST_YEAR_USED, 9999).map(|y| y as i32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,12 +20,13 @@ use uuid::Uuid;
 use self::listing::Order;
 pub use self::listing::{After, ListOrder, Listed, Stamp};
 use self::sieve::Sieve;
-use super::score::{self, CRITERIA, Proximity, Scores};
+use super::score::{self, CRITERIA, Proximity, Scores, Seasoning};
 use super::{Explanation, Settings, crisis_signals, explain, wanted_record, wanted_skills, window};
-use crate::domain::candidate::{Candidate, CandidateStatus, LanguageProficiency, RemotePreference};
+use crate::domain::candidate::{Candidate, CandidateSkill, CandidateStatus, LanguageProficiency, RemotePreference};
+use crate::domain::exchange::Converter;
 use crate::domain::need::{Need, RemotePolicy};
 use crate::domain::skillset::{IdealSkillset, MatchWeights};
-use crate::domain::{CandidateId, CrisisSignal};
+use crate::domain::{CandidateId, CrisisSignal, Currency, DayRate};
 
 /// What to rank and how much of it to return.
 #[derive(Debug, Clone, Copy)]
@@ -242,6 +243,50 @@ impl Vocabulary {
     }
 }
 
+/// A skill a row holds, kept in two words of its lists: `skill << 8 | level`, then `years << 16 | last used`
+/// (the year, 0 when not said).
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    skill: u32,
+    level: u8,
+    years: i32,
+    last_used: Option<i32>,
+}
+
+impl Held {
+    const WORDS: usize = 2;
+
+    fn words(skill: u32, s: &CandidateSkill) -> [u32; Held::WORDS] {
+        // Years are 0-60 and years of use 1950-9999 (validated): each fits its 16 bits.
+        let years = s.years.clamp(0, 0xffff) as u32;
+        let last_used = s.last_used.map_or(0, |y| y.clamp(1, 0xffff) as u32);
+        [skill << 8 | u32::from(s.level.get()), years << 16 | last_used]
+    }
+
+    #[inline]
+    fn read(words: &[u32]) -> Held {
+        let last_used = words[1] & 0xffff;
+        Held {
+            skill: words[0] >> 8,
+            level: (words[0] & 0xff) as u8,
+            years: (words[1] >> 16) as i32,
+            last_used: (last_used != 0).then_some(last_used as i32),
+        }
+    }
+
+    /// What its years and last use make of its score for an assignment starting in `start_year`.
+    #[inline]
+    fn seasoning(&self, start_year: i32) -> Seasoning {
+        Seasoning::of(self.years, self.last_used, start_year)
+    }
+}
+
+/// The skills in a row's skill words.
+#[inline]
+fn held(skills: &[u32]) -> impl Iterator<Item = Held> + '_ {
+    skills.chunks_exact(Held::WORDS).map(Held::read)
+}
+
 /// An id no candidate holds: what a need's string maps to when no candidate has it.
 const UNKNOWN: u32 = u32::MAX;
 const OPEN_FROM: i32 = i32::MIN;
@@ -273,7 +318,7 @@ fn professional() -> u8 {
 }
 
 /// One candidate's fixed-size part. Its lists live in `attrs[offset..]`:
-/// skills (`skill << 8 | level`), languages (`language << 8 | proficiency`),
+/// skills (two words each, [`Held`]), languages (`language << 8 | proficiency`),
 /// industries, education and training lines, then the assignments held (start and end day, two words each).
 #[derive(Debug, Clone, Copy)]
 struct Row {
@@ -347,7 +392,8 @@ impl CandidateIndex {
         let key = id.as_uuid().as_u128();
         let offset = self.attrs.len() as u32;
         for s in &c.skills {
-            self.attrs.push(self.skills.intern(s.skill.as_str()) << 8 | u32::from(s.level.get()));
+            let skill = self.skills.intern(s.skill.as_str());
+            self.attrs.extend(Held::words(skill, s));
         }
         for l in &c.languages {
             let proficiency = position(LanguageProficiency::ALL, &l.proficiency);
@@ -594,12 +640,18 @@ impl CandidateIndex {
 
 impl Row {
     /// Where its lists are in the attributes.
+    /// How many words of the lists its skills take.
+    #[inline]
+    fn skill_words(&self) -> usize {
+        Held::WORDS * usize::from(self.skills)
+    }
+
     fn span(&self) -> Range<usize> {
         self.offset as usize..self.offset as usize + self.width()
     }
 
     fn width(&self) -> usize {
-        usize::from(self.skills)
+        self.skill_words()
             + usize::from(self.languages)
             + usize::from(self.industries)
             + usize::from(self.records)
@@ -610,6 +662,8 @@ impl Row {
 /// A need compiled against the index's vocabularies.
 struct Query {
     start: i32,
+    /// The year the assignment starts in, which a skill's last use is counted against.
+    start_year: i32,
     end: Option<i32>,
     /// By skill id: the range of [`Query::links`] a holder of the skill earns credit through.
     links_of_skill: Vec<(u32, u32)>,
@@ -635,9 +689,7 @@ struct Query {
     record_words: usize,
     record_wanted: usize,
     languages: Vec<u32>,
-    /// `(currency, amount)` of the budget.
-    budget: Option<(u32, i64)>,
-    rate_tolerance: f64,
+    budget: Option<Budget>,
     remote: bool,
     /// `(country, city)` of the need; city 0 when the need names none.
     place: Option<(u32, u32)>,
@@ -648,6 +700,47 @@ struct Query {
     active: u8,
     remote_only: u8,
     professional: u8,
+}
+
+/// A need's budget, against day rates in each currency some candidate quotes in: converted into the budget's
+/// currency with the rate in force on the need's start, as [`explain`] converts them.
+struct Budget {
+    amount: i64,
+    /// By currency id: what converts a day rate in it into the budget's currency; `None` when no rate does.
+    converters: Vec<Option<Converter>>,
+    /// By currency id: the highest day rate in it within the budget's cap (`-1`: none is, no rate converts it).
+    caps: Vec<i64>,
+    /// The currencies whose day rates can be converted.
+    convertible: Vec<u32>,
+}
+
+impl Budget {
+    fn new(currencies: &Vocabulary, budget: DayRate, on: NaiveDate, settings: &Settings) -> Self {
+        let converters: Vec<Option<Converter>> = std::iter::once(None)
+            .chain(currencies.names.iter().map(|name| {
+                let currency = Currency::parse(name).ok()?;
+                settings.rates.converter(currency, budget.currency, on)
+            }))
+            .collect();
+        let within = |a| score::within_cap(a, budget.amount, settings.rate_tolerance);
+        let caps = converters
+            .iter()
+            .map(|c| c.and_then(|c| c.largest_passing(DayRate::MAX_AMOUNT, within)).unwrap_or(-1))
+            .collect();
+        let convertible = (1..converters.len() as u32).filter(|&c| converters[c as usize].is_some()).collect();
+        Budget { amount: budget.amount, converters, caps, convertible }
+    }
+
+    #[inline]
+    fn cap(&self, currency: u16) -> i64 {
+        self.caps.get(usize::from(currency)).copied().unwrap_or(-1)
+    }
+
+    /// A day rate in the budget's currency, when it can be converted.
+    #[inline]
+    fn convert(&self, currency: u16, day_rate: i64) -> Option<i64> {
+        self.converters.get(usize::from(currency))?.as_ref()?.apply(day_rate)
+    }
 }
 
 impl Query {
@@ -691,6 +784,7 @@ impl Query {
         }
         let mut query = Query {
             start: days(start),
+            start_year: start.year(),
             end: end.map(days),
             links_of_skill,
             links,
@@ -712,8 +806,7 @@ impl Query {
             languages: skillset
                 .map(|s| s.languages.iter().map(|l| index.languages.id(l)).collect())
                 .unwrap_or_default(),
-            budget: need.day_rate_budget.map(|b| (index.currencies.id(&b.currency.code()), b.amount)),
-            rate_tolerance: settings.rate_tolerance,
+            budget: need.day_rate_budget.map(|b| Budget::new(&index.currencies, b, start, settings)),
             remote: need.remote_policy == RemotePolicy::Remote,
             place: need
                 .location
@@ -768,7 +861,7 @@ impl Query {
         levels: &mut Levels,
         top: &mut TopK,
     ) {
-        let (skills, rest) = attrs.split_at(usize::from(row.skills));
+        let (skills, rest) = attrs.split_at(row.skill_words());
         let (languages, rest) = rest.split_at(usize::from(row.languages));
         let (industries, rest) = rest.split_at(usize::from(row.industries));
         let (records, commitments) = rest.split_at(usize::from(row.records));
@@ -781,11 +874,7 @@ impl Query {
             && !commitments
                 .chunks_exact(2)
                 .any(|p| p[1] as i32 >= self.start && self.end.is_none_or(|end| p[0] as i32 <= end))
-            && self.budget.is_none_or(|(currency, amount)| {
-                row.currency == 0
-                    || (u32::from(row.currency) == currency
-                        && score::within_cap(row.day_rate, amount, self.rate_tolerance))
-            })
+            && self.budget.as_ref().is_none_or(|b| row.currency == 0 || row.day_rate <= b.cap(row.currency))
             && (self.remote
                 || (row.remote != self.remote_only
                     && (row.willing_to_travel
@@ -797,7 +886,7 @@ impl Query {
                 .duration
                 .is_none_or(|months| row.max_engagement == u16::MAX || i32::from(row.max_engagement) >= months)
             && (!self.needs_a_required
-                || skills.iter().any(|a| self.credits_required.get((a >> 8) as usize).copied().unwrap_or(false)));
+                || held(skills).any(|h| self.credits_required.get(h.skill as usize).copied().unwrap_or(false)));
         if !eligible && !top.search.include_excluded {
             return;
         }
@@ -823,11 +912,10 @@ impl Query {
         if self.crisis_wanted > 0 {
             scores[3] = Some(score::share((row.crisis & self.crisis).count_ones() as usize, self.crisis_wanted));
         }
-        if let Some((currency, amount)) = self.budget
-            && row.currency != 0
-            && u32::from(row.currency) == currency
+        if let Some(b) = &self.budget
+            && let Some(converted) = b.convert(row.currency, row.day_rate)
         {
-            scores[6] = Some(score::rate(row.day_rate, amount));
+            scores[6] = Some(score::rate(converted, b.amount));
         }
         let days_late = if row.available_from == OPEN_FROM {
             0
@@ -917,7 +1005,7 @@ impl Levels {
         Levels { slots: vec![(0, 0.0, 0); requirements], stamp: 0 }
     }
 
-    /// Gathers what a row's `skills` (`skill << 8 | level`) earn through the query's links.
+    /// Gathers what a row's skill words ([`Held`]) earn through the query's links.
     #[inline]
     fn gather(&mut self, skills: &[u32], query: &Query) {
         self.stamp = self.stamp.wrapping_add(1);
@@ -925,12 +1013,12 @@ impl Levels {
             self.slots.fill((0, 0.0, 0));
             self.stamp = 1;
         }
-        for a in skills {
-            let Some(&(start, end)) = query.links_of_skill.get((a >> 8) as usize) else { continue };
-            let level = (a & 0xff) as u8;
+        for h in held(skills) {
+            let Some(&(start, end)) = query.links_of_skill.get(h.skill as usize) else { continue };
+            let (level, seasoned) = (h.level, h.seasoning(query.start_year));
             for &(slot, credit, meets) in &query.links[start as usize..end as usize] {
                 let (slot, min) = (usize::from(slot), query.requirements[usize::from(slot)].0);
-                let earned = score::credited(level, min, credit);
+                let earned = score::credited(level, min, credit, seasoned);
                 let must = if meets { level } else { 0 };
                 let entry = &mut self.slots[slot];
                 if entry.0 != self.stamp {

@@ -7,12 +7,14 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
 use crate::domain::CrisisSignal;
+use crate::domain::DayRate;
 use crate::domain::SkillKey;
 use crate::domain::candidate::{Candidate, CandidateSkill, CandidateStatus, LanguageProficiency, RemotePreference};
+use crate::domain::exchange::{Conversion, Converter, ExchangeRates};
 use crate::domain::need::{Need, RemotePolicy};
 use crate::domain::skill::Relation;
 use crate::domain::skillset::{IdealSkillset, MatchWeights, SkillRequirement};
@@ -22,7 +24,7 @@ pub mod score;
 pub mod synthetic;
 pub mod taxonomy;
 
-use score::{CRITERIA, Proximity, Scores};
+use score::{CRITERIA, Proximity, Scores, Seasoning};
 use taxonomy::{Credit, Taxonomy};
 
 /// What scoring needs besides the need, skillset and candidate.
@@ -36,6 +38,9 @@ pub struct Settings {
     pub today: NaiveDate,
     /// How skills relate: what earns credit for a skill asked for besides the skill itself.
     pub taxonomy: Arc<Taxonomy>,
+    /// The exchange rates the practice maintains: a day rate in another currency than the budget's is converted
+    /// with the rate in force on the need's start.
+    pub rates: Arc<ExchangeRates>,
 }
 
 impl Settings {
@@ -105,6 +110,16 @@ pub struct SkillEvidence {
     pub level: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub years: Option<i32>,
+    /// The year the held skill was last used, when the candidate says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<i32>,
+    /// What the years of practice make of the held skill's score: ×0.9 with none, 2 % more a year, ×1 from five.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub years_factor: Option<f64>,
+    /// What the time since its last use makes of it: ×1 within two years of the assignment's start, 10 % less
+    /// each year after, down to ×0.6.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recency_factor: Option<f64>,
     /// How the held skill relates to the one asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relation: Option<Relation>,
@@ -114,7 +129,8 @@ pub struct SkillEvidence {
     pub via: Option<String>,
     /// The share of the held skill's score credited (1 for the skill itself).
     pub credit: f64,
-    /// What the requirement scores, 0-100: the held skill's score at its level times the credit.
+    /// What the requirement scores, 0-100: the held skill's score at its level × the credit × `years_factor` ×
+    /// `recency_factor`.
     pub score: f64,
 }
 
@@ -142,6 +158,25 @@ fn failed(name: &'static str, reason: impl Into<Cow<'static, str>>, remedy: impl
 }
 
 /// The need's window: its start, and its end when the duration is known.
+/// A day rate as the budget's currency reads it: `1200 EUR`, or `1200 GBP (1392 EUR at the GBP/EUR rate of 1.16
+/// from 2026-11-01)`.
+fn shown_in_budget(rate: DayRate, converted: &Conversion) -> String {
+    if converted.is_identity() {
+        return format!("{} {}", rate.amount, rate.currency);
+    }
+    format!(
+        "{} {} ({} {} at the {}/{} rate of {} from {})",
+        rate.amount,
+        rate.currency,
+        converted.amount,
+        converted.to,
+        converted.base,
+        converted.quote,
+        converted.quoted,
+        converted.valid_from
+    )
+}
+
 fn window(need: &Need, today: NaiveDate) -> (NaiveDate, Option<NaiveDate>) {
     let start = need.start_by.unwrap_or(today);
     let end = need.duration_months.and_then(|m| start.checked_add_months(Months::new(m.max(0) as u32)));
@@ -183,14 +218,15 @@ pub(crate) fn wanted_skills<'a>(skillset: Option<&'a IdealSkillset>, taxonomy: &
 }
 
 impl WantedSkill<'_> {
-    /// The held skill that earns the most for it, with what it earns; the first of equals (the skill itself
-    /// before a relation).
-    fn best<'c>(&self, candidate: &'c Candidate) -> Option<(&Credit, &'c CandidateSkill, f64)> {
+    /// The held skill that earns the most for it, with what it earns for an assignment starting in `start_year`;
+    /// the first of equals (the skill itself before a relation).
+    fn best<'c>(&self, candidate: &'c Candidate, start_year: i32) -> Option<(&Credit, &'c CandidateSkill, f64)> {
         let min = self.requirement.min_level.get();
         let mut best: Option<(&Credit, &CandidateSkill, f64)> = None;
         for (credit, _) in &self.credits {
             for h in candidate.skills.iter().filter(|k| k.skill == credit.skill) {
-                let earned = score::credited(h.level.get(), min, credit.credit);
+                let seasoned = Seasoning::of(h.years, h.last_used, start_year);
+                let earned = score::credited(h.level.get(), min, credit.credit, seasoned);
                 if best.is_none_or(|b| earned > b.2) {
                     best = Some((credit, h, earned));
                 }
@@ -247,6 +283,14 @@ impl<'a> Explainer<'a> {
         }
     }
 
+    /// A day rate in the currency of the need's budget, converted with the rate in force on the start day; `None`
+    /// when no stored rate converts it (or the need has no budget).
+    fn in_budget_currency(&self, rate: DayRate) -> Option<(Conversion, Converter)> {
+        let budget = self.need.day_rate_budget?;
+        let converter = self.settings.rates.converter(rate.currency, budget.currency, self.start)?;
+        Some((converter.conversion(rate.amount)?, converter))
+    }
+
     fn label(&self, key: &'a SkillKey) -> &'a str {
         self.settings.taxonomy.show(key)
     }
@@ -280,7 +324,7 @@ impl<'a> Explainer<'a> {
         });
         let required = self.skills.iter().filter(|w| w.required);
         let none_required = skillset.is_some_and(|s| !s.required_skills.is_empty() && !s.match_without_required_skills)
-            && required.clone().all(|w| w.best(candidate).is_none());
+            && required.clone().all(|w| w.best(candidate, start.year()).is_none());
         filters.push(if none_required {
             let list = required.map(|w| self.label(&w.requirement.skill)).collect::<Vec<_>>().join(", ");
             failed(
@@ -333,23 +377,35 @@ impl<'a> Explainer<'a> {
             None => passed("assignments", "holds no overlapping assignment"),
         });
         filters.push(match (need.day_rate_budget, candidate.day_rate) {
-            (Some(budget), Some(rate)) if budget.currency != rate.currency => failed(
-                "rate",
-                format!("quotes in {}, the budget is in {}", rate.currency, budget.currency),
-                format!("quote in {}", budget.currency),
-            ),
-            (Some(budget), Some(rate)) => {
-                let cap = budget.amount as f64 * (1.0 + settings.rate_tolerance);
-                let reason = format!(
-                    "day rate {} {} against a budget of {} (cap {cap:.0})",
-                    rate.amount, rate.currency, budget.amount
-                );
-                if score::within_cap(rate.amount, budget.amount, settings.rate_tolerance) {
-                    passed("rate", reason)
-                } else {
-                    failed("rate", reason, format!("quote at most {} {} a day", cap.floor(), budget.currency))
+            (Some(budget), Some(rate)) => match self.in_budget_currency(rate) {
+                None => failed(
+                    "rate",
+                    format!(
+                        "quotes in {}, the budget is in {}, and no {}/{} exchange rate is held for {start}",
+                        rate.currency, budget.currency, rate.currency, budget.currency
+                    ),
+                    format!(
+                        "quote in {}, or have the practice enter a {}/{} exchange rate valid on {start}",
+                        budget.currency, rate.currency, budget.currency
+                    ),
+                ),
+                Some((converted, converter)) => {
+                    let cap = budget.amount as f64 * (1.0 + settings.rate_tolerance);
+                    let reason = format!(
+                        "day rate {} against a budget of {} (cap {cap:.0})",
+                        shown_in_budget(rate, &converted),
+                        budget.amount
+                    );
+                    if score::within_cap(converted.amount, budget.amount, settings.rate_tolerance) {
+                        passed("rate", reason)
+                    } else {
+                        let most = converter.largest_passing(DayRate::MAX_AMOUNT, |a| {
+                            score::within_cap(a, budget.amount, settings.rate_tolerance)
+                        });
+                        failed("rate", reason, format!("quote at most {} {} a day", most.unwrap_or(0), rate.currency))
+                    }
                 }
-            }
+            },
             (Some(_), None) => passed("rate", "no day rate on file"),
             (None, _) => passed("rate", "the need has no budget"),
         });
@@ -407,20 +463,21 @@ impl<'a> Explainer<'a> {
             let r = w.requirement;
             let (min, wanted) = (r.min_level.get(), self.label(&r.skill));
             let kind = if w.required { "required" } else { "preferred" };
-            let best = w.best(c);
+            let best = w.best(c, self.start.year());
             let earned = best.map_or(0.0, |b| b.2);
+            let seasoned = best.map(|b| Seasoning::of(b.1.years, b.1.last_used, self.start.year()));
             let facts = match best {
                 None => fact(false, format!("no {wanted} ({kind}, level {min}), nor a skill credited for it")),
                 Some((credit, h, earned)) => {
                     let level = h.level.get();
                     let held = self.label(&h.skill);
                     let standing = if level >= min { "" } else { ", below the level" };
+                    let practised = practised(h, Seasoning::of(h.years, h.last_used, self.start.year()));
                     let what = match credit.relation {
-                        Relation::Exact => format!("{held} at level {level} ({} years)", h.years),
+                        Relation::Exact => format!("{held} at level {level} ({practised})"),
                         relation => format!(
-                            "credited {held} ({}) at level {level} ({} years) × {}",
+                            "credited {held} ({}) at level {level} ({practised}) × {}",
                             relation_phrase(relation, wanted, credit.via.as_ref().map(|v| self.label(v))),
-                            h.years,
                             credit.credit
                         ),
                     };
@@ -440,6 +497,9 @@ impl<'a> Explainer<'a> {
                     held_label: best.map(|b| self.label(&b.1.skill).to_owned()),
                     level: best.map(|b| b.1.level.get()),
                     years: best.map(|b| b.1.years),
+                    last_used: best.and_then(|b| b.1.last_used),
+                    years_factor: seasoned.map(|s| score::round2(s.practice)),
+                    recency_factor: seasoned.map(|s| score::round2(s.recency)),
                     relation: best.map(|b| b.0.relation),
                     via: best.and_then(|b| b.0.via.as_ref().map(ToString::to_string)),
                     credit: best.map_or(0.0, |b| b.0.credit),
@@ -524,12 +584,12 @@ impl<'a> Explainer<'a> {
             .collect();
 
         if let (Some(b), Some(r)) = (need.day_rate_budget, c.day_rate)
-            && b.currency == r.currency
+            && let Some((converted, _)) = self.in_budget_currency(r)
         {
-            scores[6] = Some(score::rate(r.amount, b.amount));
+            scores[6] = Some(score::rate(converted.amount, b.amount));
             evidence[6].push(fact(
-                r.amount <= b.amount,
-                format!("{} {} against a budget of {}", r.amount, r.currency, b.amount),
+                converted.amount <= b.amount,
+                format!("{} against a budget of {}", shown_in_budget(r, &converted), b.amount),
             ));
         }
 
@@ -588,6 +648,17 @@ impl<'a> Explainer<'a> {
 }
 
 /// How a held skill relates to the one asked for, in words.
+/// A held skill's years and last use as a recruiter reads them, with the factors they cost: `12 years`,
+/// `2 years × 0.94; last used 2019 × 0.8`.
+fn practised(h: &CandidateSkill, seasoned: Seasoning) -> String {
+    let factor = |f: f64| if f < 1.0 { format!(" × {}", score::round2(f)) } else { String::new() };
+    let mut text = format!("{} years{}", h.years, factor(seasoned.practice));
+    if let Some(year) = h.last_used {
+        text += &format!("; last used {year}{}", factor(seasoned.recency));
+    }
+    text
+}
+
 fn relation_phrase(relation: Relation, wanted: &str, via: Option<&str>) -> String {
     match (relation, via) {
         (Relation::Exact, _) => "the skill itself".into(),

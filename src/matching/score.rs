@@ -56,9 +56,42 @@ pub fn skill(have: Option<u8>, min_level: u8) -> f64 {
     }
 }
 
-/// What a held skill at `level` earns for a skill asked for at `min_level` with `credit` (1 for the skill itself).
-pub fn credited(level: u8, min_level: u8, credit: f64) -> f64 {
-    credit * skill(Some(level), min_level)
+/// What a held skill at `level` earns for a skill asked for at `min_level` with `credit` (1 for the skill itself),
+/// seasoned by the years of practice and how recently it was used ([`practice`], [`recency`]).
+pub fn credited(level: u8, min_level: u8, credit: f64, seasoned: Seasoning) -> f64 {
+    credit * skill(Some(level), min_level) * seasoned.practice * seasoned.recency
+}
+
+/// How long and how recently a held skill was practised, as factors of what its level scores.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Seasoning {
+    pub practice: f64,
+    pub recency: f64,
+}
+
+impl Seasoning {
+    /// `years` of practice, last used in `last_used` (`None`: in use), for an assignment starting in `start_year`.
+    #[inline]
+    pub fn of(years: i32, last_used: Option<i32>, start_year: i32) -> Self {
+        Seasoning { practice: practice(years), recency: recency(last_used.map(|y| start_year - y)) }
+    }
+
+    /// In full: the most a skill at its level can earn.
+    pub const FULL: Seasoning = Seasoning { practice: 1.0, recency: 1.0 };
+}
+
+/// Years of practice of a skill: ×0.9 with none, 2 % more a year, in full from [`SEASONED_YEARS`] on.
+pub fn practice(years: i32) -> f64 {
+    0.9 + 0.02 * f64::from(years.clamp(0, SEASONED_YEARS))
+}
+
+/// The years of practice from which a skill scores in full.
+pub const SEASONED_YEARS: i32 = 5;
+
+/// The years between a skill's last use and the assignment's start: in full up to two, 10 % less each year
+/// after, down to ×0.6 from six on; in full when not known (`None`) or used since.
+pub fn recency(years_since: Option<i32>) -> f64 {
+    years_since.map_or(1.0, |y| 1.0 - 0.1 * f64::from((y - 2).clamp(0, 4)))
 }
 
 /// How much preferred skills can add: this share of what the required ones leave short of 100.

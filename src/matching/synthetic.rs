@@ -2,7 +2,7 @@
 //! matching benchmark ranks and what the property tests compare the index
 //! with the full scan on. The same seed gives the same data on every machine.
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -14,6 +14,7 @@ use crate::domain::candidate::{
 };
 use crate::domain::catalog::SKILLS;
 use crate::domain::codes::Location;
+use crate::domain::exchange::{ExchangeRate, ExchangeRates};
 use crate::domain::need::{Charter, Need, NeedReason, NeedStatus, RemotePolicy, Urgency};
 use crate::domain::skill::SkillLevel;
 use crate::domain::skillset::{Credits, IdealSkillset, MatchWeights, SkillRequirement};
@@ -30,7 +31,7 @@ const PLACES: [(&str, &[&str]); 5] = [
     ("FR", &["Paris"]),
     ("BE", &["Brussels", "Antwerp"]),
 ];
-const CURRENCIES: [&str; 3] = ["EUR", "EUR", "GBP"];
+const CURRENCIES: [&str; 4] = ["EUR", "EUR", "GBP", "USD"];
 const DEGREES: [&str; 6] = ["MBA", "MSc", "BSc", "BA", "PhD", "MA"];
 const FIELDS: [&str; 6] = ["Business", "Marketing", "Psychology", "Finance", "Economics", "Engineering"];
 const TRAININGS: [&str; 6] =
@@ -137,6 +138,36 @@ impl Synthetic {
         CrisisSignal::ALL.iter().copied().filter(|_| self.rng.random_bool(p)).collect()
     }
 
+    /// Exchange rates between the currencies drawn from, dated around [`Synthetic::today`]: GBP/EUR always (now
+    /// and then a newer rate from a later day, or the pair stored the other way round), a USD pair half the
+    /// time, so that some day rates cannot be converted.
+    pub fn rates(&mut self) -> ExchangeRates {
+        let currency = |code: &str| Currency::parse(code).unwrap_or_else(|_| unreachable!("known currency"));
+        let (eur, gbp, usd) = (currency("EUR"), currency("GBP"), currency("USD"));
+        let mut rates = Vec::new();
+        let mut add = |rng: &mut StdRng, base, quote, low: f64, high: f64, from: NaiveDate| {
+            // Rates as people enter them: four decimals.
+            let rate = (rng.random_range(low..high) * 10_000.0).round() / 10_000.0;
+            if let Ok(r) = ExchangeRate::new(base, quote, rate, from) {
+                rates.push(r);
+            }
+        };
+        let long_ago = date(self.today, -400);
+        if self.rng.random_bool(0.8) {
+            add(&mut self.rng, gbp, eur, 1.1, 1.25, long_ago);
+        } else {
+            add(&mut self.rng, eur, gbp, 0.8, 0.9, long_ago);
+        }
+        if self.rng.random_bool(0.5) {
+            let later = date(self.today, self.rng.random_range(0..=60));
+            add(&mut self.rng, gbp, eur, 1.1, 1.25, later);
+        }
+        if self.rng.random_bool(0.5) {
+            add(&mut self.rng, eur, usd, 1.0, 1.2, long_ago);
+        }
+        ExchangeRates::new(rates, 1)
+    }
+
     /// A taxonomy over the skills drawn from: random broader skills (a DAG: only earlier skills are broader),
     /// related skills, and now and then another skill's label as a synonym.
     #[allow(clippy::needless_range_loop)] // `i` also orders the DAG: only earlier skills are broader.
@@ -176,7 +207,9 @@ impl Synthetic {
         for _ in 0..self.rng.random_range(3..=12) {
             let (skill, level, years) = (self.skill(), self.level(), self.rng.random_range(0..=25));
             if !skills.iter().any(|s| s.skill == skill) {
-                skills.push(CandidateSkill { skill, level, years });
+                // Now and then a skill last used some years before the needs start.
+                let last_used = self.rng.random_bool(0.2).then(|| self.today.year() - self.rng.random_range(0..=9));
+                skills.push(CandidateSkill { skill, level, years, last_used });
             }
         }
         let rng = &mut self.rng;

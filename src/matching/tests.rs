@@ -74,6 +74,7 @@ fn ideal() -> Candidate {
         skill: SkillKey::parse(k).unwrap(),
         level: SkillLevel::parse(l).unwrap(),
         years: 8,
+        last_used: None,
     };
     Candidate {
         external_id: None,
@@ -121,6 +122,7 @@ fn settings() -> Settings {
         rate_tolerance: 0.1,
         today: d("2027-01-01"),
         taxonomy: Default::default(),
+        rates: Default::default(),
     }
 }
 
@@ -330,6 +332,7 @@ fn holding(skills: &[(&str, i64)]) -> Candidate {
             skill: SkillKey::parse(k).unwrap(),
             level: SkillLevel::parse(*level).unwrap(),
             years: 8,
+            last_used: None,
         })
         .collect();
     c
@@ -445,7 +448,7 @@ proptest::proptest! {
             let mut after = before.clone();
             match after.skills.iter_mut().find(|s| s.skill == wanted.skill) {
                 Some(s) => s.level = s.level.max(SkillLevel::parse(level).unwrap()),
-                None => after.skills.push(CandidateSkill { skill: wanted.skill.clone(), level: SkillLevel::parse(level).unwrap(), years: 1 }),
+                None => after.skills.push(CandidateSkill { skill: wanted.skill.clone(), level: SkillLevel::parse(level).unwrap(), years: 1, last_used: None }),
             }
             let (b, a) = (explain(&need, Some(&skillset), &before, &settings), explain(&need, Some(&skillset), &after, &settings));
             proptest::prop_assert!(a.total >= b.total, "{} < {}", a.total, b.total);
@@ -484,4 +487,87 @@ fn background_is_matched_on_phrases_not_single_words() {
     assert!(!item("Six Sigma").is_met_by("sigma xi society"));
     assert!(item("PhD").is_met_by("phd economics"));
     assert!(item("Economics degree").is_met_by("ba economic"));
+}
+
+#[test]
+fn a_day_rate_in_another_currency_is_converted_with_the_rate_in_force_on_the_start() {
+    use crate::domain::exchange::{ExchangeRate, ExchangeRates};
+    let (gbp, euro) = (Currency::parse("GBP").unwrap(), Currency::parse("EUR").unwrap());
+    let mut c = ideal();
+    c.day_rate = Some(DayRate { amount: 1300, currency: gbp });
+    // Without a rate: refused, and told what would change that.
+    let e = explain(&need(), Some(&skillset()), &c, &settings());
+    let rate = filter(&e, "rate");
+    assert!(!rate.passed && !e.eligible);
+    assert!(rate.reason.contains("no GBP/EUR exchange rate is held for 2027-02-01"), "{}", rate.reason);
+    assert!(rate.remedy.as_deref().unwrap().contains("enter a GBP/EUR exchange rate"));
+    assert!(e.criteria[6].evidence.is_empty() && e.criteria[6].weight == 0.0, "no rate, no rate criterion");
+
+    // The budget is 1500 EUR, capped at 1650. 1300 GBP at 1.15 is 1495 EUR: within the budget. The rate from
+    // after the start (1.30: 1690 EUR) is not the one in force.
+    let rates = ExchangeRates::new(
+        [
+            ExchangeRate::new(gbp, euro, 1.15, d("2026-06-01")).unwrap(),
+            ExchangeRate::new(gbp, euro, 1.30, d("2027-02-02")).unwrap(),
+        ],
+        1,
+    );
+    let settings = Settings { rates: std::sync::Arc::new(rates), ..settings() };
+    let e = explain(&need(), Some(&skillset()), &c, &settings);
+    let rate = filter(&e, "rate");
+    assert!(rate.passed && e.eligible, "{rate:?}");
+    assert_eq!(
+        rate.reason,
+        "day rate 1300 GBP (1495 EUR at the GBP/EUR rate of 1.15 from 2026-06-01) against a budget of 1500 (cap 1650)"
+    );
+    let evidence = &e.criteria[6].evidence[0];
+    assert!(evidence.positive && evidence.fact.contains("1495 EUR"), "{evidence:?}");
+    assert_eq!(e.criteria[6].score, score::rate(1495, 1500));
+
+    // Above the cap: the remedy names the most the candidate could quote in their own currency.
+    c.day_rate = Some(DayRate { amount: 1500, currency: gbp });
+    let e = explain(&need(), Some(&skillset()), &c, &settings);
+    let rate = filter(&e, "rate");
+    assert!(!rate.passed, "1500 GBP is 1725 EUR");
+    // 1434 GBP is 1649.1 → 1649 EUR; 1435 GBP is 1650.25 → 1650, still within; 1436 is 1651.4 → 1651.
+    assert_eq!(rate.remedy.as_deref(), Some("quote at most 1435 GBP a day"));
+
+    // A budget in GBP against a day rate in EUR: the stored GBP/EUR rate serves the other way round.
+    let mut need = need();
+    need.day_rate_budget = Some(DayRate { amount: 1300, currency: gbp });
+    c.day_rate = Some(eur(1495));
+    let e = explain(&need, Some(&skillset()), &c, &settings);
+    let rate = filter(&e, "rate");
+    assert!(rate.passed && rate.reason.contains("(1300 GBP at the GBP/EUR rate of 1.15 from 2026-06-01)"), "{rate:?}");
+}
+
+#[test]
+fn years_and_recency_of_a_skill_count_and_say_so() {
+    let ask = asking(vec![requirement("risk-management", 3, 10, false)], Vec::new());
+    let mut seasoned = holding(&[("risk-management", 3)]);
+    let mut novice = seasoned.clone();
+    seasoned.skills[0].years = 12;
+    novice.skills[0].years = 1;
+    let (s, n) =
+        (explain(&need(), Some(&ask), &seasoned, &settings()), explain(&need(), Some(&ask), &novice, &settings()));
+    assert_eq!(s.criteria[0].evidence[0].skill.as_ref().unwrap().score, 80.0, "in full from five years");
+    let fact = &n.criteria[0].evidence[0];
+    assert_eq!(fact.skill.as_ref().unwrap().score, 73.6, "80 × 0.92");
+    assert_eq!(fact.skill.as_ref().unwrap().years_factor, Some(0.92));
+    assert!(fact.fact.contains("at level 3 (1 years × 0.92)"), "{}", fact.fact);
+    assert!(s.total > n.total);
+
+    // The need starts in 2027: last used in 2025 counts in full, 2022 (five years before) × 0.7.
+    seasoned.skills[0].last_used = Some(2025);
+    let recent = explain(&need(), Some(&ask), &seasoned, &settings());
+    assert_eq!(recent.criteria[0].evidence[0].skill.as_ref().unwrap().score, 80.0);
+    seasoned.skills[0].last_used = Some(2022);
+    let stale = explain(&need(), Some(&ask), &seasoned, &settings());
+    let fact = &stale.criteria[0].evidence[0];
+    assert_eq!(fact.skill.as_ref().unwrap().score, 56.0, "80 × 0.7");
+    assert_eq!(fact.skill.as_ref().unwrap().recency_factor, Some(0.7));
+    assert_eq!(fact.skill.as_ref().unwrap().last_used, Some(2022));
+    assert!(fact.fact.contains("(12 years; last used 2022 × 0.7)"), "{}", fact.fact);
+    assert!(stale.eligible, "recency weighs; it does not exclude");
+    assert!(recent.total > stale.total);
 }

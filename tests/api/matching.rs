@@ -276,7 +276,7 @@ async fn skillset_weights_are_applied_and_shown(app: TestApp) {
     let c = app
         .create(
             "/api/v1/candidates",
-            &candidate("Exact", json!([{"skill": "customer-service-strategy", "level": 4}]), 900),
+            &candidate("Exact", json!([{"skill": "customer-service-strategy", "level": 4, "years": 5}]), 900),
         )
         .await;
     let m = json_of(
@@ -284,7 +284,7 @@ async fn skillset_weights_are_applied_and_shown(app: TestApp) {
         200,
     )
     .await;
-    assert_eq!(m["total"], 80.0, "at the minimum level the skills score is 80, and only skills count: {m}");
+    assert_eq!(m["total"], 80.0, "at the minimum level, with five years of it, the skills score is 80, and only skills count: {m}");
     let weights: Vec<f64> = m["criteria"].as_array().unwrap().iter().map(|c| c["weight"].as_f64().unwrap()).collect();
     assert_eq!(weights, [100.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
 
@@ -484,4 +484,117 @@ async fn a_skill_of_the_same_label_earns_credit_as_a_synonym(app: TestApp) {
     assert_eq!(evidence["skill"]["credit"], 1.0, "{why}");
     let page = json_of(app.get(&format!("/api/v1/needs/{need_id}/matches")).await, 200).await;
     assert!(page["items"].as_array().unwrap().iter().any(|m| m["candidate_id"] == c["id"]), "{page}");
+}
+
+/// A day rate in pounds against a budget in euros is converted with the rate the practice entered, in force on
+/// the need's start, and the reason shows it; without a rate the candidate is excluded and told why. A rate
+/// entered through one instance reaches the other's next match.
+async fn a_day_rate_in_another_currency_is_converted_with_the_practice_s_rate(app: TestApp) {
+    let org = app.organization("Northwind").await;
+    let need = cxo_need(&app, &org).await;
+    let strong =
+        json!([{"skill": "customer-service-strategy", "level": 5}, {"skill": "executive-leadership", "level": 5}]);
+    let mut body = candidate("Pound", strong, 1300);
+    body["day_rate"]["currency"] = json!("GBP");
+    let c = app.create("/api/v1/candidates", &body).await;
+    let id = c["id"].as_str().unwrap();
+    let rate_filter =
+        |e: &Value| e["filters"].as_array().unwrap().iter().find(|f| f["name"] == "rate").unwrap().clone();
+
+    let other = app.another_instance().await;
+    let before = eligible_for(&other, &need, id).await;
+    assert_eq!(before["eligible"], false);
+    let filter = rate_filter(&before);
+    assert!(filter["reason"].as_str().unwrap().contains("no GBP/EUR exchange rate is held for 2027-02-01"), "{filter}");
+    assert!(filter["remedy"].as_str().unwrap().contains("exchange rate"), "{filter}");
+
+    // 1300 GBP at 1.15 is 1495 EUR, within the 1500 EUR budget; the later rate is not in force on the start.
+    for (day, rate) in [("2026-06-01", 1.15), ("2027-03-01", 1.4)] {
+        json_of(app.put(&format!("/api/v1/exchange-rates/GBP/EUR/{day}"), &json!({"rate": rate})).await, 201).await;
+    }
+    let after = eligible_for(&other, &need, id).await;
+    assert_eq!(after["eligible"], true, "{after:#}");
+    assert_eq!(
+        rate_filter(&after)["reason"],
+        "day rate 1300 GBP (1495 EUR at the GBP/EUR rate of 1.15 from 2026-06-01) against a budget of 1500 (cap 1650)"
+    );
+    let rate = after["criteria"].as_array().unwrap().iter().find(|c| c["name"] == "rate").unwrap();
+    assert!(rate["evidence"][0]["fact"].as_str().unwrap().contains("1495 EUR"), "{rate}");
+
+    // A rate that makes the quote too dear: the remedy names the most to quote in pounds.
+    json_of(app.put("/api/v1/exchange-rates/GBP/EUR/2026-12-01", &json!({"rate": 1.3})).await, 201).await;
+    let dear = eligible_for(&other, &need, id).await;
+    assert_eq!(dear["eligible"], false);
+    // 1269 GBP × 1.3 = 1649.7 → 1650 EUR, at the cap; 1270 × 1.3 = 1651.
+    assert_eq!(rate_filter(&dear)["remedy"], "quote at most 1269 GBP a day");
+}
+
+/// Years of practice and the last use of a skill count, and the explanation says by how much.
+async fn years_and_last_use_of_a_skill_count(app: TestApp) {
+    let org = app.organization("Northwind").await;
+    let need = cxo_need(&app, &org).await;
+    let skills = |years: i64, last_used: Option<i64>| {
+        let mut s = json!({"skill": "customer-service-strategy", "level": 5, "years": years});
+        if let Some(y) = last_used {
+            s["last_used"] = json!(y);
+        }
+        json!([s, {"skill": "executive-leadership", "level": 5, "years": 10}])
+    };
+    let seasoned = app.create("/api/v1/candidates", &candidate("Seasoned", skills(12, None), 1400)).await;
+    let novice = app.create("/api/v1/candidates", &candidate("Novice", skills(0, None), 1400)).await;
+    let stale = app.create("/api/v1/candidates", &candidate("Stale", skills(12, Some(2019)), 1400)).await;
+    assert_eq!(stale["skills"][0]["last_used"], 2019, "{stale}");
+    let explained = |c: &Value| format!("/api/v1/needs/{need}/matches/{}", c["id"].as_str().unwrap());
+    let fact = |e: &Value| {
+        let skills = e["criteria"].as_array().unwrap().iter().find(|c| c["name"] == "skills").unwrap().clone();
+        skills["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["skill"]["wanted"] == "customer-service-strategy")
+            .unwrap()
+            .clone()
+    };
+    let s = json_of(app.get(&explained(&seasoned)).await, 200).await;
+    let n = json_of(app.get(&explained(&novice)).await, 200).await;
+    let st = json_of(app.get(&explained(&stale)).await, 200).await;
+    assert_eq!(
+        (fact(&s)["skill"]["years_factor"].clone(), fact(&s)["skill"]["recency_factor"].clone()),
+        (json!(1.0), json!(1.0))
+    );
+    assert_eq!(fact(&n)["skill"]["years_factor"], 0.9);
+    assert!(fact(&n)["fact"].as_str().unwrap().contains("(0 years × 0.9)"), "{}", fact(&n));
+    // The need starts in 2027: eight years after 2019, × 0.6.
+    assert_eq!(
+        (fact(&st)["skill"]["last_used"].clone(), fact(&st)["skill"]["recency_factor"].clone()),
+        (json!(2019), json!(0.6))
+    );
+    assert!(fact(&st)["fact"].as_str().unwrap().contains("last used 2019 × 0.6"), "{}", fact(&st));
+    let total = |e: &Value| e["total"].as_f64().unwrap();
+    assert!(total(&s) > total(&n) && total(&s) > total(&st), "{} {} {}", total(&s), total(&n), total(&st));
+    // The ranking (the index) agrees.
+    let ranked = json_of(app.get(&format!("/api/v1/needs/{need}/matches")).await, 200).await;
+    let order: Vec<&str> =
+        ranked["items"].as_array().unwrap().iter().map(|m| m["first_name"].as_str().unwrap()).collect();
+    assert_eq!(order[0], "Seasoned", "{order:?}");
+    for m in ranked["items"].as_array().unwrap() {
+        let one = json_of(
+            app.get(&format!("/api/v1/needs/{need}/matches/{}", m["candidate_id"].as_str().unwrap())).await,
+            200,
+        )
+        .await;
+        assert_eq!(one["total"], m["total"]);
+    }
+    // A year out of range is refused, naming the field.
+    let bad = app.post("/api/v1/candidates", &candidate("Ancient", skills(3, Some(1900)), 1400)).await;
+    let body = problem(bad, 422, "validation-failed").await;
+    assert!(body.to_string().contains("skills[0].last_used"), "{body}");
+}
+
+mod currencies_and_seasoning {
+    use super::*;
+    backend_tests!(
+        a_day_rate_in_another_currency_is_converted_with_the_practice_s_rate,
+        years_and_last_use_of_a_skill_count
+    );
 }

@@ -15,7 +15,7 @@ use std::ops::Bound;
 
 use chrono::NaiveDateTime;
 
-use super::{CandidateIndex, Row, days, position};
+use super::{CandidateIndex, Row, days, held, position};
 use crate::domain::candidate::{CandidateFilter, CandidateStatus};
 
 /// What a list tells of a candidate besides its attributes: when it was
@@ -89,13 +89,15 @@ struct Sift {
 
 impl Sift {
     fn holds(&self, row: &Row, attrs: &[u32]) -> bool {
-        let (skills, rest) = attrs.split_at(usize::from(row.skills));
+        let (skills, rest) = attrs.split_at(row.skill_words());
         let (languages, rest) = rest.split_at(usize::from(row.languages));
         let industries = &rest[..usize::from(row.industries)];
         self.status.is_none_or(|s| row.status == s)
             && self.country.is_none_or(|c| row.country == c)
             && self.available_on.is_none_or(|d| row.available_from <= d && d <= row.available_until)
-            && self.skill.is_none_or(|(skill, least)| skills.iter().any(|&a| a >> 8 == skill && (a & 0xff) >= least))
+            && self
+                .skill
+                .is_none_or(|(skill, least)| held(skills).any(|h| h.skill == skill && u32::from(h.level) >= least))
             && self.language.is_none_or(|language| languages.iter().any(|&a| a >> 8 == language))
             && self.industry.is_none_or(|industry| industries.contains(&industry))
     }

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::{Query, Row, active, professional, remote_only};
+use super::{Query, Row, active, held, professional, remote_only};
 use crate::matching::score;
 
 /// The highest skill level ([`crate::domain::skill::SkillLevel`]).
@@ -44,6 +44,23 @@ impl Bits {
         self.0.capacity() * size_of::<u64>()
     }
 
+    /// Adds the rows of `other`.
+    fn add(&mut self, other: &Bits) {
+        if self.0.len() < other.0.len() {
+            self.0.resize(other.0.len(), 0);
+        }
+        for (w, b) in self.0.iter_mut().zip(&other.0) {
+            *w |= b;
+        }
+    }
+
+    /// The union of bit sets.
+    fn or<'a>(sets: impl IntoIterator<Item = &'a Bits>) -> Cow<'a, Bits> {
+        let mut union = Bits::default();
+        sets.into_iter().for_each(|bits| union.add(bits));
+        Cow::Owned(union)
+    }
+
     /// The union of `sets`: borrowed when it is one dense set.
     fn union<'a>(sets: impl IntoIterator<Item = &'a Members>) -> Cow<'a, Bits> {
         let sets: Vec<&Members> = sets.into_iter().collect();
@@ -53,14 +70,7 @@ impl Bits {
         let mut union = Bits::default();
         for set in sets {
             match set {
-                Members::Dense(bits) => {
-                    if union.0.len() < bits.0.len() {
-                        union.0.resize(bits.0.len(), 0);
-                    }
-                    for (w, b) in union.0.iter_mut().zip(&bits.0) {
-                        *w |= b;
-                    }
-                }
+                Members::Dense(bits) => union.add(bits),
                 Members::Sparse(slots) => slots.iter().for_each(|&slot| union.set(slot, true)),
             }
         }
@@ -223,13 +233,13 @@ impl Sieve {
         } else {
             member(&mut self.rate_in, u32::from(row.currency)).set(slot, on);
         }
-        let (skills, rest) = attrs.split_at(usize::from(row.skills));
-        for a in skills {
-            let skill = (a >> 8) as usize;
+        let (skills, rest) = attrs.split_at(row.skill_words());
+        for h in held(skills) {
+            let skill = h.skill as usize;
             if self.holds.len() <= skill {
                 self.holds.resize_with(skill + 1, Default::default);
             }
-            let level = ((a & 0xff) as usize).min(LEVELS);
+            let level = usize::from(h.level).min(LEVELS);
             for bits in &mut self.holds[skill][..level] {
                 bits.set(slot, on);
             }
@@ -251,8 +261,15 @@ impl Sieve {
                 Some((country, _)) => (Cow::Borrowed(&self.anywhere), of(&self.in_country, country)),
             });
         }
-        if let Some((currency, _)) = query.budget {
-            clauses.push((Cow::Borrowed(&self.no_rate), of(&self.rate_in, currency)));
+        if let Some(budget) = &query.budget {
+            clauses.push(match budget.convertible.as_slice() {
+                [] => (Cow::Borrowed(&self.no_rate), &NONE),
+                [one] => (Cow::Borrowed(&self.no_rate), of(&self.rate_in, *one)),
+                several => {
+                    let rates = several.iter().map(|&c| of(&self.rate_in, c));
+                    (Bits::or(std::iter::once(&self.no_rate).chain(rates)), &NONE)
+                }
+            });
         }
         for &language in &query.languages {
             clauses.push((Cow::Borrowed(of(&self.speaks, language)), &NONE));
