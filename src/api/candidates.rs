@@ -593,14 +593,14 @@ async fn export_candidates(
 }
 
 /// How CSV columns map onto [`CandidateInput`]: `location.country` and the
-/// like nest, lists are `;`-separated, skills `key:level[:years]`, languages
+/// like nest, lists are `;`-separated, skills `key:level[:years[:last_used]]` (the key or the skill's URI), languages
 /// `code:proficiency`.
 pub(super) static CSV_COLUMNS: import::CsvColumns = import::CsvColumns {
     fields: import::field_names::<CandidateInput>,
     numbers: &["years_experience", "day_rate.amount", "availability.max_engagement_months"],
     flags: &["willing_to_travel", "consent.given"],
     lists: &[
-        ("skills", &["skill", "level", "years"]),
+        ("skills", &["skill", "level", "years", "last_used"]),
         ("languages", &["language", "proficiency"]),
         ("industries", &[]),
         ("executive_roles", &[]),
@@ -624,7 +624,7 @@ fn upsert_candidate(conn: &mut DbConnection, row: serde_json::Value) -> AppResul
 ///
 /// Creates or updates candidates from NDJSON (`application/x-ndjson`: one candidate a line, as in
 /// POST /api/v1/candidates) or CSV (`text/csv`: a header row of field names; `location.country`-style
-/// headers nest; `skills` as `key:level[:years]` and `languages` as `code:proficiency`, `;`-separated;
+/// headers nest; `skills` as `key:level[:years[:last_used]]` (the key or the skill's URI) and `languages` as `code:proficiency`, `;`-separated;
 /// `industries`, `executive_roles` and `crisis_experience` `;`-separated; `willing_to_travel` and
 /// `consent.given` as true/false). A row with an `external_id` updates the candidate with that id, else
 /// the one with its e-mail, else creates one; a row equal to what is stored is `unchanged`, so the same

@@ -448,14 +448,24 @@ impl CsvColumns {
 }
 
 /// `crm-systems:4:6` with fields `[skill, level, years]` becomes
-/// `{"skill": "crm-systems", "level": 4, "years": 6}`.
+/// `{"skill": "crm-systems", "level": 4, "years": 6}`. A first part that is a
+/// URI keeps its scheme's colon: `http://data.europa.eu/esco/skill/abc:4`
+/// names the skill by its URI.
 fn list_item(item: &str, fields: &[&str]) -> Value {
     if fields.is_empty() {
         return Value::from(item);
     }
+    let mut parts: Vec<&str> = item.split(':').collect();
+    let head = if parts.len() > 1 && parts[1].starts_with("//") {
+        let uri = &item[..parts[0].len() + 1 + parts[1].len()];
+        parts.drain(..2);
+        uri
+    } else {
+        parts.remove(0)
+    };
     let object: Map<String, Value> = fields
         .iter()
-        .zip(item.split(':').map(str::trim))
+        .zip(std::iter::once(head).chain(parts).map(str::trim))
         .map(|(field, part)| (field.to_string(), part.parse::<i64>().map_or_else(|_| Value::from(part), Value::from)))
         .collect();
     Value::Object(object)
@@ -491,6 +501,23 @@ mod tests {
         lists: &[("skills", &["skill", "level", "years"]), ("industries", &[])],
         required: &[],
     };
+
+    #[test]
+    fn list_items_name_skills_by_key_or_uri() {
+        let fields = ["skill", "level", "years", "last_used"];
+        assert_eq!(
+            list_item("crm-systems:4:6", &fields),
+            serde_json::json!({"skill": "crm-systems", "level": 4, "years": 6})
+        );
+        assert_eq!(
+            list_item("http://data.europa.eu/esco/skill/abc : 4:6:2021", &fields),
+            serde_json::json!({"skill": "http://data.europa.eu/esco/skill/abc", "level": 4, "years": 6, "last_used": 2021})
+        );
+        assert_eq!(
+            list_item("en:fluent", &["language", "proficiency"]),
+            serde_json::json!({"language": "en", "proficiency": "fluent"})
+        );
+    }
 
     #[test]
     fn the_header_pattern_accepts_what_the_reader_accepts() {

@@ -79,7 +79,7 @@ fn settings(state: &AppState, conn: &mut DbConnection) -> AppResult<Settings> {
         {"name": "skills", "score": 85.0, "weight": 40.0, "share": 40.0, "contribution": 34.0, "evidence": [
             {"positive": true, "fact": "Customer service strategy at level 5 (12 years) for Customer service strategy (required, level 4): 90"},
             {"positive": true, "fact": "Executive leadership at level 4 (9 years) for Executive leadership (required, level 4): 80"},
-            {"positive": false, "fact": "Customer data analysis at level 2 (3 years) for Customer data analysis (required, level 3, below the level): 33.33"}]},
+            {"positive": false, "fact": "Customer data analysis at level 2 (3 years × 0.96; last used 2022 × 0.7) for Customer data analysis (required, level 3, below the level): 22.4"}]},
         {"name": "experience", "score": 100.0, "weight": 10.0, "share": 10.0, "contribution": 10.0, "evidence": [
             {"positive": true, "fact": "18 years of executive experience; wanted 10"}]},
         {"name": "industries", "score": 50.0, "weight": 8.0, "share": 8.0, "contribution": 4.0, "evidence": [
@@ -390,17 +390,17 @@ async fn load_need(state: &web::Data<AppState>, id: NeedId) -> AppResult<(Need, 
     responses((status = 200, description = "The candidate's score for the need, criterion by criterion, and the hard filters that exclude it if any.", body = CandidateMatch,
         example = json!({
             "candidate_id": "0193a5f2-7e55-7a0b-b1c2-4d5e6f708192", "first_name": "Marc", "last_name": "Dubois",
-            "headline": "Interim COO, logistics and retail", "total": 55.25, "eligible": false,
+            "headline": "Interim COO, logistics and retail", "total": 52.19, "eligible": false,
             "filters": [
                 {"name": "status", "passed": true, "reason": "the candidate is active"},
                 {"name": "must_have_skills", "passed": false, "reason": "lacks Customer service strategy at level 4",
                  "remedy": "hold Customer service strategy at level 4 (or a synonym or a narrower skill at that level)"},
                 {"name": "required_skills", "passed": true, "reason": "holds at least one required skill, or a skill credited for one"},
                 {"name": "availability", "passed": true, "reason": "available during the assignment starting 2027-02-01"},
-                {"name": "engagement_length", "passed": true, "reason": "no limit on the length of an assignment"},
-        {"name": "assignments", "passed": true, "reason": "holds no overlapping assignment"},
                 {"name": "engagement_length", "passed": true, "reason": "takes assignments of up to 12 months; this one runs 6"},
-                {"name": "rate", "passed": false, "reason": "day rate 1900 EUR against a budget of 1600 (cap 1760)", "remedy": "quote at most 1760 EUR a day"},
+                {"name": "assignments", "passed": true, "reason": "holds no overlapping assignment"},
+                {"name": "rate", "passed": false, "reason": "day rate 1650 GBP (1898 EUR at the GBP/EUR rate of 1.15 from 2026-06-01) against a budget of 1600 (cap 1760)",
+                 "remedy": "quote at most 1530 GBP a day"},
                 {"name": "location", "passed": true, "reason": "willing to travel to the assignment"},
                 {"name": "languages", "passed": true, "reason": "speaks every required language professionally"}
             ],
@@ -409,11 +409,11 @@ async fn load_need(state: &web::Data<AppState>, id: NeedId) -> AppResult<(Need, 
                     {"positive": false, "fact": "Customer service strategy at level 2 (6 years) for Customer service strategy (required, level 4, below the level): 25",
                      "skill": {"wanted": "customer-service-strategy", "wanted_label": "Customer service strategy", "required": true, "min_level": 4,
                                "held": "customer-service-strategy", "held_label": "Customer service strategy", "level": 2, "years": 6,
-                               "relation": "exact", "credit": 1.0, "score": 25.0}},
+                               "years_factor": 1.0, "recency_factor": 1.0, "relation": "exact", "credit": 1.0, "score": 25.0}},
                     {"positive": true, "fact": "credited Change management (narrower than Culture management) at level 5 (15 years) × 0.9 for Culture management (required, level 3): 90",
                      "skill": {"wanted": "culture-management", "wanted_label": "Culture management", "required": true, "min_level": 3,
                                "held": "change-management", "held_label": "Change management", "level": 5, "years": 15,
-                               "relation": "narrower", "credit": 0.9, "score": 90.0}}]},
+                               "years_factor": 1.0, "recency_factor": 1.0, "relation": "narrower", "credit": 0.9, "score": 90.0}}]},
                 {"name": "experience", "score": 100.0, "weight": 10.0, "share": 10.0, "contribution": 10.0, "evidence": [
                     {"positive": true, "fact": "21 years of executive experience; wanted 10"}]},
                 {"name": "industries", "score": 50.0, "weight": 8.0, "share": 8.0, "contribution": 4.0, "evidence": [
@@ -424,8 +424,8 @@ async fn load_need(state: &web::Data<AppState>, id: NeedId) -> AppResult<(Need, 
                     {"positive": true, "fact": "wanted: MBA; met by MBA, Business Administration"}, {"positive": false, "fact": "wanted: COPC certification; no degree, field or training in the record names it"}]},
                 {"name": "languages", "score": 100.0, "weight": 5.0, "share": 5.0, "contribution": 5.0, "evidence": [
                     {"positive": true, "fact": "language nl: professional"}]},
-                {"name": "rate", "score": 37.5, "weight": 10.0, "share": 10.0, "contribution": 3.75, "evidence": [
-                    {"positive": false, "fact": "1900 EUR against a budget of 1600"}]},
+                {"name": "rate", "score": 6.88, "weight": 10.0, "share": 10.0, "contribution": 0.69, "evidence": [
+                    {"positive": false, "fact": "1650 GBP (1898 EUR at the GBP/EUR rate of 1.15 from 2026-06-01) against a budget of 1600"}]},
                 {"name": "availability", "score": 100.0, "weight": 7.0, "share": 7.0, "contribution": 7.0, "evidence": [
                     {"positive": true, "fact": "available by 2027-02-01"}]},
                 {"name": "location", "score": 60.0, "weight": 5.0, "share": 5.0, "contribution": 3.0, "evidence": [

@@ -284,7 +284,10 @@ async fn skillset_weights_are_applied_and_shown(app: TestApp) {
         200,
     )
     .await;
-    assert_eq!(m["total"], 80.0, "at the minimum level, with five years of it, the skills score is 80, and only skills count: {m}");
+    assert_eq!(
+        m["total"], 80.0,
+        "at the minimum level, with five years of it, the skills score is 80, and only skills count: {m}"
+    );
     let weights: Vec<f64> = m["criteria"].as_array().unwrap().iter().map(|c| c["weight"].as_f64().unwrap()).collect();
     assert_eq!(weights, [100.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
 
