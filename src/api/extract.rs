@@ -256,6 +256,16 @@ pub fn invalid_param(name: &'static str) -> impl Fn(Invalid) -> AppError {
     move |e| AppError::InvalidQuery(format!("`{name}` {}.", e.message))
 }
 
+/// Refuses a query parameter longer than its documented `maxLength` (in characters) with 400, naming it.
+pub fn at_most(name: &'static str, value: Option<&str>, max: usize) -> Result<(), AppError> {
+    match value {
+        Some(v) if v.chars().count() > max => {
+            Err(AppError::InvalidQuery(format!("`{name}` must have at most {max} characters.")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Refuses a query string that encodes a control character (`%00`-`%1F`,
 /// `%7F`) with 400 before any handler sees it: no parameter takes one,
 /// and PostgreSQL cannot even compare text holding U+0000.

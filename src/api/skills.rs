@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::created;
-use super::extract::{JsonBody, MergePatch, merge};
+use super::extract::{self, JsonBody, MergePatch, merge};
 use super::pagination::{self, PageOf, Paging};
 use super::preconditions::{IfMatch, tagged};
 use crate::AppState;
@@ -211,10 +211,10 @@ pub struct SkillListQuery {
     /// `true` for shipped skills only, `false` for added ones only.
     builtin: Option<bool>,
     /// The skill with this URI (exact).
-    #[param(max_length = 500)]
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F]*$", max_length = 500)]
     uri: Option<String>,
-    /// Skills of this taxonomy (`esco`, …).
-    #[param(max_length = 50)]
+    /// Skills of this taxonomy (`esco`, …; exact).
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F]*$", max_length = 50)]
     taxonomy: Option<String>,
     /// `key` (default) or `name`; prefix `-` for descending.
     #[param(pattern = "^(-?(key|name))?$")]
@@ -240,6 +240,8 @@ async fn list_skills(
     query: web::Query<SkillListQuery>,
 ) -> AppResult<web::Json<PageOf<SkillView>>> {
     let q = query.into_inner();
+    extract::at_most("uri", q.uri.as_deref(), 500)?;
+    extract::at_most("taxonomy", q.taxonomy.as_deref(), 50)?;
     let filter = SkillFilter { q: q.q, category: q.category, builtin: q.builtin, uri: q.uri, taxonomy: q.taxonomy };
     let paging =
         Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };

@@ -611,8 +611,13 @@ impl LabelIndexCache {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SuggestQuery {
-    /// Free text: a label, a synonym, an acronym, some words (`CX strategy`, `CRM`, `enterprise risk`).
-    #[param(min_length = 1, max_length = 200, example = "enterprise risk")]
+    /// Free text: a label, a synonym, an acronym, some words (`CX strategy`, `CRM`, `enterprise risk`): 1 to
+    /// 200 characters once the white space at either end is trimmed, no control characters. (The pattern is
+    /// what `validation::text(_, 1, 200)` keeps, less the tab and line feed no query string carries.)
+    #[param(
+        pattern = "^[\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]([^\\u0000-\\u001F\\u007F-\\u009F]{0,198}[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000])?[\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*$",
+        example = "enterprise risk"
+    )]
     q: String,
     /// How many suggestions, 1 to 50 (default 10).
     #[param(minimum = 1, maximum = 50)]

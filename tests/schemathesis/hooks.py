@@ -259,6 +259,16 @@ def before_call(ctx, case, kwargs):
             if sum(name in availability for name in dates) == 1:
                 for name in dates:
                     availability.setdefault(name, None)
+        # A skill's broader and related skills are skills that exist, other
+        # than itself (422 unknown_skill / self_reference otherwise): drawn
+        # names become distinct existing keys, as many as there are.
+        if case.path.startswith("/api/v1/skills") and isinstance(case.body, dict):
+            own = {(case.path_parameters or {}).get("key"), case.body.get("key")}
+            others = [k for k in SKILL_KEYS if k not in own]
+            for name in ("broader", "related"):
+                if isinstance(case.body.get(name), list):
+                    case.body[name] = others[: len(case.body[name])]
+                    others = others[len(case.body[name]):]
         # An exchange rate is of two different currencies (422 same_currency
         # otherwise), which the path's two codes cannot say.
         if case.method == "PUT" and case.path == "/api/v1/exchange-rates/{base}/{quote}/{valid_from}":

@@ -123,6 +123,14 @@ impl Members {
         }
     }
 
+    /// What uniting it costs: a word per word of a dense set, one per slot of a sparse one.
+    fn cost(&self) -> usize {
+        match self {
+            Members::Dense(bits) => bits.0.len(),
+            Members::Sparse(slots) => slots.len(),
+        }
+    }
+
     fn bytes(&self) -> usize {
         match self {
             Members::Dense(bits) => bits.bytes(),
@@ -203,10 +211,12 @@ impl SkillsBound<'_> {
     }
 }
 
-/// The most sets a condition ORs together per query. A requirement with more skills credited for it (a broad
-/// skill with many narrower ones) is left to scoring: the sieve may let more rows through, never fewer.
-/// Small in tests, so that the property tests take both paths.
-const MAX_UNION: usize = if cfg!(test) { 2 } else { 32 };
+/// How much a condition may cost to unite per query, in bit-set words of the index: the sets it ORs cost a
+/// word each of a dense one and a slot each of a sparse one (most of an ESCO-sized taxonomy's skills are held
+/// by few). A requirement whose credited skills cost more (a broad skill with many narrower ones held by
+/// many) is left to scoring: the sieve may let more rows through, never fewer. Tiny in tests, so that the
+/// property tests take both paths.
+const UNION_BUDGET: usize = if cfg!(test) { 3 } else { 16 };
 
 /// One condition of a sieve: a row passes when it is in either set.
 type Clause<'a> = (Cow<'a, Bits>, &'a Bits);
@@ -275,13 +285,15 @@ impl Sieve {
             clauses.push((Cow::Borrowed(of(&self.speaks, language)), &NONE));
         }
         for (&(min, _, must_have, _), credited) in query.requirements.iter().zip(&query.credited) {
-            if must_have && credited.len() <= MAX_UNION {
+            if must_have && self.affordable(credited.iter().map(|&(skill, _)| self.at(skill, min))) {
                 let meeting = credited.iter().filter(|(_, meets)| *meets).map(|&(skill, _)| self.at(skill, min));
                 clauses.push((Bits::union(meeting), &NONE));
             }
         }
         let credited_required = query.requirements.iter().zip(&query.credited).filter(|(r, _)| r.3);
-        if query.needs_a_required && credited_required.map(|(_, c)| c.len()).sum::<usize>() <= MAX_UNION {
+        if query.needs_a_required
+            && self.affordable(credited_required.flat_map(|(_, c)| c.iter().map(|&(skill, _)| self.at(skill, 1))))
+        {
             let held = query
                 .requirements
                 .iter()
@@ -291,6 +303,17 @@ impl Sieve {
             clauses.push((Bits::union(held), &NONE));
         }
         clauses
+    }
+
+    /// Whether uniting `sets` costs at most [`UNION_BUDGET`] times a dense set of every row (in tests: that
+    /// many words or slots).
+    fn affordable<'a>(&self, sets: impl IntoIterator<Item = &'a Members>) -> bool {
+        let budget = if cfg!(test) { UNION_BUDGET } else { UNION_BUDGET * self.active.0.len().max(64) };
+        let mut cost = 0;
+        sets.into_iter().all(|set| {
+            cost += set.cost();
+            cost <= budget
+        })
     }
 
     /// The rows holding `skill` at `level` or better.
@@ -304,7 +327,7 @@ impl Sieve {
         for (&(min, weight, _, required), credited) in query.requirements.iter().zip(&query.credited) {
             let at = |level: u8| Bits::union(credited.iter().map(|&(skill, _)| self.at(skill, level)));
             let (weight, below) = (f64::from(weight), score::skill(Some(min.saturating_sub(1)), min));
-            if credited.len() <= MAX_UNION {
+            if self.affordable(credited.iter().map(|&(skill, _)| self.at(skill, 1))) {
                 bound.sets.push((at(min), at(1)));
                 bound.adds.push([0.0, below * weight, 100.0 * weight, 100.0 * weight]);
             } else {
