@@ -60,7 +60,7 @@ pub struct SkillInput {
     pub uri: Option<String>,
     /// Synonyms (ESCO's altLabels), at most 100, each up to 200 characters.
     #[serde(default)]
-    #[schema(max_items = 100)]
+    #[schema(max_items = 100, format = "text", min_length = 1, max_length = 200)]
     pub alt_labels: Vec<String>,
     #[serde(default)]
     pub skill_type: Option<SkillType>,
@@ -76,11 +76,11 @@ pub struct SkillInput {
     pub related: Vec<String>,
     /// The taxonomy the skill comes from (`esco`, `onet`, …).
     #[serde(default)]
-    #[schema(max_length = 50)]
+    #[schema(format = "text", max_length = 50)]
     pub taxonomy: Option<String>,
     /// The taxonomy's release (`1.2.0`).
     #[serde(default)]
-    #[schema(max_length = 50)]
+    #[schema(format = "text", max_length = 50)]
     pub taxonomy_version: Option<String>,
 }
 
