@@ -3,7 +3,8 @@
 //! carries them:
 //!
 //! - `X-Request-Id` on every response (`telemetry::request_id`);
-//! - `ETag` where the handler declares it (it sends it: `tagged`, `created`);
+//! - `ETag` where the handler declares it (it sends it: `tagged`, `created`),
+//!   unless it describes an ETag of its own form (a document's content);
 //! - `Idempotent-Replayed` on the successes of operations that take an
 //!   `Idempotency-Key` (`idempotency::replay`);
 //! - `Retry-After` on 429 and 503, `WWW-Authenticate` on 401 and on a 403
@@ -90,7 +91,9 @@ fn add(response: &mut Value, sent: &[&str]) {
     let Some(response) = response.as_object_mut() else { return };
     let headers = response.entry("headers").or_insert_with(|| Value::Object(Map::new()));
     let Some(headers) = headers.as_object_mut() else { return };
-    if headers.contains_key(ETAG) {
+    // An ETag the handler describes itself is of its own form (a document's bytes are tagged with their
+    // SHA-256), not a version.
+    if headers.get(ETAG).is_some_and(|h| h.get("description").is_none()) {
         headers.insert(ETAG.into(), reference(ETAG));
     }
     for name in sent {
