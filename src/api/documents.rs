@@ -507,6 +507,7 @@ async fn list_candidate_documents(
     id: web::Path<String>,
     query: web::Query<CandidateDocumentListQuery>,
 ) -> AppResult<web::Json<PageOf<DocumentView>>> {
+    reader_of(&principal)?;
     let q = query.into_inner();
     let page = resolve_list(q.kind.map(Into::into), q.sort.as_deref(), q.limit, q.cursor.as_deref(), q.include_total)?;
     list(state, principal, candidate(&id)?, page).await
@@ -525,7 +526,7 @@ async fn list_candidate_documents(
     params(("id" = uuid::Uuid, Path, description = "Candidate id"), CandidateUploadQuery),
     request_body(description = "The document's bytes, as `application/octet-stream` or as the document's own type \
         (`application/pdf`, `application/vnd.openxmlformats-officedocument.wordprocessingml.document`, `text/plain`).",
-        content((inline(DocumentBytes) = "application/octet-stream"))),
+        content((inline(DocumentBytes) = "application/octet-stream", example = json!("Maria Jansen\nInterim Chief Experience Officer\n")))),
     responses((status = 201, description = "Stored; `Location` names the document.", body = DocumentView,
         headers(("ETag" = String), ("Location" = String, description = "URL of the new document"))),
         (status = 409, response = super::Conflict)))]
@@ -555,6 +556,7 @@ async fn get_candidate_document(
     principal: Principal,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    reader_of(&principal)?;
     let (id, document) = path.into_inner();
     metadata(state, principal, candidate(&id)?, document_id(&document)?).await
 }
@@ -571,13 +573,8 @@ async fn get_candidate_document(
     responses(
         (status = 200, description = "The document's bytes.",
             content((inline(DocumentBytes) = "application/pdf"), (inline(DocumentBytes) = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (inline(DocumentBytes) = "text/plain")),
-            headers(
-                ("ETag" = String, description = "The SHA-256 of the bytes in lowercase hex, quoted."),
-                ("Content-Disposition" = String, description = "`attachment`, with the file name as `filename` (ASCII) and `filename*` (UTF-8)."),
-                ("X-Content-Type-Options" = String, description = "`nosniff`."),
-                ("Cache-Control" = String, description = "`private, no-cache`."))),
-        (status = 304, description = "Not modified: `If-None-Match` names these bytes.",
-            headers(("ETag" = String, description = "The SHA-256 of the bytes in lowercase hex, quoted.")))))]
+            headers(("ETag" = String), ("Content-Disposition" = String), ("X-Content-Type-Options" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified: `If-None-Match` names these bytes.", headers(("ETag" = String)))))]
 #[get("/candidates/{id}/documents/{document_id}/content")]
 async fn download_candidate_document(
     state: web::Data<AppState>,
@@ -585,6 +582,7 @@ async fn download_candidate_document(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    reader_of(&principal)?;
     let (id, document) = path.into_inner();
     download(state, principal, req, candidate(&id)?, document_id(&document)?).await
 }
@@ -633,7 +631,7 @@ async fn list_assignment_documents(
     params(("id" = uuid::Uuid, Path, description = "Assignment id"), AssignmentUploadQuery),
     request_body(description = "The document's bytes, as `application/octet-stream` or as the document's own type \
         (`application/pdf`, `application/vnd.openxmlformats-officedocument.wordprocessingml.document`, `text/plain`).",
-        content((inline(DocumentBytes) = "application/octet-stream"))),
+        content((inline(DocumentBytes) = "application/octet-stream", example = json!("Maria Jansen\nInterim Chief Experience Officer\n")))),
     responses((status = 201, description = "Stored; `Location` names the document.", body = DocumentView,
         headers(("ETag" = String), ("Location" = String, description = "URL of the new document"))),
         (status = 409, response = super::Conflict)))]
@@ -677,13 +675,8 @@ async fn get_assignment_document(
     responses(
         (status = 200, description = "The document's bytes.",
             content((inline(DocumentBytes) = "application/pdf"), (inline(DocumentBytes) = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (inline(DocumentBytes) = "text/plain")),
-            headers(
-                ("ETag" = String, description = "The SHA-256 of the bytes in lowercase hex, quoted."),
-                ("Content-Disposition" = String, description = "`attachment`, with the file name as `filename` (ASCII) and `filename*` (UTF-8)."),
-                ("X-Content-Type-Options" = String, description = "`nosniff`."),
-                ("Cache-Control" = String, description = "`private, no-cache`."))),
-        (status = 304, description = "Not modified: `If-None-Match` names these bytes.",
-            headers(("ETag" = String, description = "The SHA-256 of the bytes in lowercase hex, quoted.")))))]
+            headers(("ETag" = String), ("Content-Disposition" = String), ("X-Content-Type-Options" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified: `If-None-Match` names these bytes.", headers(("ETag" = String)))))]
 #[get("/assignments/{id}/documents/{document_id}/content")]
 async fn download_assignment_document(
     state: web::Data<AppState>,

@@ -115,7 +115,8 @@ pub fn openapi() -> serde_json::Value {
     ),
     components(
         // Enums only used as query parameters are referenced, so they must be listed.
-        schemas(Problem, crate::domain::skillset::SkillsetScope, audit::Outcome, taxonomy::Layout),
+        schemas(Problem, crate::domain::skillset::SkillsetScope, audit::Outcome, taxonomy::Layout,
+            crate::domain::document::CandidateDocumentKind, crate::domain::document::AssignmentDocumentKind),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
             UnsupportedMediaType, Unprocessable, PreconditionRequired, TooManyRequests, Unavailable, InternalError)
     )
