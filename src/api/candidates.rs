@@ -675,6 +675,42 @@ async fn create_candidate(
     Ok(created(location, version, state.rendered.render(stored)?))
 }
 
+/// How much of a candidate a caller sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sight {
+    /// Everything: the practice's staff, or a member once the candidate is offered or placed in their pipelines.
+    Whole,
+    /// Everything but contact details (`email`, `phone`) and documents, which hold them.
+    WithoutContact,
+}
+
+/// Who may read candidates: the practice's staff (`None`), or an organization member with `pipeline:read`
+/// (their organization), the candidates in its pipelines only; anyone else is refused (403).
+pub(super) fn reader_of(principal: &crate::auth::Principal) -> AppResult<Option<crate::domain::OrganizationId>> {
+    use crate::domain::access::Permission;
+    match principal.tenant() {
+        _ if principal.may(Permission::CandidatesRead) => Ok(None),
+        Some(org) if principal.may(Permission::PipelineRead) => Ok(Some(org)),
+        _ => Err(AppError::Forbidden { scope: Permission::CandidatesRead.scope() }),
+    }
+}
+
+/// How much of candidate `id` a reader (see [`reader_of`]) sees: a member sees a candidate in none of their
+/// organization's pipelines not at all (404, as a missing one), and contact details once
+/// [`shows_contact`](crate::domain::pipeline::shows_contact) says so.
+pub(super) fn sight(
+    conn: &mut DbConnection,
+    member_of: Option<crate::domain::OrganizationId>,
+    id: CandidateId,
+) -> AppResult<Sight> {
+    let Some(org) = member_of else { return Ok(Sight::Whole) };
+    let stages = crate::db::pipeline::stages_in_organization(conn, id, org)?;
+    if stages.is_empty() {
+        return Err(AppError::NotFound("candidate"));
+    }
+    Ok(if crate::domain::pipeline::shows_contact(&stages) { Sight::Whole } else { Sight::WithoutContact })
+}
+
 /// Get a candidate
 ///
 /// Organization members may read a candidate who is in the pipeline of one of their organization's needs
@@ -688,38 +724,22 @@ async fn get_candidate(
     principal: crate::auth::Principal,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    use crate::domain::access::Permission;
-    use crate::domain::pipeline::Stage;
-    let member_of = match principal.tenant() {
-        _ if principal.may(Permission::CandidatesRead) => None,
-        Some(org) if principal.may(Permission::PipelineRead) => Some(org),
-        _ => return Err(AppError::Forbidden { scope: Permission::CandidatesRead.scope() }),
-    };
+    let member_of = reader_of(&principal)?;
     let id: CandidateId = path_id(&id, "candidate")?;
     let rendered = state.rendered.clone();
-    let (version, view, stages) = state
+    let (version, view, sight) = state
         .db
         .lookup(move |conn| {
-            let stages = match member_of {
-                Some(org) => {
-                    let stages = crate::db::pipeline::stages_in_organization(conn, id, org)?;
-                    if stages.is_empty() {
-                        return Err(AppError::NotFound("candidate"));
-                    }
-                    Some(stages)
-                }
-                None => None,
-            };
+            let sight = sight(conn, member_of, id)?;
             let listed = store::listed(conn, id)?;
             let view = match rendered.get(&listed) {
                 Some(view) => view,
                 None => rendered.render(store::get(conn, id)?)?,
             };
-            Ok((listed.version, view, stages))
+            Ok((listed.version, view, sight))
         })
         .await?;
-    let contact_shown = stages.is_none_or(|s| s.iter().any(|s| matches!(s, Stage::Offered | Stage::Placed)));
-    if contact_shown {
+    if sight == Sight::Whole {
         return Ok(tagged(version, view));
     }
     let mut body: serde_json::Value = serde_json::from_str(view.json()).map_err(|e| AppError::Internal(e.into()))?;

@@ -66,9 +66,53 @@ pub async fn body_deadline(
 }
 
 /// Whether the request's body is read as it arrives, by its handler, with its
-/// own limits (imports): no middleware reads it first.
+/// own limits (imports, document uploads): no middleware reads it first.
 pub fn streams_body(req: &ServiceRequest) -> bool {
-    req.method() == actix_web::http::Method::POST && is_import(req.path())
+    req.method() == actix_web::http::Method::POST && (is_import(req.path()) || is_document_upload(req.path()))
+}
+
+/// Document uploads (`POST …/documents`): bodies of up to
+/// [`MAX_BYTES`](crate::domain::document::MAX_BYTES), read as they arrive.
+pub fn is_document_upload(path: &str) -> bool {
+    path.starts_with("/api/v1/") && path.ends_with("/documents")
+}
+
+/// The bytes a body may send past a cap before the answer (413) is given
+/// without reading more: read and dropped, so a client that sends its whole
+/// body before reading the answer gets the 413 rather than a reset connection.
+const DRAINED_PAST_CAP: usize = 16 * 1024 * 1024;
+
+/// Reads a body as it arrives, up to `cap` bytes, each chunk within `idle`:
+/// 413 once it grows past `cap` (nothing past the cap is kept), 408 when the
+/// client pauses longer than `idle`.
+pub async fn read_capped<S>(mut body: S, cap: usize, idle: Duration) -> Result<web::Bytes, AppError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, PayloadError>> + Unpin,
+{
+    use futures_util::StreamExt;
+    let mut kept = web::BytesMut::new();
+    let mut received: usize = 0;
+    loop {
+        let chunk = match actix_web::rt::time::timeout(idle, body.next()).await {
+            Err(_) => return Err(AppError::RequestTimeout),
+            Ok(None) => break,
+            Ok(Some(Err(_))) => return Err(AppError::MalformedBody("The body could not be read.".into())),
+            Ok(Some(Ok(chunk))) => chunk,
+        };
+        received = received.saturating_add(chunk.len());
+        if received <= cap {
+            kept.extend_from_slice(&chunk);
+        } else if received > cap.saturating_add(DRAINED_PAST_CAP) {
+            break;
+        } else {
+            // Past the cap: dropped as it arrives.
+            kept.clear();
+        }
+    }
+    if received > cap {
+        return Err(AppError::PayloadTooLarge { limit: cap });
+    }
+    Ok(kept.freeze())
 }
 
 /// Imports (`POST …/import`): bodies read as they arrive, upserts that need no `Idempotency-Key`.

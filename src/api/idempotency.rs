@@ -27,7 +27,7 @@ pub async fn guard(
         && req.path() != "/api/v1/auth/token"
         && req.headers().contains_key(IDEMPOTENCY_KEY)
         // Imports are upserts, safe to run again, and their bodies are never held whole.
-        && !super::extract::streams_body(&req);
+        && !super::extract::is_import(req.path());
     if !applies {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
@@ -49,11 +49,31 @@ pub async fn guard(
         Err(error) => return refuse(req, error),
     };
 
-    let body = match req.extract::<web::Bytes>().await {
-        Ok(body) => body,
-        Err(_) => {
-            let limit = req.app_data::<super::extract::BodyLimit>().map_or(super::extract::DEFAULT_BODY_LIMIT, |l| l.0);
-            return refuse(req, AppError::PayloadTooLarge { limit });
+    let body = if super::extract::is_document_upload(req.path()) {
+        // A document is held whole anyway, to be stored: read within its own cap, as its handler reads it.
+        let idle = req.app_data::<super::extract::BodyTimeout>().map_or(std::time::Duration::from_secs(10), |t| t.0);
+        match super::extract::read_capped(
+            actix_web::HttpMessage::take_payload(&mut req),
+            crate::domain::document::MAX_BYTES,
+            idle,
+        )
+        .await
+        {
+            Ok(body) => body,
+            Err(error) => {
+                let mut response = req.into_response(error.error_response());
+                response.response_mut().head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+                return Ok(response);
+            }
+        }
+    } else {
+        match req.extract::<web::Bytes>().await {
+            Ok(body) => body,
+            Err(_) => {
+                let limit =
+                    req.app_data::<super::extract::BodyLimit>().map_or(super::extract::DEFAULT_BODY_LIMIT, |l| l.0);
+                return refuse(req, AppError::PayloadTooLarge { limit });
+            }
         }
     };
     let mut hasher = Sha256::new();

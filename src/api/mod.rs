@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod candidates;
+pub mod documents;
 pub mod exchange_rates;
 pub mod extract;
 pub mod health;
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             skills::routes(v1);
             candidates::routes(v1);
             privacy::routes(v1);
+            documents::routes(v1);
             skillsets::routes(v1);
             occupations::routes(v1);
             needs::routes(v1);
@@ -95,6 +97,7 @@ pub fn openapi() -> serde_json::Value {
         (name = "skills", description = "The skill taxonomy; ships with the skills of an interim CXO, extensible, and takes ESCO's files in bulk."),
         (name = "occupations", description = "Occupations of a taxonomy (ESCO) with the skills each needs; a skillset can be made from one."),
         (name = "candidates", description = "Interim executives and their profiles."),
+        (name = "documents", description = "Documents of candidates (CV, cover letter, references, contract, NDA) and of assignments (contract, statement of work): uploaded as they are, typed from their bytes, their text kept for search."),
         (name = "skillsets", description = "Ideal skillsets: global templates and organization-owned profiles."),
         (name = "needs", description = "An organization's need for an interim executive, with its charter."),
         (name = "pipeline", description = "Candidates considered for a need: stages, history with who moved them, notes."),
@@ -112,7 +115,8 @@ pub fn openapi() -> serde_json::Value {
     ),
     components(
         // Enums only used as query parameters are referenced, so they must be listed.
-        schemas(Problem, crate::domain::skillset::SkillsetScope, audit::Outcome, taxonomy::Layout),
+        schemas(Problem, crate::domain::skillset::SkillsetScope, audit::Outcome, taxonomy::Layout,
+            crate::domain::document::CandidateDocumentKind, crate::domain::document::AssignmentDocumentKind),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
             UnsupportedMediaType, Unprocessable, PreconditionRequired, TooManyRequests, Unavailable, InternalError)
     )

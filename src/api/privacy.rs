@@ -178,6 +178,8 @@ pub struct CandidateDataExport {
     /// Their candidacies, each with its notes and its history of moves.
     pub pipeline: Vec<CandidacyExport>,
     pub assignments: Vec<AssignmentView>,
+    /// Their documents and those of their assignments, each with its text and bytes.
+    pub documents: Vec<super::documents::DocumentExport>,
     /// What the audit log holds about them (ids and actions only).
     pub audit_events: Vec<AuditEventView>,
 }
@@ -191,8 +193,8 @@ pub struct CandidacyExport {
 /// Export everything held about a candidate
 ///
 /// For a subject access request (GDPR art. 15, and data portability): the profile, consents, candidacies
-/// with their notes and histories, assignments and the audit events that name the candidate, as one JSON
-/// document. Admins only (`privacy:manage`).
+/// with their notes and histories, assignments, documents (theirs and their assignments', each with its text
+/// and its bytes in base64) and the audit events that name the candidate, as one JSON document. Admins only (`privacy:manage`).
 #[utoipa::path(security(("oauth2" = ["privacy:manage"])), tag = "privacy", params(("id" = uuid::Uuid, Path, description = "Candidate id")),
     responses((status = 200, description = "Everything held about the candidate.", body = CandidateDataExport)))]
 #[get("/candidates/{id}/export")]
@@ -233,6 +235,7 @@ async fn export_candidate_data(
             }
             let held = db::assignments::AssignmentFilter { candidate_id: Some(id), ..Default::default() };
             let assignments = db::assignments::all(conn, &held)?;
+            let documents = db::documents::all_about(conn, id)?;
             let audit_events = db::audit::about(conn, &id.to_string())?;
             Ok(CandidateDataExport {
                 exported_at: Utc::now(),
@@ -241,6 +244,7 @@ async fn export_candidate_data(
                 consents: consents.into_iter().map(ConsentView::from).collect(),
                 pipeline,
                 assignments: assignments.into_iter().map(AssignmentView::from).collect(),
+                documents: documents.into_iter().map(super::documents::DocumentExport::from).collect(),
                 audit_events: audit_events.into_iter().map(AuditEventView::from).collect(),
             })
         })
@@ -262,7 +266,7 @@ pub struct Erasure {
 ///
 /// GDPR art. 17. The candidate becomes an anonymous placeholder (same id, "Erased Candidate", no contact
 /// details, no profile), so assignments and placements still count in the reports; their consents,
-/// pipeline notes and move notes, match explanations, free text on their assignments and check-ins, and
+/// documents and those of their assignments (bytes and text), pipeline notes and move notes, match explanations, free text on their assignments and check-ins, and
 /// stored replays of earlier writes are removed. Webhook events and the audit log only ever hold ids; the
 /// audit log records that the erasure happened. Erasing again answers the first erasure's time. An erased
 /// candidate cannot be changed (409). Admins only (`privacy:manage`).

@@ -3,7 +3,10 @@
 //! carries them:
 //!
 //! - `X-Request-Id` on every response (`telemetry::request_id`);
-//! - `ETag` where the handler declares it (it sends it: `tagged`, `created`);
+//! - `ETag` where the handler declares it (it sends it: `tagged`, `created`,
+//!   and a document's download, tagged with the SHA-256 of its bytes);
+//! - `Content-Disposition`, `X-Content-Type-Options` and `Cache-Control`
+//!   where the handler declares them (a document's download);
 //! - `Idempotent-Replayed` on the successes of operations that take an
 //!   `Idempotency-Key` (`idempotency::replay`);
 //! - `Retry-After` on 429 and 503, `WWW-Authenticate` on 401 and on a 403
@@ -16,6 +19,11 @@ const ETAG: &str = "ETag";
 const REPLAYED: &str = "Idempotent-Replayed";
 const RETRY_AFTER: &str = "Retry-After";
 const WWW_AUTHENTICATE: &str = "WWW-Authenticate";
+const CONTENT_DISPOSITION: &str = "Content-Disposition";
+const NOSNIFF: &str = "X-Content-Type-Options";
+const CACHE_CONTROL: &str = "Cache-Control";
+/// The headers a handler declares by name, each made to refer to its component.
+const DECLARED_BY_HANDLERS: [&str; 4] = [ETAG, CONTENT_DISPOSITION, NOSNIFF, CACHE_CONTROL];
 
 fn components() -> Value {
     json!({
@@ -25,8 +33,23 @@ fn components() -> Value {
             "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_.:-]+$"}
         },
         ETAG: {
-            "description": "The version read or written, to send back as `If-Match` with a change.",
-            "schema": {"type": "string", "pattern": "^\"v[0-9]+\"$", "examples": ["\"v3\""]}
+            "description": "The version read or written, to send back as `If-Match` with a change; on a document's \
+                content, the SHA-256 of its bytes (hex), to send back as `If-None-Match`.",
+            "schema": {"type": "string", "pattern": "^\"(v[0-9]+|[0-9a-f]{64})\"$", "examples": ["\"v3\""]}
+        },
+        CONTENT_DISPOSITION: {
+            "description": "`attachment`, with the file name as `filename` (ASCII, other characters as `_`) and as \
+                `filename*` (UTF-8, RFC 5987), per RFC 6266.",
+            "schema": {"type": "string", "examples": ["attachment; filename=\"cv.pdf\"; filename*=UTF-8''cv.pdf"]}
+        },
+        NOSNIFF: {
+            "description": "`nosniff`: the content is of the type it is sent as, and nothing else.",
+            "schema": {"type": "string", "enum": ["nosniff"]}
+        },
+        CACHE_CONTROL: {
+            "description": "`private, no-cache`: personal data, kept by the caller's own client only and checked \
+                again (`If-None-Match`) before reuse.",
+            "schema": {"type": "string", "enum": ["private, no-cache"]}
         },
         REPLAYED: {
             "description": "`true` when this is the kept answer to an earlier request with the same `Idempotency-Key`, \
@@ -90,8 +113,10 @@ fn add(response: &mut Value, sent: &[&str]) {
     let Some(response) = response.as_object_mut() else { return };
     let headers = response.entry("headers").or_insert_with(|| Value::Object(Map::new()));
     let Some(headers) = headers.as_object_mut() else { return };
-    if headers.contains_key(ETAG) {
-        headers.insert(ETAG.into(), reference(ETAG));
+    for name in DECLARED_BY_HANDLERS {
+        if headers.contains_key(name) {
+            headers.insert(name.into(), reference(name));
+        }
     }
     for name in sent {
         headers.insert((*name).into(), reference(name));

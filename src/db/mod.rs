@@ -47,6 +47,7 @@ pub mod assignments;
 pub mod audit;
 pub mod candidates;
 pub mod deferred;
+pub mod documents;
 pub mod exchange_rates;
 mod group_commit;
 pub mod idempotency;

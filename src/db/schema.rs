@@ -524,3 +524,23 @@ diesel::table! {
         revision -> BigInt,
     }
 }
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        candidate_id -> Nullable<Text>,
+        assignment_id -> Nullable<Text>,
+        kind -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        text_status -> Text,
+        text_error -> Nullable<Text>,
+        text -> Nullable<Text>,
+        uploaded_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        content -> Binary,
+    }
+}

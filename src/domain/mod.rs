@@ -47,6 +47,7 @@ pub mod candidate;
 pub mod catalog;
 pub mod codes;
 pub mod crisis;
+pub mod document;
 pub mod exchange;
 pub mod ids;
 pub mod money;

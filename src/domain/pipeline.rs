@@ -48,6 +48,14 @@ impl Stage {
     }
 }
 
+/// Whether an organization member sees a candidate's contact details (their
+/// e-mail and phone, and their documents, which hold them), given the stages
+/// the candidate is at in the pipelines of the member's organization: once
+/// the candidate is offered or placed in one of them.
+pub fn shows_contact(stages: &[Stage]) -> bool {
+    stages.iter().any(|s| matches!(s, Stage::Offered | Stage::Placed))
+}
+
 text_enum! {
     /// Why a candidacy was rejected.
     pub enum RejectionReason {

@@ -38,6 +38,11 @@ pub enum EventType {
     /// Terms, status or an extension changed.
     #[serde(rename = "assignment.updated")]
     AssignmentUpdated,
+    /// A document was attached to a candidate (practice subscriptions only) or to an assignment.
+    #[serde(rename = "document.created")]
+    DocumentCreated,
+    #[serde(rename = "document.deleted")]
+    DocumentDeleted,
 }
 
 impl EventType {
@@ -52,6 +57,8 @@ impl EventType {
         EventType::PipelineEntryMoved,
         EventType::AssignmentCreated,
         EventType::AssignmentUpdated,
+        EventType::DocumentCreated,
+        EventType::DocumentDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +73,8 @@ impl EventType {
             EventType::PipelineEntryMoved => "pipeline.entry_moved",
             EventType::AssignmentCreated => "assignment.created",
             EventType::AssignmentUpdated => "assignment.updated",
+            EventType::DocumentCreated => "document.created",
+            EventType::DocumentDeleted => "document.deleted",
         }
     }
 

@@ -155,8 +155,10 @@ async fn every_operation_with_every_caller(app: TestApp) {
                 let response = app.with(&caller.token).request(method.clone(), &url, body.as_ref()).await;
                 let status = response.status().as_u16();
                 let who = format!("{method} {url} as {}", caller.name);
-                // Members read the candidates in their own organization's pipelines.
-                let member_reads_candidate = path == "/api/v1/candidates/{id}"
+                // Members read the candidates in their own organization's pipelines (and, placed there as this
+                // one is, their documents).
+                let member_reads_candidate = (path == "/api/v1/candidates/{id}"
+                    || path.starts_with("/api/v1/candidates/{id}/documents"))
                     && method == Method::GET
                     && caller.role == Role::OrgMember
                     && caller.may(Permission::PipelineRead);

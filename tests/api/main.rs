@@ -14,6 +14,7 @@ mod bad_input;
 mod candidates;
 mod commands;
 mod cors;
+mod documents;
 mod error_bodies;
 mod exchange_rates;
 mod export;
