@@ -64,6 +64,10 @@ pub fn prepare_database(config: &Config) -> anyhow::Result<Database> {
         tracing::info!(?applied, backend = url.backend_name(), "migrations applied");
     }
     db::seed::ship_catalog(&db).map_err(|e| anyhow::anyhow!("shipping the catalog: {e}"))?;
+    let searchable = db::search::backfill(&db).map_err(|e| anyhow::anyhow!("making candidates searchable: {e}"))?;
+    if searchable > 0 {
+        tracing::info!(candidates = searchable, "search texts written for candidates stored before search");
+    }
     Ok(db)
 }
 

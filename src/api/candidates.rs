@@ -25,7 +25,7 @@ use crate::domain::candidate::{
 };
 use crate::domain::skill::{self, SkillLevel};
 use crate::domain::validation::{self, Invalid, Validator, in_range};
-use crate::domain::{CandidateId, CrisisSignal, SkillKey, codes};
+use crate::domain::{CandidateId, CrisisSignal, SkillKey, codes, search};
 use crate::error::{AppError, AppResult};
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -468,6 +468,86 @@ pub struct CandidateView {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Only in a list searched with `q`: where the words were found and how well the candidate matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<SearchHit>,
+}
+
+/// A field full-text search reads.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchField {
+    Name,
+    Headline,
+    Skills,
+    Summary,
+    /// The notes on the candidate's pipeline entries.
+    Notes,
+    /// The text read from the candidate's documents (a CV …).
+    Documents,
+}
+
+impl SearchField {
+    fn of(name: &str) -> Self {
+        match name {
+            "name" => SearchField::Name,
+            "headline" => SearchField::Headline,
+            "skills" => SearchField::Skills,
+            "summary" => SearchField::Summary,
+            "notes" => SearchField::Notes,
+            _ => SearchField::Documents,
+        }
+    }
+}
+
+/// Where a search found a candidate.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"score": 0.42, "found_in": ["headline", "documents"], "snippet": {"field": "headline", "text": "Interim CFO, turnaround and refinancing", "highlights": [{"start": 8, "end": 11}]}}))]
+pub struct SearchHit {
+    /// How well the candidate matches: higher is better. Comparable within one list only (PostgreSQL and
+    /// SQLite rank on different scales).
+    pub score: f64,
+    /// The fields the words were found in, the weightiest first (as ranking weighs them).
+    pub found_in: Vec<SearchField>,
+    /// A passage of the weightiest of those fields.
+    pub snippet: Snippet,
+}
+
+/// A passage of a field with the places of the words found in it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Snippet {
+    pub field: SearchField,
+    /// The passage, plain text (`…` where it was cut).
+    pub text: String,
+    /// Each found word, as character offsets into `text`: from `start` up to, not including, `end`.
+    pub highlights: Vec<Highlight>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct Highlight {
+    #[schema(minimum = 0)]
+    pub start: u64,
+    #[schema(minimum = 0)]
+    pub end: u64,
+}
+
+impl From<crate::db::search::Found> for SearchHit {
+    fn from(found: crate::db::search::Found) -> Self {
+        let offset = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        SearchHit {
+            score: found.score,
+            found_in: found.fields.iter().map(|f| SearchField::of(f)).collect(),
+            snippet: Snippet {
+                field: SearchField::of(found.field),
+                text: found.text,
+                highlights: found
+                    .highlights
+                    .iter()
+                    .map(|&(s, e)| Highlight { start: offset(s), end: offset(e) })
+                    .collect(),
+            },
+        }
+    }
 }
 
 impl From<StoredCandidate> for CandidateView {
@@ -480,6 +560,7 @@ impl From<StoredCandidate> for CandidateView {
             version: s.version,
             created_at: s.created_at,
             updated_at: s.updated_at,
+            search: None,
         }
     }
 }
@@ -487,8 +568,16 @@ impl From<StoredCandidate> for CandidateView {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CandidateListQuery {
-    /// Case-insensitive text the first name, last name or headline contains.
-    #[param(pattern = "^[^\\u0000-\\u001F\\u007F]*$")]
+    /// Full-text search over the name, headline, skills (their labels and synonyms), summary, pipeline notes and
+    /// the text of the candidate's documents, with English stemming (`managed` finds `management`): every word
+    /// must be found; `"a phrase"` in quotes, `OR` between two words or phrases, and `-word` for what must not be.
+    /// Combines with the other filters and cursors. Each item then carries `search` (its score and a snippet), and
+    /// the list is ranked best first unless `sort` says otherwise. At most 200 characters and 16 words.
+    #[param(
+        pattern = "^[^\\u0000-\\u001F\\u007F]*$",
+        max_length = 200,
+        example = "interim CFO \"private equity\" -retail"
+    )]
     q: Option<String>,
     status: Option<CandidateStatus>,
     /// Only candidates with this skill (a skill key) …
@@ -510,8 +599,9 @@ pub struct CandidateListQuery {
     available_by: Option<NaiveDate>,
     /// Only candidates changed at or after this time (RFC 3339).
     updated_since: Option<DateTime<Utc>>,
-    /// `created_at` (default), `updated_at` or `last_name`; prefix `-` for descending.
-    #[param(pattern = "^(-?(created_at|updated_at|last_name))?$")]
+    /// `created_at` (the default without `q`), `updated_at`, `last_name`, or `relevance` (the best match of `q`
+    /// first; the default with `q`); prefix `-` for descending.
+    #[param(pattern = "^(-?(created_at|updated_at|last_name|relevance))?$")]
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50; larger values are capped).
     #[param(minimum = 1)]
@@ -532,12 +622,18 @@ impl CandidateListQuery {
             sort: self.sort.as_deref(),
             include_total: self.include_total,
         };
-        pagination::resolve(paging, filter, CandidateSort::CreatedAt)
+        let default = if filter.q.is_some() { CandidateSort::Relevance } else { CandidateSort::CreatedAt };
+        pagination::resolve(paging, filter, default)
     }
 
     fn filter(&self) -> AppResult<CandidateFilter> {
+        extract::at_most("q", self.q.as_deref(), search::MAX_LENGTH)?;
+        if let Some(q) = self.q.as_ref().filter(|q| !q.trim().is_empty()) {
+            search::SearchQuery::parse(q).map_err(|e| AppError::InvalidQuery(format!("`q`: {e}.")))?;
+        }
         Ok(CandidateFilter {
-            q: self.q.clone(),
+            // An empty `q=` is no search, as an empty `sort=` is the default order.
+            q: self.q.clone().filter(|q| !q.trim().is_empty()),
             status: self.status,
             skill: self.skill.as_deref().map(SkillKey::parse).transpose().map_err(invalid_param("skill"))?,
             min_level: self
@@ -568,7 +664,18 @@ async fn list_candidates(
     // only the candidates not kept rendered are read whole.
     let list = move |conn: &mut DbConnection, filter: &CandidateFilter, request: &PageRequest<CandidateSort>| {
         let listed = matches.list_versions(conn, filter, request)?;
+        let ids: Vec<CandidateId> = listed.items.iter().map(|l| l.id).collect();
         let items = rendered.all(&listed.items, |missing| store::get_many(conn, missing))?;
+        let items = match store::found_in_page(conn, filter, &ids)? {
+            None => items.into_iter().map(|(_, json)| json).collect(),
+            Some(mut found) => items
+                .into_iter()
+                .map(|(id, json)| match found.remove(&id) {
+                    Some(hit) => json.with_member("search", &SearchHit::from(hit)),
+                    None => Ok(json),
+                })
+                .collect::<AppResult<_>>()?,
+        };
         Ok(Page { items, next: listed.next, total: listed.total })
     };
     Ok(web::Json(pagination::read_page(&state.db, filter, request, list, |item| item).await?))

@@ -33,6 +33,18 @@ impl Rendered {
     pub fn json(&self) -> &str {
         self.0.get()
     }
+
+    /// The same object with one more member, `name: value` (not kept).
+    pub fn with_member(&self, name: &str, value: &impl Serialize) -> AppResult<Rendered> {
+        let object = self.json().trim_end();
+        let open = object.strip_suffix('}').ok_or_else(|| AppError::Internal(anyhow::anyhow!("not an object")))?;
+        let name = serde_json::to_string(name).map_err(|e| AppError::Internal(e.into()))?;
+        let value = serde_json::to_string(value).map_err(|e| AppError::Internal(e.into()))?;
+        let separator = if open.trim_end().ends_with('{') { "" } else { "," };
+        let json = RawValue::from_string(format!("{open}{separator}{name}:{value}}}"))
+            .map_err(|e| AppError::Internal(e.into()))?;
+        Ok(Rendered(Arc::from(json)))
+    }
 }
 
 impl Serialize for Rendered {
@@ -135,7 +147,7 @@ impl RenderedCandidates {
         &self,
         listed: &[Listed],
         read: impl FnOnce(&[CandidateId]) -> AppResult<Vec<StoredCandidate>>,
-    ) -> AppResult<Vec<Rendered>> {
+    ) -> AppResult<Vec<(CandidateId, Rendered)>> {
         let mut found: Vec<Option<Rendered>> = listed.iter().map(|l| self.get(l)).collect();
         let missing: Vec<CandidateId> =
             listed.iter().zip(&found).filter(|(_, f)| f.is_none()).map(|(l, _)| l.id).collect();
@@ -150,7 +162,7 @@ impl RenderedCandidates {
                 }
             }
         }
-        Ok(found.into_iter().flatten().collect())
+        Ok(listed.iter().zip(found).filter_map(|(l, f)| Some((l.id, f?))).collect())
     }
 
     /// The candidates of `listed` as stored, in its order: the kept ones as
@@ -258,9 +270,21 @@ mod tests {
             .unwrap();
         let ids: Vec<String> = rendered
             .iter()
-            .map(|r| serde_json::from_str::<serde_json::Value>(r.json()).unwrap()["id"].as_str().unwrap().to_owned())
+            .map(|(_, r)| {
+                serde_json::from_str::<serde_json::Value>(r.json()).unwrap()["id"].as_str().unwrap().to_owned()
+            })
             .collect();
         assert_eq!(ids, [b.id.to_string(), a.id.to_string()]);
+        assert_eq!(rendered.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [b.id, a.id]);
+    }
+
+    #[test]
+    fn a_member_joins_the_rendered_object() {
+        let json = RenderedCandidates::new(0, 0).render(stored(1)).unwrap();
+        let more = json.with_member("search", &serde_json::json!({"score": 1.5})).unwrap();
+        let value: serde_json::Value = serde_json::from_str(more.json()).unwrap();
+        assert_eq!(value["search"]["score"], 1.5);
+        assert_eq!(value["id"], serde_json::from_str::<serde_json::Value>(json.json()).unwrap()["id"]);
     }
 
     #[test]

@@ -6,13 +6,18 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::organizations::corrupt;
-use super::page::{self, Page, PageRequest, Position, lower, seek};
-use super::schema::{candidate_changes, candidate_industries, candidate_languages, candidate_skills, candidates};
+use super::page::{self, Page, PageRequest, Position, seek};
+use super::schema::{
+    candidate_changes, candidate_industries, candidate_languages, candidate_search, candidate_skills, candidate_texts,
+    candidates,
+};
+use super::search;
 use super::{DbConnection, json, now};
 use crate::domain::assignment::Period;
 pub use crate::domain::candidate::CandidateFilter;
 use crate::domain::candidate::{Availability, Candidate, CandidateSkill, Consent, LanguageSkill};
 use crate::domain::codes::Location;
+use crate::domain::search::SearchQuery;
 use crate::domain::skill::SkillLevel;
 use crate::domain::webhook::EventType;
 use crate::domain::{CandidateId, Currency, DayRate, SkillKey, Stored};
@@ -341,6 +346,7 @@ pub fn insert(conn: &mut DbConnection, c: &Candidate) -> AppResult<StoredCandida
     // assignments yet): built here, not read back, on the writer's hot path.
     write_children(conn, &row.id, c, false)?;
     record_change(conn, id)?;
+    search::refresh(conn, id)?;
     let stored = row.into_domain()?;
     announce(conn, EventType::CandidateCreated, stored.id, stored.version)?;
     Ok(stored)
@@ -373,6 +379,7 @@ pub fn update(conn: &mut DbConnection, current: &StoredCandidate, c: &Candidate)
     super::ensure_updated(updated)?;
     write_children(conn, &id, c, true)?;
     record_change(conn, current.id)?;
+    search::refresh(conn, current.id)?;
     let stored = get(conn, current.id)?;
     announce(conn, EventType::CandidateUpdated, stored.id, stored.version)?;
     Ok(stored)
@@ -422,6 +429,8 @@ pub enum CandidateSort {
     CreatedAt,
     UpdatedAt,
     LastName,
+    /// The best match of the search `q` first.
+    Relevance,
 }
 
 /// Which version of a candidate a list holds: enough to tell whether a copy
@@ -505,24 +514,12 @@ pub fn list(
     Ok(listed.filter_map(|l| read.remove(&l.id)))
 }
 
-/// A page of the list as the versions of its candidates, in order.
-pub fn list_versions(
-    conn: &mut DbConnection,
-    filter: &CandidateFilter,
-    page: &PageRequest<CandidateSort>,
-) -> AppResult<Page<Listed>> {
-    let filtered = || {
-        let mut query = candidates::table.into_boxed();
-        if let Some(q) = &filter.q {
-            let pattern = page::contains_pattern(q);
-            query = query.filter(
-                lower(candidates::first_name)
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(lower(candidates::last_name).like(pattern.clone()).escape('\\'))
-                    .or(lower(candidates::headline.assume_not_null()).like(pattern).escape('\\')),
-            );
-        }
+/// The list's filters other than `q`, applied to a boxed query whose FROM
+/// holds `candidates` (the same filters whether or not a search joins it).
+macro_rules! filtered {
+    ($query:expr, $filter:expr) => {{
+        let filter: &CandidateFilter = $filter;
+        let mut query = $query;
         if let Some(status) = filter.status {
             query = query.filter(candidates::status.eq(status.as_str()));
         }
@@ -563,6 +560,34 @@ pub fn list_versions(
             query = query.filter(candidates::updated_at.ge(since));
         }
         query
+    }};
+}
+
+/// The search a filter's `q` asks for (validated where the list was asked).
+fn search_of(filter: &CandidateFilter) -> AppResult<Option<SearchQuery>> {
+    let parse = |q: &String| SearchQuery::parse(q).map_err(|e| AppError::InvalidQuery(format!("`q`: {e}.")));
+    filter.q.as_ref().map(parse).transpose()
+}
+
+/// A page of the list as the versions of its candidates, in order.
+pub fn list_versions(
+    conn: &mut DbConnection,
+    filter: &CandidateFilter,
+    page: &PageRequest<CandidateSort>,
+) -> AppResult<Page<Listed>> {
+    let search = search_of(filter)?;
+    if page.sort == CandidateSort::Relevance {
+        let search =
+            search.ok_or_else(|| AppError::InvalidQuery("`sort=relevance` ranks a search: give `q`.".into()))?;
+        return ranked_versions(conn, filter, &search, page);
+    }
+    let engine = search::Engine::of(conn);
+    let filtered = || {
+        let mut query = candidates::table.into_boxed();
+        if let Some(search) = &search {
+            query = query.filter(engine.found(search));
+        }
+        filtered!(query, filter)
     };
     let total = if page.with_total { Some(filtered().count().get_result(conn)?) } else { None };
     let query = filtered().select(ListedRow::as_select()).limit(page.limit + 1);
@@ -577,7 +602,8 @@ pub fn list_versions(
             let after = after.map(|p| p.timestamp().map(|t| (t, p.id.clone()))).transpose()?;
             seek!(query, candidates::updated_at, id, dir, after).load(conn)?
         }
-        CandidateSort::LastName => {
+        // (`Relevance` was ranked above.)
+        CandidateSort::LastName | CandidateSort::Relevance => {
             let after = after.map(|p| (p.value.clone(), p.id.clone()));
             seek!(query, candidates::last_name, id, dir, after).load(conn)?
         }
@@ -587,11 +613,72 @@ pub fn list_versions(
         value: match sort {
             CandidateSort::CreatedAt => page::timestamp_value(&row.created_at),
             CandidateSort::UpdatedAt => page::timestamp_value(&row.updated_at),
-            CandidateSort::LastName => row.last_name.clone(),
+            CandidateSort::LastName | CandidateSort::Relevance => row.last_name.clone(),
         },
         id: row.id.clone(),
     });
     page.try_map(ListedRow::into_listed)
+}
+
+/// A page of the candidates a search finds, the best match first (with
+/// `Direction::Asc`); the cursor holds the rank.
+fn ranked_versions(
+    conn: &mut DbConnection,
+    filter: &CandidateFilter,
+    search: &SearchQuery,
+    page: &PageRequest<CandidateSort>,
+) -> AppResult<Page<Listed>> {
+    let bad_cursor = || AppError::InvalidQuery("the cursor is not valid for this list".into());
+    let after = page
+        .after
+        .as_ref()
+        .map(|p| p.value.parse::<f64>().map(|rank| (rank, p.id.clone())).map_err(|_| bad_cursor()))
+        .transpose()?;
+    let (id, dir, limit) = (candidates::id, page.direction, page.limit + 1);
+    let (rows, total): (Vec<(ListedRow, f64)>, Option<i64>) = match search::Engine::of(conn) {
+        search::Engine::Fts5 => {
+            let filtered = || {
+                let joined = candidates::table
+                    .inner_join(candidate_texts::table)
+                    .inner_join(candidate_search::table.on(candidate_search::rowid.eq(candidate_texts::seq)))
+                    .filter(search::fts5::matched(search))
+                    .into_boxed();
+                filtered!(joined, filter)
+            };
+            let total = if page.with_total { Some(filtered().count().get_result(conn)?) } else { None };
+            let query = filtered().select((ListedRow::as_select(), search::fts5::rank())).limit(limit);
+            (seek!(query, search::fts5::rank(), id, dir, after).load(conn)?, total)
+        }
+        search::Engine::Tsvector => {
+            let filtered = || {
+                let joined = candidates::table
+                    .inner_join(candidate_texts::table)
+                    .filter(search::tsvector::matched(search))
+                    .into_boxed();
+                filtered!(joined, filter)
+            };
+            let total = if page.with_total { Some(filtered().count().get_result(conn)?) } else { None };
+            let query = filtered().select((ListedRow::as_select(), search::tsvector::rank(search))).limit(limit);
+            (seek!(query, search::tsvector::rank(search), id, dir, after).load(conn)?, total)
+        }
+    };
+    // The cursor holds the rank as Rust writes an f64 (it reads back to the same value).
+    let page = Page::from_rows(rows, page.limit, total, |(row, rank)| Position {
+        value: rank.to_string(),
+        id: row.id.clone(),
+    });
+    page.try_map(|(row, _)| row.into_listed())
+}
+
+/// Where the search `q` of `filter` found each of `ids`, with its score;
+/// `None` when the list has no `q`.
+pub fn found_in_page(
+    conn: &mut DbConnection,
+    filter: &CandidateFilter,
+    ids: &[CandidateId],
+) -> AppResult<Option<std::collections::HashMap<CandidateId, search::Found>>> {
+    let Some(query) = search_of(filter)? else { return Ok(None) };
+    Ok(Some(search::snippets(conn, &query, ids)?))
 }
 
 /// Every candidate, handed to `f` a batch at a time so the whole bench is never in memory at once.

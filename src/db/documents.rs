@@ -151,6 +151,9 @@ pub fn insert(
         ))
         .execute(conn)?;
     let stored = get(conn, new.owner, &id)?;
+    if let Owner::Candidate(candidate) = new.owner {
+        super::search::refresh(conn, candidate)?;
+    }
     announce(conn, EventType::DocumentCreated, &stored, organization)?;
     Ok(stored)
 }
@@ -232,6 +235,9 @@ pub fn list(
 pub fn delete(conn: &mut DbConnection, owner: Owner, id: &str, organization: Option<OrganizationId>) -> AppResult<()> {
     let current = get(conn, owner, id)?;
     diesel::delete(documents::table.find(id)).execute(conn)?;
+    if let Owner::Candidate(candidate) = owner {
+        super::search::refresh(conn, candidate)?;
+    }
     announce(conn, EventType::DocumentDeleted, &current, organization)
 }
 

@@ -129,7 +129,9 @@ impl LiveIndex {
         let order = match request.sort {
             CandidateSort::CreatedAt => ListOrder::CreatedAt,
             CandidateSort::UpdatedAt => ListOrder::UpdatedAt,
-            CandidateSort::LastName => return candidates::list_versions(conn, filter, request),
+            CandidateSort::LastName | CandidateSort::Relevance => {
+                return candidates::list_versions(conn, filter, request);
+            }
         };
         let after = request.after.as_ref().map(|p| Ok::<_, AppError>((p.timestamp()?, cursor_id(p)?))).transpose()?;
         self.catch_up(conn)?;

@@ -62,6 +62,7 @@ pub mod privacy;
 pub mod reference;
 pub mod reports;
 mod schema;
+pub mod search;
 pub mod seed;
 pub mod skills;
 pub mod skillsets;

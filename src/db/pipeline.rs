@@ -157,7 +157,8 @@ impl NoteRow {
     }
 }
 
-fn record_move(conn: &mut DbConnection, entry: PipelineEntryId, m: &Move) -> AppResult<()> {
+/// Records a move of `candidate`'s entry; a note with it is searched with the candidate's notes.
+fn record_move(conn: &mut DbConnection, entry: PipelineEntryId, candidate: CandidateId, m: &Move) -> AppResult<()> {
     let row = MoveRow {
         id: uuid::Uuid::now_v7().to_string(),
         entry_id: entry.to_string(),
@@ -169,6 +170,9 @@ fn record_move(conn: &mut DbConnection, entry: PipelineEntryId, m: &Move) -> App
         moved_at: m.at.naive_utc(),
     };
     diesel::insert_into(pipeline_moves::table).values(&row).execute(conn)?;
+    if m.note.is_some() {
+        super::search::refresh(conn, candidate)?;
+    }
     Ok(())
 }
 
@@ -210,7 +214,7 @@ pub fn insert(
     diesel::insert_into(pipeline_entries::table).values(&row).execute(conn)?;
     let stored = row.into_domain()?;
     let added = Move { from: None, to: Stage::Sourced, reason: None, note, actor: actor.to_owned(), at: at.and_utc() };
-    record_move(conn, stored.id, &added)?;
+    record_move(conn, stored.id, candidate, &added)?;
     announce(conn, EventType::PipelineEntryCreated, &stored, None)?;
     Ok(stored)
 }
@@ -269,7 +273,7 @@ pub fn move_to(
     let at = now();
     let stored = update(conn, current, &next, at)?;
     let moved = Move { from: Some(from), to, reason, note, actor: actor.to_owned(), at: at.and_utc() };
-    record_move(conn, current.id, &moved)?;
+    record_move(conn, current.id, current.value.candidate_id, &moved)?;
     announce(conn, EventType::PipelineEntryMoved, &stored, Some(from))?;
     Ok(stored)
 }
@@ -330,6 +334,7 @@ pub fn add_note(conn: &mut DbConnection, current: &StoredEntry, body: String, au
         created_at: at,
     };
     diesel::insert_into(pipeline_notes::table).values(&row).execute(conn)?;
+    super::search::refresh(conn, current.value.candidate_id)?;
     Ok(stored)
 }
 

@@ -149,6 +149,8 @@ pub fn erase(conn: &mut DbConnection, id: CandidateId) -> AppResult<DateTime<Utc
     diesel::update(pipeline_entries::table.filter(pipeline_entries::candidate_id.eq(&key)))
         .set(pipeline_entries::match_explanation.eq(None::<String>))
         .execute(conn)?;
+    // What search kept of their notes and documents goes with them.
+    super::search::refresh(conn, id)?;
 
     let held = assignments::table.filter(assignments::candidate_id.eq(&key)).select(assignments::id);
     diesel::update(assignment_check_ins::table.filter(assignment_check_ins::assignment_id.eq_any(held)))

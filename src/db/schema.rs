@@ -544,3 +544,35 @@ diesel::table! {
         content -> Binary,
     }
 }
+
+diesel::table! {
+    /// What full-text search reads of a candidate (see the migration candidate_search).
+    candidate_texts (candidate_id) {
+        seq -> BigInt,
+        candidate_id -> Text,
+        name -> Text,
+        headline -> Text,
+        summary -> Text,
+        skills -> Text,
+        notes -> Text,
+        documents -> Text,
+    }
+}
+
+diesel::table! {
+    /// SQLite only: the FTS5 index over `candidate_texts` (PostgreSQL has a
+    /// tsvector column there instead, which only SQL fragments name).
+    candidate_search (rowid) {
+        rowid -> BigInt,
+    }
+}
+
+diesel::joinable!(candidate_texts -> candidates (candidate_id));
+diesel::allow_tables_to_appear_in_same_query!(candidates, candidate_texts, candidate_search);
+// The list filters' correlated subqueries, inside a search's join.
+diesel::allow_tables_to_appear_in_same_query!(candidate_texts, candidate_skills);
+diesel::allow_tables_to_appear_in_same_query!(candidate_texts, candidate_industries);
+diesel::allow_tables_to_appear_in_same_query!(candidate_texts, candidate_languages);
+diesel::allow_tables_to_appear_in_same_query!(candidate_search, candidate_skills);
+diesel::allow_tables_to_appear_in_same_query!(candidate_search, candidate_industries);
+diesel::allow_tables_to_appear_in_same_query!(candidate_search, candidate_languages);

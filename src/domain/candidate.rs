@@ -154,7 +154,7 @@ impl Candidate {
 /// Which candidates a list asks for; every field set must hold.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CandidateFilter {
-    /// Text the first name, last name or headline contains, in any case.
+    /// A full-text search (see `domain::search`), never empty.
     pub q: Option<String>,
     pub status: Option<CandidateStatus>,
     /// Holds this skill at `min_level` (default 1) or higher.

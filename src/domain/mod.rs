@@ -56,6 +56,7 @@ pub mod occupation;
 pub mod organization;
 pub mod pipeline;
 pub mod privacy;
+pub mod search;
 pub mod skill;
 pub mod skillset;
 pub mod validation;

@@ -35,6 +35,7 @@ mod progress;
 mod reports;
 mod revocation;
 mod scale_out;
+mod search;
 mod skills;
 mod skillsets;
 mod slow_clients;

@@ -37,6 +37,12 @@ fn columns(url: &DatabaseUrl) -> Vec<Column> {
             diesel::sql_query(POSTGRES_COLUMNS).load(&mut conn).unwrap()
         }
     };
+    // Where the backends search differently: SQLite's FTS5 table (and the tables it keeps itself), PostgreSQL's
+    // tsvector column.
+    let engine_specific = |c: &Column| {
+        c.table_name.starts_with("candidate_search") || (c.table_name == "candidate_texts" && c.column_name == "search")
+    };
+    columns.retain(|c| !engine_specific(c));
     columns.sort();
     columns
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use diesel::QueryableByName;
 use diesel::RunQueryDsl;
-use diesel::sql_types::{Nullable, Text};
+use diesel::sql_types::{Binary, Nullable, Text};
 use interim_tracker::config::Config;
 use interim_tracker::db::{Database, DatabaseUrl};
 use serde_json::json;
@@ -21,8 +21,8 @@ struct Name {
 
 #[derive(QueryableByName)]
 struct Cell {
-    #[diesel(sql_type = Nullable<Text>)]
-    v: Option<String>,
+    #[diesel(sql_type = Nullable<Binary>)]
+    v: Option<Vec<u8>>,
 }
 
 /// Every text of every column of every table: what a dump of the database shows.
@@ -49,13 +49,28 @@ fn dump(database_url: &str) -> String {
             };
             let columns: Vec<Name> = diesel::sql_query(columns_sql).load(conn)?;
             for column in columns {
-                let cells: Vec<Cell> =
-                    diesel::sql_query(format!("SELECT CAST(\"{}\" AS TEXT) AS v FROM \"{}\"", column.name, table.name))
-                        .load(conn)?;
+                // Bytes on SQLite, where the full-text index keeps its pages as blobs.
+                let (column, table) = (&column.name, &table.name);
+                let statement = if postgres {
+                    format!("SELECT convert_to(CAST(\"{column}\" AS TEXT), 'UTF8') AS v FROM \"{table}\"")
+                } else {
+                    format!("SELECT CAST(\"{column}\" AS BLOB) AS v FROM \"{table}\"")
+                };
+                let cells: Vec<Cell> = diesel::sql_query(statement).load(conn)?;
                 for cell in cells.into_iter().filter_map(|c| c.v) {
-                    out.push_str(&cell);
+                    out.push_str(&String::from_utf8_lossy(&cell));
                     out.push('\n');
                 }
+            }
+        }
+        if !postgres {
+            // And the words the full-text index holds, as it reads them.
+            diesel::sql_query("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_words USING fts5vocab(main, candidate_search, 'row')")
+                .execute(conn)?;
+            let words: Vec<Name> = diesel::sql_query("SELECT term AS name FROM temp.search_words").load(conn)?;
+            for word in words {
+                out.push_str(&word.name);
+                out.push('\n');
             }
         }
         Ok(out)

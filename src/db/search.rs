@@ -1,0 +1,409 @@
+//! Full-text search over candidates: what is searched of each (kept in
+//! `candidate_texts` whenever a field it reads changes), the SQL fragments
+//! that find and rank them on each backend (SQLite FTS5 with bm25;
+//! PostgreSQL's tsvector with a GIN index and `ts_rank_cd`), and the snippets
+//! that show where the words were found.
+
+use std::collections::HashMap;
+
+use diesel::dsl::sql;
+use diesel::expression::SqlLiteral;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Double, Text};
+
+use super::DbConnection;
+use super::schema::{
+    candidate_skills, candidate_texts, candidates, documents, pipeline_entries, pipeline_moves, pipeline_notes,
+    skill_labels, skills,
+};
+use crate::domain::ids::CandidateId;
+use crate::domain::search::{FIELDS, SearchQuery};
+use crate::error::AppResult;
+
+/// Most characters kept of a candidate's notes, and of their documents' text,
+/// for search (PostgreSQL refuses a tsvector over 1 MB; a CV is a few
+/// thousand characters, and what lies beyond this is not found).
+pub const MAX_NOTES_CHARS: usize = 64 * 1024;
+pub const MAX_DOCUMENTS_CHARS: usize = 256 * 1024;
+
+/// How each field weighs in SQLite's bm25, in the order of the FTS5 table's
+/// columns (name, headline, summary, skills, notes, documents); PostgreSQL
+/// weighs them A, A, C, B, D, D (see the migrations).
+const BM25: &str = "bm25(candidate_search, 10.0, 8.0, 3.0, 5.0, 1.0, 1.0)";
+
+/// Marks around a found word in a snippet, taken out before it is answered:
+/// private-use characters, which are never kept in the searched text.
+const OPEN: char = '\u{E000}';
+const CLOSE: char = '\u{E001}';
+
+/// The search text of a candidate, field by field.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = candidate_texts)]
+struct Texts {
+    candidate_id: String,
+    name: String,
+    headline: String,
+    summary: String,
+    skills: String,
+    notes: String,
+    documents: String,
+}
+
+/// Text as kept for search: the snippet marks cannot occur in it, and it is
+/// cut to `max` characters.
+fn kept(text: &str, max: usize) -> String {
+    text.chars().take(max).map(|c| if c == OPEN || c == CLOSE { ' ' } else { c }).collect()
+}
+
+/// Joins `parts` with newlines up to `max` characters.
+fn joined(parts: impl IntoIterator<Item = String>, max: usize) -> String {
+    let mut out = String::new();
+    for part in parts {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&part);
+        if out.chars().count() >= max {
+            break;
+        }
+    }
+    kept(&out, max)
+}
+
+/// Writes again what search reads of candidate `id` (or forgets it, when the
+/// candidate is gone), in the caller's transaction.
+pub fn refresh(conn: &mut DbConnection, id: CandidateId) -> AppResult<()> {
+    let key = id.to_string();
+    let person: Option<(String, String, Option<String>, Option<String>)> = candidates::table
+        .find(&key)
+        .select((candidates::first_name, candidates::last_name, candidates::headline, candidates::summary))
+        .get_result(conn)
+        .optional()?;
+    let Some((first_name, last_name, headline, summary)) = person else {
+        diesel::delete(candidate_texts::table.find(&key)).execute(conn)?;
+        return Ok(());
+    };
+    let held: Vec<(String, String)> = candidate_skills::table
+        .inner_join(skills::table.on(skills::key.eq(candidate_skills::skill_key)))
+        .filter(candidate_skills::candidate_id.eq(&key))
+        .order(candidate_skills::skill_key)
+        .select((skills::key, skills::name))
+        .load(conn)?;
+    let keys: Vec<&String> = held.iter().map(|(k, _)| k).collect();
+    let synonyms: Vec<(String, String)> = if keys.is_empty() {
+        Vec::new()
+    } else {
+        skill_labels::table
+            .filter(skill_labels::skill_key.eq_any(keys))
+            .order((skill_labels::skill_key, skill_labels::position))
+            .select((skill_labels::skill_key, skill_labels::label))
+            .load(conn)?
+    };
+    let mut labels: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (key, label) in &synonyms {
+        labels.entry(key.as_str()).or_default().push(label.as_str());
+    }
+    let skill_lines = held.iter().map(|(key, name)| {
+        let mut line = name.clone();
+        for label in labels.get(key.as_str()).into_iter().flatten().filter(|l| !l.eq_ignore_ascii_case(name)) {
+            line.push_str(", ");
+            line.push_str(label);
+        }
+        line
+    });
+    let mut notes: Vec<(chrono::NaiveDateTime, String)> = pipeline_notes::table
+        .inner_join(pipeline_entries::table)
+        .filter(pipeline_entries::candidate_id.eq(&key))
+        .select((pipeline_notes::created_at, pipeline_notes::body))
+        .load(conn)?;
+    let with_moves: Vec<(chrono::NaiveDateTime, Option<String>)> = pipeline_moves::table
+        .inner_join(pipeline_entries::table)
+        .filter(pipeline_entries::candidate_id.eq(&key))
+        .filter(pipeline_moves::note.is_not_null())
+        .select((pipeline_moves::moved_at, pipeline_moves::note))
+        .load(conn)?;
+    notes.extend(with_moves.into_iter().filter_map(|(at, note)| Some((at, note?))));
+    notes.sort();
+    let notes = notes.into_iter().map(|(_, note)| note);
+    let texts: Vec<Option<String>> = documents::table
+        .filter(documents::candidate_id.eq(Some(&key)))
+        .order((documents::created_at, documents::id))
+        .select(documents::text)
+        .load(conn)?;
+    let row = Texts {
+        candidate_id: key,
+        name: kept(&format!("{first_name} {last_name}"), 1_000),
+        headline: kept(headline.as_deref().unwrap_or(""), 1_000),
+        summary: kept(summary.as_deref().unwrap_or(""), 10_000),
+        skills: joined(skill_lines, 20_000),
+        notes: joined(notes, MAX_NOTES_CHARS),
+        documents: joined(texts.into_iter().flatten(), MAX_DOCUMENTS_CHARS),
+    };
+    natively!(conn, |db| diesel::insert_into(candidate_texts::table)
+        .values(&row)
+        .on_conflict(candidate_texts::candidate_id)
+        .do_update()
+        .set(&row)
+        .execute(db))?;
+    Ok(())
+}
+
+/// Writes the search text of every candidate that has none (those stored
+/// before search was), a transaction per batch; answers how many.
+pub fn backfill(db: &super::Database) -> AppResult<usize> {
+    let counts = |conn: &mut DbConnection| -> AppResult<(i64, i64)> {
+        Ok((candidates::table.count().get_result(conn)?, candidate_texts::table.count().get_result(conn)?))
+    };
+    let (stored, searched) = db.with_reader(counts)?;
+    if stored == searched {
+        return Ok(0);
+    }
+    let mut count = 0;
+    loop {
+        let written = db.write_blocking(|conn| {
+            let missing: Vec<String> = candidates::table
+                .filter(diesel::dsl::not(diesel::dsl::exists(
+                    candidate_texts::table.filter(candidate_texts::candidate_id.eq(candidates::id)),
+                )))
+                .select(candidates::id)
+                .limit(500)
+                .load(conn)?;
+            for id in &missing {
+                refresh(conn, id.parse().map_err(super::organizations::corrupt)?)?;
+            }
+            Ok(missing.len())
+        })?;
+        if written == 0 {
+            return Ok(count);
+        }
+        count += written;
+    }
+}
+
+type BoundText = <String as diesel::expression::AsExpression<Text>>::Expression;
+/// An SQL fragment that binds the search query once.
+pub type WithQuery<ST> = SqlLiteral<ST, diesel::expression::UncheckedBind<SqlLiteral<ST>, BoundText>>;
+
+/// Which engine searches: the SQL of each differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Fts5,
+    Tsvector,
+}
+
+impl Engine {
+    pub fn of(conn: &DbConnection) -> Self {
+        match conn {
+            DbConnection::Sqlite(_) => Engine::Fts5,
+            DbConnection::Postgresql(_) => Engine::Tsvector,
+        }
+    }
+
+    /// The query in the engine's syntax, as the SQL below binds it.
+    fn syntax(self, query: &SearchQuery) -> String {
+        match self {
+            Engine::Fts5 => query.fts5(),
+            Engine::Tsvector => query.websearch(),
+        }
+    }
+
+    /// `candidates.id IN (the candidates the query finds)`, for lists in
+    /// another order than relevance.
+    pub fn found(self, query: &SearchQuery) -> WithQuery<Bool> {
+        let (fragment, close) = match self {
+            Engine::Fts5 => (
+                "candidates.id IN (SELECT candidate_texts.candidate_id FROM candidate_search \
+                 JOIN candidate_texts ON candidate_texts.seq = candidate_search.rowid WHERE candidate_search MATCH ",
+                ")",
+            ),
+            Engine::Tsvector => (
+                "candidates.id IN (SELECT candidate_texts.candidate_id FROM candidate_texts \
+                 WHERE candidate_texts.search @@ websearch_to_tsquery('english', ",
+                "))",
+            ),
+        };
+        sql::<Bool>(fragment).bind::<Text, _>(self.syntax(query)).sql(close)
+    }
+}
+
+/// The search's condition and rank inside a join of `candidates`,
+/// `candidate_texts` and `candidate_search` (SQLite).
+pub mod fts5 {
+    use super::*;
+
+    pub fn matched(query: &SearchQuery) -> WithQuery<Bool> {
+        sql::<Bool>("candidate_search MATCH ").bind::<Text, _>(query.fts5()).sql("")
+    }
+
+    /// Lower ranks first (the score answered is its negation, so that a
+    /// higher score is a better match).
+    pub fn rank() -> SqlLiteral<Double> {
+        sql::<Double>(BM25)
+    }
+}
+
+/// The search's condition and rank inside a join of `candidates` and
+/// `candidate_texts` (PostgreSQL).
+pub mod tsvector {
+    use super::*;
+
+    pub fn matched(query: &SearchQuery) -> WithQuery<Bool> {
+        sql::<Bool>("candidate_texts.search @@ websearch_to_tsquery('english', ")
+            .bind::<Text, _>(query.websearch())
+            .sql(")")
+    }
+
+    /// Lower ranks first, as [`super::fts5::rank`].
+    pub fn rank(query: &SearchQuery) -> WithQuery<Double> {
+        sql::<Double>("(-ts_rank_cd(candidate_texts.search, websearch_to_tsquery('english', ")
+            .bind::<Text, _>(query.websearch())
+            .sql("), 1))::float8")
+    }
+}
+
+/// Where a candidate's words were found: the fields in the order of their
+/// weight, and a passage of the weightiest with the found words' places.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Found {
+    /// Higher is a better match (comparable within one list, not between backends).
+    pub score: f64,
+    pub fields: Vec<&'static str>,
+    pub field: &'static str,
+    pub text: String,
+    /// Character offsets `[start, end)` of each found word in `text`.
+    pub highlights: Vec<(usize, usize)>,
+}
+
+/// Reads a passage with marks into its text and the marks' places.
+fn unmark(marked: &str) -> (String, Vec<(usize, usize)>) {
+    let (mut text, mut highlights, mut start, mut at) = (String::new(), Vec::new(), None, 0usize);
+    for c in marked.chars() {
+        match c {
+            OPEN => start = Some(at),
+            CLOSE => {
+                if let Some(s) = start.take() {
+                    highlights.push((s, at));
+                }
+            }
+            c => {
+                text.push(c);
+                at += 1;
+            }
+        }
+    }
+    (text, highlights)
+}
+
+/// Where the query's words were found in each of `ids` (those it finds).
+pub fn snippets(
+    conn: &mut DbConnection,
+    query: &SearchQuery,
+    ids: &[CandidateId],
+) -> AppResult<HashMap<CandidateId, Found>> {
+    let mut out = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let q = Engine::of(conn).syntax(query);
+    // A passage of each field, in the order of FIELDS; a field where nothing was found has no marks.
+    let rows: Vec<SnippetRow> = match conn {
+        DbConnection::Sqlite(db) => {
+            // FTS5's column numbers: name 0, headline 1, summary 2, skills 3, notes 4, documents 5.
+            let columns = FIELDS.map(|f| match f {
+                "name" => 0,
+                "headline" => 1,
+                "summary" => 2,
+                "skills" => 3,
+                "notes" => 4,
+                _ => 5,
+            });
+            let passages: Vec<String> = columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("snippet(candidate_search, {c}, char(57344), char(57345), '…', 24) AS f{i}"))
+                .collect();
+            let statement = format!(
+                "SELECT candidate_texts.candidate_id AS candidate_id, -{BM25} AS score, {} FROM candidate_search \
+                 JOIN candidate_texts ON candidate_texts.seq = candidate_search.rowid \
+                 WHERE candidate_search MATCH ? AND candidate_texts.candidate_id IN ({})",
+                passages.join(", "),
+                vec!["?"; keys.len()].join(", ")
+            );
+            let mut query = diesel::sql_query(statement).into_boxed::<diesel::sqlite::Sqlite>().bind::<Text, _>(q);
+            for key in &keys {
+                query = query.bind::<Text, _>(key.clone());
+            }
+            query.load(db)?
+        }
+        DbConnection::Postgresql(db) => {
+            let options = "StartSel=\u{E000}, StopSel=\u{E001}, MaxWords=35, MinWords=15, MaxFragments=1, \
+                           FragmentDelimiter=\" … \"";
+            let passages: Vec<String> = FIELDS
+                .iter()
+                .enumerate()
+                .map(|(i, f)| format!("ts_headline('english', {f}, query, '{options}') AS f{i}"))
+                .collect();
+            let statement = format!(
+                "SELECT candidate_id, ts_rank_cd(search, query, 1)::float8 AS score, {} \
+                 FROM candidate_texts, websearch_to_tsquery('english', $1) AS query \
+                 WHERE search @@ query AND candidate_id = ANY($2)",
+                passages.join(", ")
+            );
+            diesel::sql_query(statement).bind::<Text, _>(q).bind::<diesel::sql_types::Array<Text>, _>(keys).load(db)?
+        }
+    };
+    for row in rows {
+        let passages = [row.f0, row.f1, row.f2, row.f3, row.f4, row.f5];
+        let mut found: Option<Found> = None;
+        for (field, passage) in FIELDS.iter().zip(passages) {
+            let (text, highlights) = unmark(&passage);
+            if highlights.is_empty() {
+                continue;
+            }
+            match &mut found {
+                Some(f) => f.fields.push(field),
+                None => found = Some(Found { score: row.score, fields: vec![field], field, text, highlights }),
+            }
+        }
+        if let Some(found) = found {
+            out.insert(row.candidate_id.parse().map_err(super::organizations::corrupt)?, found);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(QueryableByName)]
+struct SnippetRow {
+    #[diesel(sql_type = Text)]
+    candidate_id: String,
+    #[diesel(sql_type = Double)]
+    score: f64,
+    #[diesel(sql_type = Text)]
+    f0: String,
+    #[diesel(sql_type = Text)]
+    f1: String,
+    #[diesel(sql_type = Text)]
+    f2: String,
+    #[diesel(sql_type = Text)]
+    f3: String,
+    #[diesel(sql_type = Text)]
+    f4: String,
+    #[diesel(sql_type = Text)]
+    f5: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_become_places() {
+        let marked = format!("led the {OPEN}finance{CLOSE} team … {OPEN}Ærø{CLOSE}");
+        let (text, highlights) = unmark(&marked);
+        assert_eq!(text, "led the finance team … Ærø");
+        assert_eq!(highlights, vec![(8, 15), (23, 26)]);
+        assert_eq!(kept(&format!("a{OPEN}b{CLOSE}c"), 10), "a b c");
+        assert_eq!(kept("abcdef", 3), "abc");
+    }
+}
