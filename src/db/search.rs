@@ -31,11 +31,6 @@ pub const MAX_DOCUMENTS_CHARS: usize = 256 * 1024;
 /// weighs them A, A, C, B, D, D (see the migrations).
 const BM25: &str = "bm25(candidate_search, 10.0, 8.0, 3.0, 5.0, 1.0, 1.0)";
 
-/// Marks around a found word in a snippet, taken out before it is answered:
-/// private-use characters, which are never kept in the searched text.
-const OPEN: char = '\u{E000}';
-const CLOSE: char = '\u{E001}';
-
 /// The search text of a candidate, field by field.
 #[derive(Debug, Insertable, AsChangeset)]
 #[diesel(table_name = candidate_texts)]
@@ -49,10 +44,9 @@ struct Texts {
     documents: String,
 }
 
-/// Text as kept for search: the snippet marks cannot occur in it, and it is
-/// cut to `max` characters.
+/// Text as kept for search: at most `max` characters.
 fn kept(text: &str, max: usize) -> String {
-    text.chars().take(max).map(|c| if c == OPEN || c == CLOSE { ' ' } else { c }).collect()
+    text.chars().take(max).collect()
 }
 
 /// Joins `parts` with newlines up to `max` characters.
@@ -274,27 +268,29 @@ pub struct Found {
     pub highlights: Vec<(usize, usize)>,
 }
 
-/// Reads a passage with marks into its text and the marks' places.
-fn unmark(marked: &str) -> (String, Vec<(usize, usize)>) {
-    let (mut text, mut highlights, mut start, mut at) = (String::new(), Vec::new(), None, 0usize);
-    for c in marked.chars() {
-        match c {
-            OPEN => start = Some(at),
-            CLOSE => {
-                if let Some(s) = start.take() {
-                    highlights.push((s, at));
-                }
-            }
-            c => {
-                text.push(c);
-                at += 1;
-            }
-        }
-    }
-    (text, highlights)
+/// The score of each of `ids` for the search `query`, with their search text.
+#[derive(QueryableByName)]
+struct Scored {
+    #[diesel(sql_type = Text)]
+    candidate_id: String,
+    #[diesel(sql_type = Double)]
+    score: f64,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    headline: String,
+    #[diesel(sql_type = Text)]
+    skills: String,
+    #[diesel(sql_type = Text)]
+    summary: String,
+    #[diesel(sql_type = Text)]
+    notes: String,
+    #[diesel(sql_type = Text)]
+    documents: String,
 }
 
-/// Where the query's words were found in each of `ids` (those it finds).
+/// Where the query's words were found in each of `ids` (those it finds),
+/// with their score.
 pub fn snippets(
     conn: &mut DbConnection,
     query: &SearchQuery,
@@ -305,65 +301,50 @@ pub fn snippets(
         return Ok(out);
     }
     let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let q = Engine::of(conn).syntax(query);
-    // A passage of each field, in the order of FIELDS; a field where nothing was found has no marks.
-    let rows: Vec<SnippetRow> = match conn {
+    const FIELDS_SQL: &str = "candidate_texts.name, candidate_texts.headline, candidate_texts.skills, \
+                              candidate_texts.summary, candidate_texts.notes, candidate_texts.documents";
+    let rows: Vec<Scored> = match conn {
         DbConnection::Sqlite(db) => {
-            // FTS5's column numbers: name 0, headline 1, summary 2, skills 3, notes 4, documents 5.
-            let columns = FIELDS.map(|f| match f {
-                "name" => 0,
-                "headline" => 1,
-                "summary" => 2,
-                "skills" => 3,
-                "notes" => 4,
-                _ => 5,
-            });
-            let passages: Vec<String> = columns
-                .iter()
-                .enumerate()
-                .map(|(i, c)| format!("snippet(candidate_search, {c}, char(57344), char(57345), '…', 24) AS f{i}"))
-                .collect();
             let statement = format!(
-                "SELECT candidate_texts.candidate_id AS candidate_id, -{BM25} AS score, {} FROM candidate_search \
-                 JOIN candidate_texts ON candidate_texts.seq = candidate_search.rowid \
+                "SELECT candidate_texts.candidate_id AS candidate_id, -{BM25} AS score, {FIELDS_SQL} \
+                 FROM candidate_search JOIN candidate_texts ON candidate_texts.seq = candidate_search.rowid \
                  WHERE candidate_search MATCH ? AND candidate_texts.candidate_id IN ({})",
-                passages.join(", "),
                 vec!["?"; keys.len()].join(", ")
             );
-            let mut query = diesel::sql_query(statement).into_boxed::<diesel::sqlite::Sqlite>().bind::<Text, _>(q);
-            for key in &keys {
-                query = query.bind::<Text, _>(key.clone());
+            let mut scored =
+                diesel::sql_query(statement).into_boxed::<diesel::sqlite::Sqlite>().bind::<Text, _>(query.fts5());
+            for key in keys {
+                scored = scored.bind::<Text, _>(key);
             }
-            query.load(db)?
+            scored.load(db)?
         }
-        DbConnection::Postgresql(db) => {
-            let options = "StartSel=\u{E000}, StopSel=\u{E001}, MaxWords=35, MinWords=15, MaxFragments=1, \
-                           FragmentDelimiter=\" … \"";
-            let passages: Vec<String> = FIELDS
-                .iter()
-                .enumerate()
-                .map(|(i, f)| format!("ts_headline('english', {f}, query, '{options}') AS f{i}"))
-                .collect();
-            let statement = format!(
-                "SELECT candidate_id, ts_rank_cd(search, query, 1)::float8 AS score, {} \
-                 FROM candidate_texts, websearch_to_tsquery('english', $1) AS query \
-                 WHERE search @@ query AND candidate_id = ANY($2)",
-                passages.join(", ")
-            );
-            diesel::sql_query(statement).bind::<Text, _>(q).bind::<diesel::sql_types::Array<Text>, _>(keys).load(db)?
-        }
+        // By key only: with `search @@ query` here the planner may test every row's vector instead.
+        DbConnection::Postgresql(db) => diesel::sql_query(format!(
+            "SELECT candidate_id, ts_rank_cd(search, websearch_to_tsquery('english', $1), 1)::float8 AS score, \
+             {FIELDS_SQL} FROM candidate_texts WHERE candidate_id = ANY($2)"
+        ))
+        .bind::<Text, _>(query.websearch())
+        .bind::<diesel::sql_types::Array<Text>, _>(keys)
+        .load(db)?,
     };
+    let highlighter = query.highlighter();
     for row in rows {
-        let passages = [row.f0, row.f1, row.f2, row.f3, row.f4, row.f5];
+        let texts = [&row.name, &row.headline, &row.skills, &row.summary, &row.notes, &row.documents];
         let mut found: Option<Found> = None;
-        for (field, passage) in FIELDS.iter().zip(passages) {
-            let (text, highlights) = unmark(&passage);
-            if highlights.is_empty() {
-                continue;
-            }
+        for (field, text) in FIELDS.iter().zip(texts) {
             match &mut found {
-                Some(f) => f.fields.push(field),
-                None => found = Some(Found { score: row.score, fields: vec![field], field, text, highlights }),
+                // Only the weightiest field's passage is answered; the others need only say whether.
+                Some(f) => {
+                    if highlighter.passage(text).is_some() {
+                        f.fields.push(field);
+                    }
+                }
+                None => {
+                    if let Some(p) = highlighter.passage(text) {
+                        let (text, highlights) = (p.text, p.highlights);
+                        found = Some(Found { score: row.score, fields: vec![field], field, text, highlights });
+                    }
+                }
             }
         }
         if let Some(found) = found {
@@ -373,37 +354,13 @@ pub fn snippets(
     Ok(out)
 }
 
-#[derive(QueryableByName)]
-struct SnippetRow {
-    #[diesel(sql_type = Text)]
-    candidate_id: String,
-    #[diesel(sql_type = Double)]
-    score: f64,
-    #[diesel(sql_type = Text)]
-    f0: String,
-    #[diesel(sql_type = Text)]
-    f1: String,
-    #[diesel(sql_type = Text)]
-    f2: String,
-    #[diesel(sql_type = Text)]
-    f3: String,
-    #[diesel(sql_type = Text)]
-    f4: String,
-    #[diesel(sql_type = Text)]
-    f5: String,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn marks_become_places() {
-        let marked = format!("led the {OPEN}finance{CLOSE} team … {OPEN}Ærø{CLOSE}");
-        let (text, highlights) = unmark(&marked);
-        assert_eq!(text, "led the finance team … Ærø");
-        assert_eq!(highlights, vec![(8, 15), (23, 26)]);
-        assert_eq!(kept(&format!("a{OPEN}b{CLOSE}c"), 10), "a b c");
+    fn texts_are_cut_to_their_limit() {
         assert_eq!(kept("abcdef", 3), "abc");
+        assert_eq!(joined(["ab".to_owned(), "cd".to_owned()], 4), "ab\ncd".chars().take(4).collect::<String>());
     }
 }

@@ -154,6 +154,102 @@ impl SearchQuery {
 /// The fields a candidate is searched in, in the order of their weight.
 pub const FIELDS: [&str; 6] = ["name", "headline", "skills", "summary", "notes", "documents"];
 
+/// Words a passage shows around the words found.
+const PASSAGE_WORDS: usize = 24;
+
+/// Finds the words of a search in a text, as the engines do (lowercase,
+/// English stems by Snowball, the algorithm of PostgreSQL's `english`
+/// configuration; SQLite's Porter stems agree on nearly every word), and
+/// cuts a passage around them. The same on both backends, and in Rust: a
+/// database's own highlighter (`ts_headline`) parses the whole text again.
+pub struct Highlighter {
+    stemmer: rust_stemmers::Stemmer,
+    /// The stems of the words to find (not of excluded ones).
+    stems: Vec<String>,
+}
+
+/// A passage of a text with the places (character offsets, `[start, end)`)
+/// of the words found in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passage {
+    pub text: String,
+    pub highlights: Vec<(usize, usize)>,
+}
+
+impl SearchQuery {
+    pub fn highlighter(&self) -> Highlighter {
+        let stemmer = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
+        let mut stems: Vec<String> =
+            self.groups.iter().flatten().flat_map(|p| p.0.iter()).map(|w| stemmer.stem(w).into_owned()).collect();
+        stems.sort();
+        stems.dedup();
+        Highlighter { stemmer, stems }
+    }
+}
+
+impl Highlighter {
+    fn finds(&self, word: &str) -> bool {
+        // A stem starts with its word's first letter: most words need no stemming to be passed over.
+        let first = word.chars().next().and_then(|c| c.to_lowercase().next());
+        if !self.stems.iter().any(|s| s.chars().next() == first) {
+            return false;
+        }
+        let lower = word.to_lowercase();
+        let stem = self.stemmer.stem(&lower);
+        self.stems.iter().any(|s| *s == stem || *s == lower)
+    }
+
+    /// The passage of `text` with the most words found in `PASSAGE_WORDS`
+    /// words (`…` where it is cut); `None` when none is found.
+    pub fn passage(&self, text: &str) -> Option<Passage> {
+        // Words as (byte start, byte end), and which of them are found.
+        let mut words: Vec<(usize, usize)> = Vec::new();
+        let mut start = None;
+        for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+            match (c.is_alphanumeric(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    words.push((s, i));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        let found: Vec<bool> = words.iter().map(|&(s, e)| self.finds(&text[s..e])).collect();
+        if !found.contains(&true) {
+            return None;
+        }
+        // The window of words with the most found, shown from a few words before its first found.
+        let window = PASSAGE_WORDS.min(words.len());
+        let mut count = found[..window].iter().filter(|f| **f).count();
+        let (mut most, mut best) = (count, 0);
+        for first in 1..=words.len() - window {
+            count = count + usize::from(found[first + window - 1]) - usize::from(found[first - 1]);
+            if count > most {
+                (most, best) = (count, first);
+            }
+        }
+        let first_found = (best..best + window).find(|&i| found[i]).unwrap_or(best);
+        let from = first_found.saturating_sub(3).min(words.len() - window);
+        let to = from + window;
+        let (cut_start, cut_end) = (from > 0, to < words.len());
+        let byte_from = if cut_start { words[from].0 } else { 0 };
+        let byte_to = if cut_end { words[to - 1].1 } else { text.len() };
+        let mut passage = String::new();
+        if cut_start {
+            passage.push('…');
+        }
+        let offset = passage.chars().count();
+        passage.push_str(&text[byte_from..byte_to]);
+        if cut_end {
+            passage.push('…');
+        }
+        let chars = |byte: usize| text[byte_from..byte].chars().count() + offset;
+        let highlights = (from..to).filter(|&i| found[i]).map(|i| (chars(words[i].0), chars(words[i].1))).collect();
+        Some(Passage { text: passage, highlights })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +288,42 @@ mod tests {
         assert_eq!(SearchQuery::parse(&"a ".repeat(17)), Err(SearchError::TooManyWords));
         assert_eq!(SearchQuery::parse(&"a".repeat(201)), Err(SearchError::TooLong));
         assert!(SearchQuery::parse(&"a".repeat(200)).is_ok());
+    }
+
+    #[test]
+    fn passages_mark_the_words_found_by_their_stems() {
+        let q = parsed("refinanced treasury -retail");
+        let h = q.highlighter();
+        let p = h.passage("Led the Treasury through two refinancing rounds; retail too.").unwrap();
+        assert_eq!(p.text, "Led the Treasury through two refinancing rounds; retail too.");
+        let marked: Vec<String> =
+            p.highlights.iter().map(|&(s, e)| p.text.chars().skip(s).take(e - s).collect()).collect();
+        assert_eq!(marked, ["Treasury", "refinancing"]);
+        assert_eq!(h.passage("Nothing of it here."), None);
+        assert_eq!(h.passage(""), None);
+        // A long text is cut around the words found, with `…`, and the offsets count the `…`.
+        let long = format!("{} treasury {}", "word ".repeat(100), "more ".repeat(100));
+        let p = h.passage(&long).unwrap();
+        assert!(p.text.starts_with('…') && p.text.ends_with('…'), "{}", p.text);
+        assert_eq!(p.text.split_whitespace().count(), 24);
+        let (s, e) = p.highlights[0];
+        assert_eq!(p.text.chars().skip(s).take(e - s).collect::<String>(), "treasury");
+        // Characters beyond ASCII count as one each.
+        let p = parsed("müller").highlighter().passage("Frau Müller, Ærø").unwrap();
+        assert_eq!(p.highlights, [(5, 11)]);
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, a passage's highlights lie in it, in order, on the words found.
+        #[test]
+        fn highlights_lie_in_the_passage(text in "\\PC{0,300}", word in "[a-z]{1,6}") {
+            let q = parsed(&word);
+            if let Some(p) = q.highlighter().passage(&format!("{text} {word} {text}")) {
+                let length = p.text.chars().count();
+                proptest::prop_assert!(p.highlights.windows(2).all(|w| w[0].1 <= w[1].0));
+                proptest::prop_assert!(p.highlights.iter().all(|&(s, e)| s < e && e <= length));
+            }
+        }
     }
 
     proptest::proptest! {
