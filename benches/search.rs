@@ -283,6 +283,21 @@ async fn measure(backend: &str, url: &str, size: usize) -> anyhow::Result<()> {
         let base = *baseline.get_or_insert(p95);
         println!("| {name} | {total} | {p50:.2} | {p95:.2} | {:.1} |", p95 / base);
     }
+    // An erasure takes the erased text's words out of the index's pages (on SQLite by merging the index).
+    let listed = client.page("limit=3").await?;
+    for candidate in listed["items"].as_array().into_iter().flatten() {
+        let id = candidate["id"].as_str().unwrap_or_default();
+        let started = Instant::now();
+        let response = client
+            .http
+            .post(format!("{}/api/v1/candidates/{id}/erase", client.base))
+            .bearer_auth(&client.token)
+            .json(&serde_json::json!({}))
+            .send()
+            .await?;
+        anyhow::ensure!(response.status() == 200, "erasure: {}", response.status());
+        println!("{backend}: an erasure in {:.0} ms", started.elapsed().as_secs_f64() * 1e3);
+    }
     Ok(())
 }
 

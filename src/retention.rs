@@ -37,8 +37,11 @@ pub fn purge(db: &Database, policy: &Policy, instance: &str, dry_run: bool) -> A
         let batch = db.write_blocking(|conn| {
             let due = privacy::due_for_purge(conn, cutoff, BATCH)?;
             for id in &due {
-                privacy::erase(conn, *id)?;
+                privacy::erase_leaving_index(conn, *id)?;
                 db::audit::append(conn, &erasure_event(*id))?;
+            }
+            if !due.is_empty() {
+                db::search::forget_erased(conn)?;
             }
             Ok(due)
         })?;

@@ -129,6 +129,15 @@ pub fn withdraw_consent(conn: &mut DbConnection, candidate: CandidateId, id: &st
 /// Erases a candidate's personal data (see the module documentation) and
 /// answers when it happened; erasing again answers the first time.
 pub fn erase(conn: &mut DbConnection, id: CandidateId) -> AppResult<DateTime<Utc>> {
+    let at = erase_leaving_index(conn, id)?;
+    super::search::forget_erased(conn)?;
+    Ok(at)
+}
+
+/// [`erase`], but the search index still holds the words of the old text in
+/// its pages (marked deleted) until [`super::search::forget_erased`]: for a
+/// batch of erasures, which forget together.
+pub fn erase_leaving_index(conn: &mut DbConnection, id: CandidateId) -> AppResult<DateTime<Utc>> {
     if let Some(at) = erased_at(conn, id)? {
         return Ok(at);
     }

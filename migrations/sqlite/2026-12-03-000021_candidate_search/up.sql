@@ -23,9 +23,6 @@ CREATE VIRTUAL TABLE candidate_search USING fts5 (
     content = 'candidate_texts', content_rowid = 'seq',
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
--- A deletion takes the words out of the index's pages, not only marks them
--- deleted until the next merge: an erased candidate's words leave the file.
-INSERT INTO candidate_search (candidate_search, rank) VALUES ('secure-delete', 1);
 CREATE TRIGGER candidate_texts_inserted AFTER INSERT ON candidate_texts BEGIN
     INSERT INTO candidate_search (rowid, name, headline, summary, skills, notes, documents)
     VALUES (new.seq, new.name, new.headline, new.summary, new.skills, new.notes, new.documents);
