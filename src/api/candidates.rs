@@ -572,12 +572,10 @@ pub struct CandidateListQuery {
     /// the text of the candidate's documents, with English stemming (`managed` finds `management`): every word
     /// must be found; `"a phrase"` in quotes, `OR` between two words or phrases, and `-word` for what must not be.
     /// Combines with the other filters and cursors. Each item then carries `search` (its score and a snippet), and
-    /// the list is ranked best first unless `sort` says otherwise. At most 200 characters and 16 words.
-    #[param(
-        pattern = "^[^\\u0000-\\u001F\\u007F]*$",
-        max_length = 200,
-        example = "interim CFO \"private equity\" -retail"
-    )]
+    /// the list is ranked best first unless `sort` says otherwise. At most 200 characters and 16 words. For
+    /// example `interim CFO "private equity" -retail` (not given as the parameter's example, which Swagger UI's
+    /// "Try it out" would send: a first try lists everyone).
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F]*$", max_length = 200)]
     q: Option<String>,
     status: Option<CandidateStatus>,
     /// Only candidates with this skill (a skill key) …
