@@ -180,6 +180,7 @@ fn config(database_url: &str) -> anyhow::Result<Config> {
         webhooks: WebhookConfig::default(),
         retention_period_secs: 730 * 86_400,
         retention_purge_interval_secs: 86_400,
+        changes_kept_days: 35,
     })
 }
 

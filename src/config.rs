@@ -153,6 +153,10 @@ pub struct Config {
     /// by `interim-tracker purge-retention`.
     #[arg(long, env = "RETENTION_PURGE_INTERVAL_SECS", default_value_t = 86_400, global = true)]
     pub retention_purge_interval_secs: u64,
+    /// Days the change feed (`GET /api/v1/changes`) keeps a change; a reader
+    /// further behind is told to sync again (410).
+    #[arg(long, env = "CHANGES_KEPT_DAYS", default_value_t = crate::db::changes::DEFAULT_KEPT_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650), global = true)]
+    pub changes_kept_days: u32,
 }
 
 impl Config {

@@ -38,6 +38,12 @@ pub enum AppError {
     InvalidQuery(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The candidate was merged into another: answered 308 with `Location` naming the survivor.
+    #[error("merged into {into}")]
+    Merged { into: String },
+    /// What was asked for is no longer kept (a change feed cursor from before what is kept).
+    #[error("gone: {0}")]
+    Gone(String),
     /// A move outside a life cycle (a pipeline stage, an assignment status);
     /// `allowed` names the moves there are from the current state.
     #[error("refused move: {detail}")]
@@ -89,6 +95,8 @@ impl AppError {
             AppError::Conflict(_) | AppError::RefusedMove { .. } => {
                 ("conflict", "The request conflicts with the current state")
             }
+            AppError::Gone(_) => ("gone", "No longer available"),
+            AppError::Merged { .. } => ("merged", "Merged into another record"),
             AppError::PreconditionRequired => ("precondition-required", "If-Match is required"),
             AppError::PreconditionFailed => ("precondition-failed", "The resource has changed"),
             AppError::RequestTimeout => ("request-timeout", "The request body arrived too slowly"),
@@ -114,6 +122,10 @@ impl AppError {
                 AppError::Validation(errors) => errors.clone(),
                 _ => Vec::new(),
             },
+            merged_into: match self {
+                AppError::Merged { into } => Some(into.clone()),
+                _ => None,
+            },
             allowed_moves: match self {
                 AppError::RefusedMove { allowed, .. } => Some(allowed.iter().map(|m| (*m).to_owned()).collect()),
                 _ => None,
@@ -137,8 +149,13 @@ impl AppError {
             AppError::Validation(errors) => {
                 format!("{} field(s) are invalid; see `errors`.", errors.len())
             }
-            AppError::MalformedBody(d) | AppError::InvalidQuery(d) | AppError::Conflict(d) => d.clone(),
+            AppError::MalformedBody(d) | AppError::InvalidQuery(d) | AppError::Conflict(d) | AppError::Gone(d) => {
+                d.clone()
+            }
             AppError::RefusedMove { detail, .. } => detail.clone(),
+            AppError::Merged { into } => {
+                format!("This candidate was merged into {into}, which holds everything of theirs: use that id.")
+            }
             AppError::UnsupportedMediaType(d) => d.clone(),
             AppError::PreconditionRequired => {
                 "Send If-Match with the ETag of the version you read, so no change is lost.".into()
@@ -178,6 +195,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<ProblemFieldError>)]
     pub errors: Vec<FieldError>,
+    /// For `merged`: the id of the candidate the record was merged into (as `Location` names it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
+    pub merged_into: Option<String>,
     /// For a refused move (`conflict`): the moves allowed from the current state (empty when none is).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_moves: Option<Vec<String>>,
@@ -204,6 +225,8 @@ impl ResponseError for AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::MalformedBody(_) | AppError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) | AppError::RefusedMove { .. } => StatusCode::CONFLICT,
+            AppError::Gone(_) => StatusCode::GONE,
+            AppError::Merged { .. } => StatusCode::PERMANENT_REDIRECT,
             AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -231,6 +254,9 @@ impl ResponseError for AppError {
             }
             AppError::MethodNotAllowed { allow } => {
                 response.insert_header((header::ALLOW, allow.clone()));
+            }
+            AppError::Merged { into } => {
+                response.insert_header((header::LOCATION, format!("/api/v1/candidates/{into}")));
             }
             AppError::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));

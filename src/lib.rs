@@ -68,6 +68,11 @@ pub fn prepare_database(config: &Config) -> anyhow::Result<Database> {
     if searchable > 0 {
         tracing::info!(candidates = searchable, "search texts written for candidates stored before search");
     }
+    let compared =
+        db::duplicates::backfill(&db).map_err(|e| anyhow::anyhow!("keying candidates for duplicates: {e}"))?;
+    if compared > 0 {
+        tracing::info!(candidates = compared, "duplicate keys written for candidates stored before them");
+    }
     Ok(db)
 }
 
@@ -104,7 +109,7 @@ impl Application {
             db.with_reader(db::candidates::last_change).map_err(|e| anyhow::anyhow!("reading the change log: {e}"))?;
         let rendered =
             Arc::new(api::rendered::RenderedCandidates::new(config.rendered_cache_mb * 1024 * 1024, last_change));
-        follow_changes(&db, &matches, &rendered);
+        follow_changes(&db, &matches, &rendered, Duration::from_secs(u64::from(config.changes_kept_days) * 86_400));
         let metrics = Arc::new(metrics::Metrics::new().context("registering the metrics")?);
         let dispatcher =
             Arc::new(webhooks::Dispatcher::new(db.clone(), webhook_settings(&config.webhooks), metrics.clone())?);
@@ -223,9 +228,14 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
 
 /// Catches the matching index up with writes made through other instances every second, so their effect
 /// shows here within a second even before a match asks, drops the rendered candidates that changed (so no
-/// copy of an erased candidate stays in memory), and forgets changes logged over a day ago once an
-/// hour (every instance does; a second deletion finds nothing). Stops when the application is dropped.
-fn follow_changes(db: &Database, matches: &Arc<LiveIndex>, rendered: &Arc<api::rendered::RenderedCandidates>) {
+/// copy of an erased candidate stays in memory), and forgets changes logged over a day ago, and the change
+/// feed's older than `feed_kept`, once an hour (every instance does; a second deletion finds nothing). Stops when the application is dropped.
+fn follow_changes(
+    db: &Database,
+    matches: &Arc<LiveIndex>,
+    rendered: &Arc<api::rendered::RenderedCandidates>,
+    feed_kept: Duration,
+) {
     let (db, matches): (Database, Weak<LiveIndex>) = (db.clone(), Arc::downgrade(matches));
     let rendered = Arc::downgrade(rendered);
     let spawned = std::thread::Builder::new().name("index-follower".into()).spawn(move || {
@@ -244,6 +254,10 @@ fn follow_changes(db: &Database, matches: &Arc<LiveIndex>, rendered: &Arc<api::r
                 let before = db::now() - db::match_index::CHANGES_KEPT;
                 if let Err(error) = db.write_blocking(|conn| db::candidates::prune_changes(conn, before)) {
                     tracing::warn!(%error, "forgetting old changes of candidates");
+                }
+                let before = db::now() - feed_kept;
+                if let Err(error) = db.write_blocking(|conn| db::changes::forget_before(conn, before)) {
+                    tracing::warn!(%error, "forgetting old changes of the change feed");
                 }
             }
         }

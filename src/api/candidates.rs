@@ -471,6 +471,9 @@ pub struct CandidateView {
     /// Only in a list searched with `q`: where the words were found and how well the candidate matches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<SearchHit>,
+    /// Only in the answer to a creation, when there are any: stored candidates who may be the same person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub possible_duplicates: Option<Vec<DuplicateOfNew>>,
 }
 
 /// A field full-text search reads.
@@ -561,6 +564,7 @@ impl From<StoredCandidate> for CandidateView {
             created_at: s.created_at,
             updated_at: s.updated_at,
             search: None,
+            possible_duplicates: None,
         }
     }
 }
@@ -757,8 +761,10 @@ async fn import_candidates(
 
 /// Create a candidate
 ///
-/// Skills must be in the taxonomy; the e-mail and the external id must be unused (409 otherwise).
-#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "candidates", request_body = CandidateInput,
+/// Skills must be in the taxonomy; the e-mail and the external id must be unused (409 otherwise). Candidates who may
+/// be the same person (see `GET /candidates/{id}/duplicates`) are listed in the answer's `possible_duplicates`;
+/// with `duplicates=refuse` the candidate is not created when there are any (409 naming them).
+#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "candidates", request_body = CandidateInput, params(CreateQuery),
     responses((status = 201, description = "Created; `Location` names the new candidate.", body = CandidateView,
         headers(("ETag" = String), ("Location" = String, description = "URL of the new candidate"))),
         (status = 409, response = super::Conflict)))]
@@ -766,18 +772,64 @@ async fn import_candidates(
 async fn create_candidate(
     state: web::Data<AppState>,
     _: Allowed<required::CandidatesWrite>,
+    query: web::Query<CreateQuery>,
     body: JsonBody<CandidateInput>,
 ) -> AppResult<HttpResponse> {
-    let input = body.0;
-    let stored = state
+    let (input, refuse) = (body.0, query.duplicates == Some(OnDuplicates::Refuse));
+    let (stored, duplicates) = state
         .db
         .write(move |conn| {
             let candidate = input.resolve_skills(conn)?.parse()?;
-            store::insert(conn, &candidate)
+            let duplicates = crate::db::duplicates::possible_duplicates(conn, None, &candidate)?;
+            if refuse && !duplicates.is_empty() {
+                let ids: Vec<String> = duplicates.iter().map(|d| d.id.to_string()).collect();
+                return Err(AppError::Conflict(format!(
+                    "Possible duplicates exist: {} (see GET /api/v1/candidates/{{id}}/duplicates); merge into one, \
+                     or create without `duplicates=refuse`.",
+                    ids.join(", ")
+                )));
+            }
+            Ok((store::insert(conn, &candidate)?, duplicates))
         })
         .await?;
     let (location, version) = (format!("/api/v1/candidates/{}", stored.id), stored.version);
-    Ok(created(location, version, state.rendered.render(stored)?))
+    let body = state.rendered.render(stored)?;
+    if duplicates.is_empty() {
+        return Ok(created(location, version, body));
+    }
+    let listed: Vec<DuplicateOfNew> = duplicates
+        .into_iter()
+        .map(|d| DuplicateOfNew {
+            candidate_id: d.id.to_string(),
+            reasons: d.reasons.into_iter().map(super::duplicates::DuplicateReason::from).collect(),
+        })
+        .collect();
+    Ok(created(location, version, body.with_member("possible_duplicates", &listed)?))
+}
+
+/// What to do when a new candidate may be the same person as a stored one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDuplicates {
+    /// Create, and list them in `possible_duplicates` (the default).
+    Warn,
+    /// Do not create: 409 naming them.
+    Refuse,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CreateQuery {
+    /// `warn` (the default) or `refuse`.
+    duplicates: Option<OnDuplicates>,
+}
+
+/// A stored candidate who may be the same person as the one just created.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateOfNew {
+    #[schema(format = Uuid)]
+    pub candidate_id: String,
+    pub reasons: Vec<super::duplicates::DuplicateReason>,
 }
 
 /// How much of a candidate a caller sees.

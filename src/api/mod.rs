@@ -8,7 +8,9 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod candidates;
+pub mod changes;
 pub mod documents;
+pub mod duplicates;
 pub mod exchange_rates;
 pub mod extract;
 pub mod health;
@@ -50,6 +52,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             auth::routes(v1);
             organizations::routes(v1);
             skills::routes(v1);
+            duplicates::routes(v1);
             candidates::routes(v1);
             privacy::routes(v1);
             documents::routes(v1);
@@ -64,6 +67,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             users::routes(v1);
             api_keys::routes(v1);
             audit::routes(v1);
+            changes::routes(v1);
             webhooks::routes(v1);
             exchange_rates::routes(v1);
         }),
@@ -97,6 +101,7 @@ pub fn openapi() -> serde_json::Value {
         (name = "skills", description = "The skill taxonomy; ships with the skills of an interim CXO, extensible, and takes ESCO's files in bulk."),
         (name = "occupations", description = "Occupations of a taxonomy (ESCO) with the skills each needs; a skillset can be made from one."),
         (name = "candidates", description = "Interim executives and their profiles."),
+        (name = "duplicates", description = "Possible duplicates among candidates (the same e-mail or phone, or alike names in one city), a review list, and merges that lose nothing."),
         (name = "documents", description = "Documents of candidates (CV, cover letter, references, contract, NDA) and of assignments (contract, statement of work): uploaded as they are, typed from their bytes, their text kept for search."),
         (name = "skillsets", description = "Ideal skillsets: global templates and organization-owned profiles."),
         (name = "needs", description = "An organization's need for an interim executive, with its charter."),
@@ -109,15 +114,16 @@ pub fn openapi() -> serde_json::Value {
         (name = "api-keys", description = "API keys for integration scripts; admins only."),
         (name = "audit", description = "The audit log of writes and refused attempts; admins only."),
         (name = "privacy", description = "Candidates' consents, the export of everything held about a candidate, and erasure."),
+        (name = "changes", description = "The change feed: every create, update and delete in commit order, deletions included, for syncs that must not keep what is gone."),
         (name = "webhooks", description = "Signed event deliveries to your systems, with retries, a delivery log and redelivery."),
         (name = "exchange-rates", description = "The dated exchange rates the practice maintains, and conversions with them; matching uses them to compare day rates and budgets in different currencies."),
         (name = "operations", description = "Liveness and readiness."),
     ),
     components(
         // Enums only used as query parameters are referenced, so they must be listed.
-        schemas(Problem, crate::domain::skillset::SkillsetScope, audit::Outcome, taxonomy::Layout,
+        schemas(Problem, crate::domain::skillset::SkillsetScope, audit::Outcome, taxonomy::Layout, candidates::OnDuplicates,
             crate::domain::document::CandidateDocumentKind, crate::domain::document::AssignmentDocumentKind),
-        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, PayloadTooLarge,
             UnsupportedMediaType, Unprocessable, PreconditionRequired, TooManyRequests, Unavailable, InternalError)
     )
 )]
@@ -157,6 +163,8 @@ problem_responses! {
         AppError::NotFound("need");
     TooManyRequests => "Rate limit reached; retry after `Retry-After` seconds (`rate-limited`).",
         AppError::TooManyRequests { retry_after_secs: 12 };
+    Gone => "What was asked for is no longer kept, such as a change-feed position older than the changes kept (`gone`).",
+        AppError::Gone("The changes after 1042 are no longer kept (the feed keeps what happened after 5120): sync again from the lists, then follow the feed from the `next_since` of `since=now`.".into());
     PreconditionFailed => "`If-Match` names a version that is no longer current (`precondition-failed`): read again, reapply.",
         AppError::PreconditionFailed;
     PreconditionRequired => "The change lacks `If-Match` (`precondition-required`): send the `ETag` you read.",

@@ -33,6 +33,15 @@ struct Cursor<F, S> {
     after: Position,
 }
 
+/// The page size asked for: the default when none is, capped at [`MAX_LIMIT`].
+pub fn page_limit(limit: Option<i64>) -> AppResult<i64> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if n < 1 => Err(AppError::InvalidQuery("`limit` must be at least 1.".into())),
+        Some(n) => Ok(n.min(MAX_LIMIT)),
+    }
+}
+
 /// Resolves what a list request asks for. With a cursor, the filters and sort
 /// it was issued with apply and those of the query string are ignored.
 pub fn resolve<F, S>(paging: Paging<'_>, filter: F, default_sort: S) -> Result<(F, PageRequest<S>), AppError>
@@ -40,11 +49,7 @@ where
     F: Serialize + DeserializeOwned,
     S: Serialize + DeserializeOwned + Copy,
 {
-    let limit = match paging.limit {
-        None => DEFAULT_LIMIT,
-        Some(n) if n < 1 => return Err(AppError::InvalidQuery("`limit` must be at least 1.".into())),
-        Some(n) => n.min(MAX_LIMIT),
-    };
+    let limit = page_limit(paging.limit)?;
     let with_total = paging.include_total.unwrap_or(false);
     // An empty `cursor=` is no cursor, as an empty `sort=` is the default order.
     if let Some(token) = paging.cursor.filter(|c| !c.is_empty()) {

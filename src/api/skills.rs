@@ -56,7 +56,7 @@ pub struct SkillInput {
     /// unique. Wherever a skill is named (paths, candidates' and skillsets' skills), its URI may stand
     /// for its key.
     #[serde(default)]
-    #[schema(pattern = "^[^\\s]+$", max_length = 500)]
+    #[schema(pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F]+$", max_length = 500)]
     pub uri: Option<String>,
     /// Synonyms (ESCO's altLabels), at most 100, each up to 200 characters.
     #[serde(default)]

@@ -345,6 +345,7 @@ pub fn insert(conn: &mut DbConnection, c: &Candidate) -> AppResult<StoredCandida
     // What was written is what a read would give (a new candidate holds no
     // assignments yet): built here, not read back, on the writer's hot path.
     write_children(conn, &row.id, c, false)?;
+    super::duplicates::write_keys(conn, id, c, false)?;
     record_change(conn, id)?;
     search::refresh(conn, id)?;
     let stored = row.into_domain()?;
@@ -353,11 +354,19 @@ pub fn insert(conn: &mut DbConnection, c: &Candidate) -> AppResult<StoredCandida
 }
 
 pub fn get(conn: &mut DbConnection, id: CandidateId) -> AppResult<StoredCandidate> {
-    let id = id.to_string();
-    let row: Row = natively!(&mut *conn, |db| candidates::table.find(&id).select(Row::as_select()).get_result(db))
-        .optional()?
-        .ok_or(AppError::NotFound("candidate"))?;
-    row.into_domain()
+    let key = id.to_string();
+    let row: Option<Row> =
+        natively!(&mut *conn, |db| candidates::table.find(&key).select(Row::as_select()).get_result(db)).optional()?;
+    row.ok_or_else(|| missing(conn, id))?.into_domain()
+}
+
+/// A candidate not found: merged into another (which `Location` then names), or missing.
+fn missing(conn: &mut DbConnection, id: CandidateId) -> AppError {
+    match super::duplicates::merged_into(conn, id) {
+        Ok(Some((into, _))) => AppError::Merged { into: into.to_string() },
+        Ok(None) => AppError::NotFound("candidate"),
+        Err(error) => error,
+    }
 }
 
 pub fn update(conn: &mut DbConnection, current: &StoredCandidate, c: &Candidate) -> AppResult<StoredCandidate> {
@@ -378,6 +387,9 @@ pub fn update(conn: &mut DbConnection, current: &StoredCandidate, c: &Candidate)
         .execute(conn)?;
     super::ensure_updated(updated)?;
     write_children(conn, &id, c, true)?;
+    if !super::duplicates::same_keys(&current.value.0, c) {
+        super::duplicates::write_keys(conn, current.id, c, true)?;
+    }
     record_change(conn, current.id)?;
     search::refresh(conn, current.id)?;
     let stored = get(conn, current.id)?;
@@ -489,14 +501,14 @@ impl RunQueryDsl<diesel::SqliteConnection> for VersionOnSqlite {}
 /// The version of one candidate (404 when there is none).
 pub fn listed(conn: &mut DbConnection, id: CandidateId) -> AppResult<Listed> {
     let key = id.to_string();
-    let (version, updated_at) = match conn {
+    let found = match &mut *conn {
         DbConnection::Sqlite(db) => VersionOnSqlite(key).get_result::<(i64, NaiveDateTime)>(db),
         DbConnection::Postgresql(db) => {
             candidates::table.find(&key).select((candidates::version, candidates::updated_at)).get_result(db)
         }
     }
-    .optional()?
-    .ok_or(AppError::NotFound("candidate"))?;
+    .optional()?;
+    let Some((version, updated_at)) = found else { return Err(missing(conn, id)) };
     Ok(Listed { id, version, updated_at: updated_at.and_utc() })
 }
 
@@ -712,7 +724,7 @@ pub fn get_many(conn: &mut DbConnection, ids: &[CandidateId]) -> AppResult<Vec<S
         for &id in ids {
             match get(conn, id) {
                 Ok(c) => out.push(c),
-                Err(AppError::NotFound(_)) => {}
+                Err(AppError::NotFound(_) | AppError::Merged { .. }) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -732,12 +744,9 @@ pub fn get_many(conn: &mut DbConnection, ids: &[CandidateId]) -> AppResult<Vec<S
 }
 
 /// Appends a change of the candidate (or of what it holds) to the change log, which every instance's matching index follows.
-/// On PostgreSQL writers take turns (an advisory lock held to the commit) so that sequence numbers become
-/// visible in order and a reader never skips one still being committed.
+/// Writers take turns ([`super::changes::take_turn`]), so a follower never skips a change still being committed.
 pub(crate) fn record_change(conn: &mut DbConnection, id: CandidateId) -> AppResult<()> {
-    if let DbConnection::Postgresql(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(7265616368)").execute(pg)?;
-    }
+    super::changes::take_turn(conn)?;
     let change = (candidate_changes::candidate_id.eq(id.to_string()), candidate_changes::changed_at.eq(now()));
     natively!(conn, |db| diesel::insert_into(candidate_changes::table).values(change).execute(db))?;
     Ok(())

@@ -148,6 +148,7 @@ pub fn erase_leaving_index(conn: &mut DbConnection, id: CandidateId) -> AppResul
     diesel::update(candidate_rows::table.find(&key)).set(candidate_rows::erased_at.eq(Some(at))).execute(conn)?;
     diesel::delete(candidate_consents::table.filter(candidate_consents::candidate_id.eq(&key))).execute(conn)?;
     super::documents::erase_about(conn, id)?;
+    super::duplicates::forget_keys(conn, id)?;
 
     let entries = pipeline_entries::table.filter(pipeline_entries::candidate_id.eq(&key)).select(pipeline_entries::id);
     diesel::delete(pipeline_notes::table.filter(pipeline_notes::entry_id.eq_any(entries))).execute(conn)?;

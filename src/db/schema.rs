@@ -576,3 +576,57 @@ diesel::allow_tables_to_appear_in_same_query!(candidate_texts, candidate_languag
 diesel::allow_tables_to_appear_in_same_query!(candidate_search, candidate_skills);
 diesel::allow_tables_to_appear_in_same_query!(candidate_search, candidate_industries);
 diesel::allow_tables_to_appear_in_same_query!(candidate_search, candidate_languages);
+
+diesel::table! {
+    /// The change feed: every announced event, in commit order.
+    changes (seq) {
+        seq -> BigInt,
+        event_id -> Text,
+        event_type -> Text,
+        resource -> Text,
+        resource_id -> Text,
+        organization_id -> Nullable<Text>,
+        read_scope -> Text,
+        data -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// One row: the last sequence number the change feed forgot.
+    changes_horizon (id) {
+        id -> Integer,
+        forgotten_through -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// What a candidate is compared by to find possible duplicates.
+    candidate_keys (candidate_id, rule, value) {
+        candidate_id -> Text,
+        rule -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    /// Pairs reviewed and found to be two people (the smaller id first).
+    candidate_distinct_pairs (candidate_id, other_id) {
+        candidate_id -> Text,
+        other_id -> Text,
+        decided_by -> Text,
+        decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Candidates merged into another.
+    candidate_merges (merged_id) {
+        merged_id -> Text,
+        survivor_id -> Text,
+        merged_by -> Text,
+        merged_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(candidates, candidate_keys);

@@ -206,9 +206,9 @@ pub fn delete(conn: &mut DbConnection, id: WebhookId) -> AppResult<()> {
     }
 }
 
-/// Writes an event to the outbox with one pending delivery per subscription
-/// that wants it. Call it inside the change's transaction. Nothing is written
-/// when no subscription wants the event.
+/// Announces an event: appends it to the change feed ([`super::changes`]) and
+/// writes it to the outbox with one pending delivery per subscription that
+/// wants it (nothing when none does). Call it inside the change's transaction.
 pub fn announce(
     conn: &mut DbConnection,
     event: EventType,
@@ -226,11 +226,12 @@ pub fn announce(
             wanted.push(subscription.id);
         }
     }
+    let at = now();
+    let id = format!("evt_{}", uuid::Uuid::now_v7().simple());
+    super::changes::record(conn, &id, event, organization, &data, at)?;
     if wanted.is_empty() {
         return Ok(());
     }
-    let at = now();
-    let id = format!("evt_{}", uuid::Uuid::now_v7().simple());
     let payload = serde_json::json!({
         "id": id,
         "type": event.as_str(),

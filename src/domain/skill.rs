@@ -219,7 +219,7 @@ pub fn reference(value: &str) -> Result<SkillKey, Invalid> {
     })
 }
 
-/// A taxonomy URI: 1 to 500 characters, no spaces or control characters.
+/// A taxonomy URI: 1 to 500 characters, no spaces or control characters (C0 and C1, as the spec states).
 pub fn uri(value: &str) -> Result<String, Invalid> {
     let v = value.trim();
     if v.is_empty() || v.chars().count() > 500 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {

@@ -20,6 +20,9 @@ pub enum EventType {
     CandidateUpdated,
     #[serde(rename = "candidate.deleted")]
     CandidateDeleted,
+    /// A candidate was merged into another (`merged_into`), which now holds everything of theirs.
+    #[serde(rename = "candidate.merged")]
+    CandidateMerged,
     #[serde(rename = "need.created")]
     NeedCreated,
     /// Any change, including its status following an assignment.
@@ -50,6 +53,7 @@ impl EventType {
         EventType::CandidateCreated,
         EventType::CandidateUpdated,
         EventType::CandidateDeleted,
+        EventType::CandidateMerged,
         EventType::NeedCreated,
         EventType::NeedUpdated,
         EventType::NeedDeleted,
@@ -66,6 +70,7 @@ impl EventType {
             EventType::CandidateCreated => "candidate.created",
             EventType::CandidateUpdated => "candidate.updated",
             EventType::CandidateDeleted => "candidate.deleted",
+            EventType::CandidateMerged => "candidate.merged",
             EventType::NeedCreated => "need.created",
             EventType::NeedUpdated => "need.updated",
             EventType::NeedDeleted => "need.deleted",
@@ -81,7 +86,13 @@ impl EventType {
     /// Candidate events concern no organization: only the practice's own
     /// subscriptions (not bound to an organization) receive them.
     pub fn is_practice_only(self) -> bool {
-        matches!(self, EventType::CandidateCreated | EventType::CandidateUpdated | EventType::CandidateDeleted)
+        matches!(
+            self,
+            EventType::CandidateCreated
+                | EventType::CandidateUpdated
+                | EventType::CandidateDeleted
+                | EventType::CandidateMerged
+        )
     }
 }
 

@@ -155,6 +155,7 @@ pub fn test_config(database_url: &str) -> Config {
         webhooks: WebhookConfig::default(),
         retention_period_secs: 730 * 86_400,
         retention_purge_interval_secs: 86_400,
+        changes_kept_days: 35,
     }
 }
 

@@ -1,0 +1,2 @@
+DROP TABLE changes_horizon;
+DROP TABLE changes;
