@@ -29,7 +29,9 @@ A run:
      within the target's 24 hours replays the first answer instead of writing
      again. Candidates the target already has (409) are reported as skipped:
      single mode creates, it never updates;
-  7. prints a summary and writes the new watermark only when every row
+  7. before importing, deletes on the target the copies of candidates
+     deleted or merged away on the source (see "Deletions and merges");
+  8. prints a summary and writes the new watermark only when every row
      landed. Rows the target refused are listed (by source id, never by
      name or e-mail) and keep the watermark where it was, so the next run
      sends them again once the cause is fixed (e.g. a skill missing from the
@@ -39,8 +41,18 @@ Requests are retried with exponential back-off on connection errors, 408,
 429 and 5xx, honouring Retry-After; an expired token is renewed once. All
 the POSTs made are safe to repeat (upserts, or Idempotency-Key).
 
-Not synced: deletions (the export lists existing candidates only), and
-in single mode, changes to candidates the target already has.
+Deletions and merges: each run also reads the source's change feed
+(GET /api/v1/changes?resource=candidate) from where the last run left it,
+and deletes on the target the copies of candidates deleted on the source or
+merged into another there (before importing; the survivor's own change
+comes with the export). The state file keeps the feed's position and, for
+each candidate synced, the id of its copy on the target (from the import's
+results). When the feed no longer holds the position (the source keeps
+changes for CHANGES_KEPT_DAYS), or with --full, the run exports everything
+and deletes the copies of every synced candidate the export did not list.
+A 404 or 308 from the target's DELETE means the copy is gone already.
+
+Not synced: in single mode, changes to candidates the target already has.
 
 Secrets come from the environment only (command lines are visible to every
 user of the machine): SYNC_SOURCE_CLIENT_SECRET, SYNC_TARGET_CLIENT_SECRET.
@@ -81,6 +93,7 @@ TOKEN_PATH = "/api/v1/auth/token"
 EXPORT_PATH = "/api/v1/candidates/export"
 IMPORT_PATH = "/api/v1/candidates/import"
 CANDIDATES_PATH = "/api/v1/candidates"
+CHANGES_PATH = "/api/v1/changes"
 NDJSON = "application/x-ndjson"
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
 # Failed rows listed in the summary; the --report-json file has them all.
@@ -97,6 +110,10 @@ class UsageError(Exception):
 
 class StreamCut(Exception):
     """The export stream ended before its last line."""
+
+
+class FeedExpired(Exception):
+    """The source's change feed no longer holds the position kept (410)."""
 
 
 def log(message):
@@ -394,6 +411,8 @@ def import_chunk(target, chunk, dry_run, stats, limit):
     for result in results:
         source_id = chunk[result["row"] - 1][0]
         record(stats, result["status"], source_id, result.get("errors", []))
+        if not dry_run and result.get("id") and result["status"] in ("created", "updated", "unchanged"):
+            stats["targets"][source_id] = result["id"]
 
 
 # ---------------------------------------------------------------------------
@@ -407,19 +426,22 @@ def post_all_singly(target, rows, fields, stats):
         body = json.dumps(as_input(row, fields, stats["dropped"]), sort_keys=True,
                           ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         key = f"sync-{row['id']}-v{row['version']}"
-        status, errors = post_one(target, body, key)
+        status, errors, target_id = post_one(target, body, key)
         record(stats, status, row["id"], errors)
+        if target_id:
+            stats["targets"][row["id"]] = target_id
 
 
 def post_one(target, body, key):
     """POSTs one candidate with its Idempotency-Key; answers the row's
-    status (created, replayed, skipped or failed) and its errors."""
+    status (created, replayed, skipped or failed), its errors and the id of
+    the target's copy (when created or replayed)."""
     headers = {"Content-Type": "application/json", "Idempotency-Key": key}
     for attempt in range(1, target.max_attempts + 1):
         response = target.request("POST", CANDIDATES_PATH, body, headers)
         replayed = response.headers.get("Idempotent-Replayed", "").lower() == "true"
         if response.status == 201:
-            return ("replayed" if replayed else "created"), []
+            return ("replayed" if replayed else "created"), [], response.json().get("id")
         problem = response.problem()
         if response.status == 409 and not replayed and "Idempotency-Key" in problem.get("detail", ""):
             # An earlier attempt with this key is still running on the
@@ -429,12 +451,72 @@ def post_one(target, body, key):
         if response.status == 409:
             # The e-mail or external id is taken: the target has this person
             # already (a replayed 409 is the answer of an earlier run).
-            return "skipped", []
+            return "skipped", [], None
         if response.status in (400, 413, 422):
             refused = [{"field": "", "code": "refused", "message": response.describe()}]
-            return "failed", problem.get("errors") or refused
+            return "failed", problem.get("errors") or refused, None
         raise SyncError(f"target: POST {CANDIDATES_PATH}: {response.describe()}")
     raise SyncError(f"target: the request with Idempotency-Key {key} stayed in progress")
+
+
+# ---------------------------------------------------------------------------
+# Deletions and merges
+
+
+def feed_position(source):
+    """Where the source's change feed stands now."""
+    response = source.request("GET", f"{CHANGES_PATH}?since=now&resource=candidate")
+    if response.status != 200:
+        raise SyncError(f"source: GET {CHANGES_PATH}: {response.describe()}")
+    return response.json()["next_since"]
+
+
+def gone_since(source, since):
+    """The source ids of the candidates deleted or merged away after the feed
+    position `since`, and the position after them; raises FeedExpired (410)."""
+    gone = set()
+    while True:
+        query = urllib.parse.urlencode({"since": since, "resource": "candidate", "limit": 200})
+        response = source.request("GET", f"{CHANGES_PATH}?{query}")
+        if response.status == 410:
+            raise FeedExpired(response.describe())
+        if response.status != 200:
+            raise SyncError(f"source: GET {CHANGES_PATH}: {response.describe()}")
+        page = response.json()
+        for change in page["items"]:
+            if change["action"] in ("deleted", "merged"):
+                gone.add(change["resource_id"])
+            elif change["action"] == "created":
+                gone.discard(change["resource_id"])
+        since = page["next_since"]
+        if not page["has_more"]:
+            return gone, since
+
+
+def delete_copies(target, gone, dry_run, stats):
+    """Deletes the target's copies of the source candidates in `gone`, as far
+    as this sync made them; a copy already gone (404, or merged there: 308)
+    counts as deleted."""
+    targets = stats["targets"]
+    for source_id in sorted(gone):
+        target_id = targets.get(source_id)
+        if target_id is None:
+            stats["deletions_unknown"] += 1
+            continue
+        if not dry_run:
+            path = f"{CANDIDATES_PATH}/{urllib.parse.quote(target_id)}"
+            response = target.request("DELETE", path, None, {"If-Match": "*"})
+            if response.status not in (204, 404, 308):
+                raise SyncError(f"target: DELETE {path}: {response.describe()}")
+            del targets[source_id]
+        stats["deleted"] += 1
+
+
+def listing(rows, seen):
+    """The rows, noting each source id in `seen`."""
+    for row in rows:
+        seen.add(row["id"])
+        yield row
 
 
 # ---------------------------------------------------------------------------
@@ -443,7 +525,8 @@ def post_one(target, body, key):
 
 def new_stats():
     return {"exported": 0, "export_resumed": 0, "import_requests": 0, "created": 0, "updated": 0,
-            "unchanged": 0, "replayed": 0, "skipped": 0, "failed": 0, "failures": [], "dropped": set()}
+            "unchanged": 0, "replayed": 0, "skipped": 0, "failed": 0, "failures": [], "dropped": set(),
+            "deleted": 0, "deletions_unknown": 0, "targets": {}}
 
 
 def record(stats, status, source_id, errors):
@@ -455,20 +538,21 @@ def record(stats, status, source_id, errors):
 
 
 def load_state(path, source_url, target_url):
-    """The watermark of the last successful run for this source and target,
-    or None. A state file of another pair is refused: its watermark would
-    skip every candidate changed before it."""
+    """The state of the last successful run for this source and target (its
+    watermark, the change feed's position and the ids of the target's
+    copies), or {}. A state file of another pair is refused: its watermark
+    would skip every candidate changed before it."""
     try:
         with open(path, encoding="utf-8") as file:
             state = json.load(file)
     except FileNotFoundError:
-        return None
+        return {}
     except (OSError, ValueError) as error:
         raise UsageError(f"cannot read the state file {path}: {error}") from error
     if (state.get("source"), state.get("target")) != (source_url, target_url):
         raise UsageError(f"the state file {path} belongs to {state.get('source')} -> {state.get('target')}; "
                          "use one state file per source and target")
-    return state.get("watermark")
+    return state
 
 
 def write_json(path, state):
@@ -519,6 +603,9 @@ def print_summary(args, since, stats, retries):
         print(f"  failed: source candidate {failure['source_id']}: {reasons}")
     if stats["failed"] > FAILURES_SHOWN:
         print(f"  ... and {stats['failed'] - FAILURES_SHOWN} more failed rows")
+    if stats["deleted"] or stats["deletions_unknown"]:
+        print(f"deleted on the target (gone on the source): {stats['deleted']}; "
+              f"gone but never synced here: {stats['deletions_unknown']}")
     if retries or stats["export_resumed"]:
         print(f"retries: {retries}; export resumptions: {stats['export_resumed']}")
     if stats["dropped"]:
@@ -531,21 +618,38 @@ def write_report(path, report):
 
 
 def sync(args, source, target, stats):
-    """One run; answers (since, this run's start time)."""
-    watermark = load_state(args.state_file, args.source_url, args.target_url)
+    """One run; answers (since, this run's start time, the feed's position)."""
+    state = load_state(args.state_file, args.source_url, args.target_url)
+    watermark, feed = state.get("watermark"), state.get("feed_since")
+    stats["targets"] = dict(state.get("targets") or {})
     since = None
     if watermark and not args.full:
         since = rfc3339(datetime.fromisoformat(watermark.replace("Z", "+00:00"))
                         - timedelta(seconds=args.overlap_seconds))
     started = source.login()  # Before the export: see step 3 above.
     target.login()
+    # Before the export too: what is deleted while it runs is read next time.
+    reconcile, gone = bool(args.full and stats["targets"]), set()
+    if feed and not args.full:
+        try:
+            gone, next_feed = gone_since(source, feed)
+        except FeedExpired as expired:
+            log(f"source: the change feed no longer holds position {feed} ({expired}); exporting everything")
+            since, reconcile, next_feed = None, True, feed_position(source)
+    else:
+        next_feed = feed_position(source)
+    # Deletions first: a new candidate may reuse a deleted one's e-mail.
+    delete_copies(target, gone, args.dry_run, stats)
     fields = writable_fields(target)
-    rows = changed_candidates(source, since, stats)
+    seen = set()
+    rows = listing(changed_candidates(source, since, stats), seen)
     if args.mode == "import":
         import_all(target, rows, fields, args, stats)
     else:
         post_all_singly(target, rows, fields, stats)
-    return since, rfc3339(started)
+    if reconcile:
+        delete_copies(target, set(stats["targets"]) - seen, args.dry_run, stats)
+    return since, rfc3339(started), next_feed
 
 
 def parse_args(argv):
@@ -629,7 +733,7 @@ def run(args):
     stats = new_stats()
     report = {"run_id": run_id, "mode": args.mode, "dry_run": args.dry_run, "watermark_advanced": False}
     try:
-        since, started = sync(args, source, target, stats)
+        since, started, feed = sync(args, source, target, stats)
     except UsageError as error:
         log(str(error))
         return EXIT_USAGE
@@ -642,7 +746,8 @@ def run(args):
     code = EXIT_ROWS_REFUSED if stats["failed"] else EXIT_OK
     if code == EXIT_OK and not args.dry_run:
         write_json(args.state_file, {"source": args.source_url, "target": args.target_url, "watermark": started,
-                                     "finished_at": rfc3339(datetime.now(timezone.utc)), "run_id": run_id})
+                                     "feed_since": feed, "finished_at": rfc3339(datetime.now(timezone.utc)),
+                                     "run_id": run_id, "targets": stats["targets"]})
         report["watermark_advanced"] = True
         print(f"watermark advanced to {started}")
     elif code != EXIT_OK:
@@ -654,7 +759,8 @@ def run(args):
 
 def counts(stats, source, target):
     """The stats as JSON, with the requests and retries of both sides."""
-    return {**{k: v for k, v in stats.items() if k != "dropped"}, "dropped": sorted(stats["dropped"]),
+    kept = {k: v for k, v in stats.items() if k not in ("dropped", "targets")}
+    return {**kept, "dropped": sorted(stats["dropped"]),
             "requests": source.requests + target.requests, "retries": source.retries + target.retries}
 
 

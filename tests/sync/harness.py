@@ -158,6 +158,37 @@ def cmd_patch(args):
                {"If-Match": headers["ETag"], "Content-Type": "application/merge-patch+json"})
 
 
+def cmd_delete_one(args):
+    """Deletes one of the source's candidates from the n-th on (by creation): the first that holds no
+    assignment (those are refused, 409); prints its id and e-mail."""
+    token = admin_token(args.base)
+    for row in export(args.base)[args.index:]:
+        status, _, body = call("DELETE", f"{args.base}/api/v1/candidates/{row['id']}", None, {"If-Match": "*"}, token)
+        if status == 204:
+            print(row["id"], row["email"])
+            return
+        if status != 409:
+            fail(f"DELETE candidate {row['id']}: {status} {body[:300]!r}")
+    fail("no candidate could be deleted")
+
+
+def cmd_merge_two(args):
+    """Merges two of the source's candidates, from the n-th on (by creation): the first neighbours whose
+    assignments do not overlap (those are refused, 409); prints the survivor's and the merged one's ids."""
+    token = admin_token(args.base)
+    rows = export(args.base)[args.index:]
+    for survivor, duplicate in zip(rows, rows[1:]):
+        payload = json.dumps({"duplicate_id": duplicate["id"]}).encode()
+        status, _, body = call("POST", f"{args.base}/api/v1/candidates/{survivor['id']}/merge", payload,
+                               {"Content-Type": "application/json"}, token)
+        if status == 200:
+            print(survivor["id"], duplicate["id"])
+            return
+        if status != 409:
+            fail(f"merging {duplicate['id']} into {survivor['id']}: {status} {body[:300]!r}")
+    fail("no two candidates could be merged")
+
+
 def cmd_add_skill(args):
     admin_json("POST", args.base, "/api/v1/skills",
                {"key": args.key, "name": "Sync test skill", "category": args.category}, expect=(201,))
@@ -318,6 +349,8 @@ def main():
     command("same-content", cmd_same_content, "what", "source", "target")
     command("pick", cmd_pick, "base", (["index"], {"type": int}))
     command("patch", cmd_patch, "base", "id", "patch", (["--add-skill"], {}))
+    command("delete-one", cmd_delete_one, "base", (["index"], {"type": int}))
+    command("merge-two", cmd_merge_two, "base", (["index"], {"type": int}))
     command("add-skill", cmd_add_skill, "base", "key", (["--category"], {"default": "leadership"}))
     command("field-of", cmd_field_of, "base", "email", "field")
     command("expect", cmd_expect, "what", "report", (["conditions"], {"nargs": "+"}))

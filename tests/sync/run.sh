@@ -199,7 +199,31 @@ kill "$holder"
 grep -q "another run holds" "$workdir/run7.out" || { echo "FAIL: no word of the lock" >&2; exit 1; }
 echo "  ok: while another run holds the lock, a run stops at once (exit 1)"
 
-echo "== 6. single mode (POST with Idempotency-Key) into a fresh target, the export cut off once"
+echo "== 6. a deletion and a merge on the source reach the target (through the source's change feed)"
+read -r deleted_id deleted_email < <(harness delete-one "$source_url" 5)
+read -r survivor_id merged_id < <(harness merge-two "$source_url" 20)
+echo "  deleted $deleted_id ($deleted_email); merged $merged_id into $survivor_id, on the source"
+run_sync run8 0 --overlap-seconds 0
+harness expect run8 "$workdir/run8.json" deleted=2 deletions_unknown=0 exported=1 failed=0 watermark_advanced=true
+harness same-total run8 "$source_url" "$target_url"
+harness same-content run8 "$source_url" "$target_url"
+run_sync run9 0 --overlap-seconds 0
+harness expect run9 "$workdir/run9.json" deleted=0 exported=0
+echo "  ok: the target lost exactly the two copies; a run after finds nothing more to delete"
+# A feed position the source no longer holds (410): everything is exported, and the copies of
+# synced candidates the export did not list are deleted.
+read -r lost_id _ < <(harness delete-one "$source_url" 30)
+python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); s["feed_since"] = "999999999"
+json.dump(s, open(sys.argv[1], "w"))' "$SYNC_STATE_FILE"
+source_total="$(harness total "$source_url")"
+run_sync run10 0 --overlap-seconds 0
+harness expect run10 "$workdir/run10.json" deleted=1 "exported=$source_total" failed=0 watermark_advanced=true
+grep -q "no longer holds position" "$workdir/run10.out" || { echo "FAIL: run10 did not say the feed expired" >&2; exit 1; }
+harness same-total run10 "$source_url" "$target_url"
+harness same-content run10 "$source_url" "$target_url"
+echo "  ok: with the feed's position gone, a full export found $lost_id missing and its copy was deleted"
+
+echo "== 7. single mode (POST with Idempotency-Key) into a fresh target, the export cut off once"
 harness add-skill "$single_url" sync-test-skill
 export SYNC_SOURCE_URL="$source_proxy"
 export SYNC_TARGET_URL="$single_url" SYNC_TARGET_CLIENT_ID="$single_id" SYNC_TARGET_CLIENT_SECRET="$single_secret"
