@@ -25,8 +25,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct ChangeFeedQuery {
     /// Where to read from: the `next_since` of the previous page; `now` for the newest position without reading
-    /// anything (take it before a full sync, then follow the feed from it); absent: from the oldest change kept.
-    #[param(pattern = "^(now|[0-9]{1,18})$", example = "now")]
+    /// anything (take it before a full sync, then follow the feed from it); absent or empty: from the oldest change kept.
+    #[param(pattern = "^(now|[0-9]{1,18})?$", example = "now")]
     since: Option<String>,
     /// Only these kinds of record, comma-separated, such as `candidate,need`.
     #[param(

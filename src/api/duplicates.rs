@@ -261,6 +261,8 @@ pub struct MovedView {
     pub assignments: usize,
     pub documents: usize,
     pub consents: usize,
+    /// Notes on the candidate (the pipeline's notes go with their entries).
+    pub notes: usize,
 }
 
 impl From<Moved> for MovedView {
@@ -271,6 +273,7 @@ impl From<Moved> for MovedView {
             assignments: m.assignments,
             documents: m.documents,
             consents: m.consents,
+            notes: m.notes,
         }
     }
 }

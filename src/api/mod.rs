@@ -18,6 +18,7 @@ pub mod idempotency;
 pub mod import;
 pub mod matches;
 pub mod needs;
+pub mod notes;
 pub mod occupations;
 pub mod organizations;
 pub mod pagination;
@@ -68,6 +69,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             api_keys::routes(v1);
             audit::routes(v1);
             changes::routes(v1);
+            notes::routes(v1);
             webhooks::routes(v1);
             exchange_rates::routes(v1);
         }),
@@ -105,6 +107,7 @@ pub fn openapi() -> serde_json::Value {
         (name = "documents", description = "Documents of candidates (CV, cover letter, references, contract, NDA) and of assignments (contract, statement of work): uploaded as they are, typed from their bytes, their text kept for search."),
         (name = "skillsets", description = "Ideal skillsets: global templates and organization-owned profiles."),
         (name = "needs", description = "An organization's need for an interim executive, with its charter."),
+        (name = "notes", description = "Notes on candidates, needs and assignments, kept for the practice or shared with an organization, and the timelines of candidates and needs."),
         (name = "pipeline", description = "Candidates considered for a need: stages, history with who moved them, notes."),
         (name = "assignments", description = "Interim assignments: terms, status, extensions, roadmap milestones, check-ins, hand-over."),
         (name = "reports", description = "Assignments ending soon, time to fill, success-criteria progress, open needs, placements."),

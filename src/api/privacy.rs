@@ -175,6 +175,8 @@ pub struct CandidateDataExport {
     /// When the candidate was erased, if they were.
     pub erased_at: Option<DateTime<Utc>>,
     pub consents: Vec<ConsentView>,
+    /// The notes on them, for the practice or shared.
+    pub notes: Vec<super::notes::RecordNoteView>,
     /// Their candidacies, each with its notes and its history of moves.
     pub pipeline: Vec<CandidacyExport>,
     pub assignments: Vec<AssignmentView>,
@@ -192,7 +194,7 @@ pub struct CandidacyExport {
 
 /// Export everything held about a candidate
 ///
-/// For a subject access request (GDPR art. 15, and data portability): the profile, consents, candidacies
+/// For a subject access request (GDPR art. 15, and data portability): the profile, consents, notes, candidacies
 /// with their notes and histories, assignments, documents (theirs and their assignments', each with its text
 /// and its bytes in base64) and the audit events that name the candidate, as one JSON document. Admins only (`privacy:manage`).
 #[utoipa::path(security(("oauth2" = ["privacy:manage"])), tag = "privacy", params(("id" = uuid::Uuid, Path, description = "Candidate id")),
@@ -236,12 +238,21 @@ async fn export_candidate_data(
             let held = db::assignments::AssignmentFilter { candidate_id: Some(id), ..Default::default() };
             let assignments = db::assignments::all(conn, &held)?;
             let documents = db::documents::all_about(conn, id)?;
+            let notes = db::notes::all(
+                conn,
+                &db::notes::NoteFilter {
+                    subject: crate::domain::note::NoteSubject::Candidate,
+                    subject_id: id.to_string(),
+                    shared_with: None,
+                },
+            )?;
             let audit_events = db::audit::about(conn, &id.to_string())?;
             Ok(CandidateDataExport {
                 exported_at: Utc::now(),
                 candidate: CandidateView::from(candidate),
                 erased_at,
                 consents: consents.into_iter().map(ConsentView::from).collect(),
+                notes: notes.into_iter().map(super::notes::RecordNoteView::from).collect(),
                 pipeline,
                 assignments: assignments.into_iter().map(AssignmentView::from).collect(),
                 documents: documents.into_iter().map(super::documents::DocumentExport::from).collect(),

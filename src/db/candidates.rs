@@ -424,6 +424,7 @@ pub fn delete(conn: &mut DbConnection, id: CandidateId) -> AppResult<()> {
     match diesel::delete(candidates::table.find(id.to_string())).execute(conn)? {
         0 => Err(AppError::NotFound("candidate")),
         _ => {
+            super::notes::forget_about(conn, crate::domain::note::NoteSubject::Candidate, &id.to_string())?;
             record_change(conn, id)?;
             super::webhooks::announce(conn, EventType::CandidateDeleted, None, serde_json::json!({"id": id}))
         }

@@ -336,6 +336,8 @@ pub struct Moved {
     pub assignments: usize,
     pub documents: usize,
     pub consents: usize,
+    /// Notes on the candidate (pipeline notes go with their entries).
+    pub notes: usize,
 }
 
 /// Merges `duplicate` into `survivor`, whose record becomes `merged`: the
@@ -410,6 +412,7 @@ pub fn merge(
     moved.documents = diesel::update(documents::table.filter(documents::candidate_id.eq(&gone)))
         .set(documents::candidate_id.eq(&keep))
         .execute(conn)?;
+    moved.notes = super::notes::move_to(conn, crate::domain::note::NoteSubject::Candidate, &gone, &keep)?;
     moved.consents = diesel::update(candidate_consents::table.filter(candidate_consents::candidate_id.eq(&gone)))
         .set(candidate_consents::candidate_id.eq(&keep))
         .execute(conn)?;

@@ -56,6 +56,7 @@ pub mod idempotency;
 mod json;
 pub mod match_index;
 pub mod needs;
+pub mod notes;
 pub mod occupations;
 pub mod organizations;
 pub mod page;
@@ -68,6 +69,7 @@ pub mod search;
 pub mod seed;
 pub mod skills;
 pub mod skillsets;
+pub mod timeline;
 pub mod users;
 pub mod webhooks;
 

@@ -223,6 +223,7 @@ pub fn update(conn: &mut DbConnection, current: &StoredNeed, n: &Need) -> AppRes
 pub fn delete(conn: &mut DbConnection, id: NeedId) -> AppResult<()> {
     let need = get(conn, id)?;
     diesel::delete(needs::table.find(id.to_string())).execute(conn)?;
+    super::notes::forget_about(conn, crate::domain::note::NoteSubject::Need, &id.to_string())?;
     let organization = need.value.0.organization_id;
     super::webhooks::announce(conn, EventType::NeedDeleted, Some(organization), serde_json::json!({"id": id}))
 }

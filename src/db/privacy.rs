@@ -3,7 +3,7 @@
 //! Erasure replaces a candidate with an anonymous placeholder (same id, so
 //! assignments and placements still count) and removes their personal data
 //! wherever the service holds it: the profile and its lists, consent records,
-//! documents (theirs and their assignments', bytes and text), pipeline notes and move notes, match explanations, free text on their
+//! documents (theirs and their assignments', bytes and text), notes on them, pipeline notes and move notes, match explanations, free text on their
 //! assignments and check-ins, and idempotency replays holding their record.
 //! Webhook events and the audit log hold ids only; logs hold ids and routes.
 
@@ -149,6 +149,7 @@ pub fn erase_leaving_index(conn: &mut DbConnection, id: CandidateId) -> AppResul
     diesel::delete(candidate_consents::table.filter(candidate_consents::candidate_id.eq(&key))).execute(conn)?;
     super::documents::erase_about(conn, id)?;
     super::duplicates::forget_keys(conn, id)?;
+    super::notes::forget_about(conn, crate::domain::note::NoteSubject::Candidate, &key)?;
 
     let entries = pipeline_entries::table.filter(pipeline_entries::candidate_id.eq(&key)).select(pipeline_entries::id);
     diesel::delete(pipeline_notes::table.filter(pipeline_notes::entry_id.eq_any(entries))).execute(conn)?;

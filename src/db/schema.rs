@@ -630,3 +630,17 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(candidates, candidate_keys);
+
+diesel::table! {
+    /// Notes on candidates, needs and assignments.
+    notes (id) {
+        id -> Text,
+        subject -> Text,
+        subject_id -> Text,
+        visibility -> Text,
+        organization_id -> Nullable<Text>,
+        body -> Text,
+        author -> Text,
+        created_at -> Timestamp,
+    }
+}

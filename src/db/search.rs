@@ -117,6 +117,7 @@ pub fn refresh(conn: &mut DbConnection, id: CandidateId) -> AppResult<()> {
         .select((pipeline_moves::moved_at, pipeline_moves::note))
         .load(conn)?;
     notes.extend(with_moves.into_iter().filter_map(|(at, note)| Some((at, note?))));
+    notes.extend(super::notes::dated_about_candidate(conn, &key)?);
     notes.sort();
     let notes = notes.into_iter().map(|(_, note)| note);
     let texts: Vec<Option<String>> = documents::table

@@ -54,6 +54,7 @@ pub mod exchange;
 pub mod ids;
 pub mod money;
 pub mod need;
+pub mod note;
 pub mod occupation;
 pub mod organization;
 pub mod pipeline;

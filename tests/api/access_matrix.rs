@@ -156,9 +156,10 @@ async fn every_operation_with_every_caller(app: TestApp) {
                 let status = response.status().as_u16();
                 let who = format!("{method} {url} as {}", caller.name);
                 // Members read the candidates in their own organization's pipelines (and, placed there as this
-                // one is, their documents).
+                // one is, their documents, and the notes shared with them).
                 let member_reads_candidate = (path == "/api/v1/candidates/{id}"
-                    || path.starts_with("/api/v1/candidates/{id}/documents"))
+                    || path.starts_with("/api/v1/candidates/{id}/documents")
+                    || path == "/api/v1/candidates/{id}/notes")
                     && method == Method::GET
                     && caller.role == Role::OrgMember
                     && caller.may(Permission::PipelineRead);

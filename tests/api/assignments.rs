@@ -8,7 +8,7 @@ use crate::helpers::{TestApp, backend_tests, invalid_fields, json_of, problem};
 use crate::pipeline::{add, candidate, move_to, open_need};
 
 /// Adds `candidate` to `need` and moves it up to `offered`.
-async fn offered(app: &TestApp, need: &str, candidate: &str) {
+pub async fn offered(app: &TestApp, need: &str, candidate: &str) {
     add(app, need, candidate).await;
     for stage in ["screening", "interviewing", "offered"] {
         json_of(move_to(app, need, candidate, json!({"to": stage})).await, 200).await;
@@ -16,7 +16,7 @@ async fn offered(app: &TestApp, need: &str, candidate: &str) {
 }
 
 /// Places `candidate` for `need`; returns the assignment.
-async fn place(app: &TestApp, need: &str, candidate: &str, terms: Option<Value>) -> Value {
+pub async fn place(app: &TestApp, need: &str, candidate: &str, terms: Option<Value>) -> Value {
     let mut body = json!({"to": "placed"});
     if let Some(terms) = terms {
         body["assignment"] = terms;

@@ -169,6 +169,8 @@ async fn a_merge_moves_everything_and_the_old_id_leads_to_the_survivor(app: Test
         .await;
     assert_eq!(note.status(), 201);
     upload(&app, &dup, "Cash pooling across twelve countries, a refinancing of 400 million.").await;
+    let noted = app.post(&format!("/api/v1/candidates/{dup}/notes"), &json!({"body": "Prefers the north"})).await;
+    assert_eq!(noted.status(), 201);
     let consent = app.post(&format!("/api/v1/candidates/{dup}/consents"), &json!({"purpose": "talent_pool"})).await;
     assert_eq!(consent.status(), 201);
     let since =
@@ -205,7 +207,7 @@ async fn a_merge_moves_everything_and_the_old_id_leads_to_the_survivor(app: Test
     assert_eq!(merged["merged_id"], dup.as_str());
     assert_eq!(
         merged["moved"],
-        json!({"pipeline_entries": 1, "pipeline_entries_joined": 1, "assignments": 0, "documents": 1, "consents": 1})
+        json!({"pipeline_entries": 1, "pipeline_entries_joined": 1, "assignments": 0, "documents": 1, "consents": 1, "notes": 1})
     );
     let survivor = &merged["candidate"];
     assert_eq!(survivor["id"], ada.as_str());
@@ -247,6 +249,8 @@ async fn a_merge_moves_everything_and_the_old_id_leads_to_the_survivor(app: Test
     assert_eq!(entry["notes"][0]["body"], "Met at the treasury forum", "{entry}");
     let documents = json_of(app.get(&format!("/api/v1/candidates/{ada}/documents")).await, 200).await;
     assert_eq!(documents["items"].as_array().unwrap().len(), 1);
+    let notes = json_of(app.get(&format!("/api/v1/candidates/{ada}/notes")).await, 200).await;
+    assert_eq!(notes["items"][0]["body"], "Prefers the north");
     let consents = json_of(app.get(&format!("/api/v1/candidates/{ada}/consents")).await, 200).await;
     assert_eq!(consents.as_array().unwrap().len(), 1, "{consents}");
     let search = json_of(app.get("/api/v1/candidates?q=refinancing").await, 200).await;
@@ -280,6 +284,7 @@ fn rows_naming(database_url: &str, id: &str) -> i64 {
          + (SELECT COUNT(*) FROM assignments WHERE candidate_id = '{id}' OR successor_candidate_id = '{id}') \
          + (SELECT COUNT(*) FROM documents WHERE candidate_id = '{id}') \
          + (SELECT COUNT(*) FROM candidate_consents WHERE candidate_id = '{id}') \
+         + (SELECT COUNT(*) FROM notes WHERE subject = 'candidate' AND subject_id = '{id}') \
          + (SELECT COUNT(*) FROM candidate_keys WHERE candidate_id = '{id}') \
          + (SELECT COUNT(*) FROM candidate_texts WHERE candidate_id = '{id}') \
          + (SELECT COUNT(*) FROM candidate_skills WHERE candidate_id = '{id}') \

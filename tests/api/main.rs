@@ -26,6 +26,7 @@ mod limits;
 mod matching;
 mod migrations;
 mod needs;
+mod notes;
 mod openapi;
 mod operations;
 mod organizations;

@@ -1,0 +1,474 @@
+//! Notes on candidates, needs and assignments (`…/{id}/notes`), and the
+//! timelines of candidates and needs (`…/{id}/timeline`).
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::candidates::{reader_of, sight};
+use super::extract::{JsonBody, path_id};
+use super::pagination::{self, PageOf, Paging};
+use crate::AppState;
+use crate::auth::{Allowed, Principal};
+use crate::db::notes::{self as store, NewNote, Note, NoteFilter, NoteSort};
+use crate::db::timeline::{self, Event, TimelineFilter, TimelineSort};
+use crate::db::{DbConnection, assignments, needs, organizations};
+use crate::domain::access::required;
+use crate::domain::note::{MAX_NOTE_CHARS, NoteSubject, TimelineKind, Visibility};
+use crate::domain::validation::{self, Validator};
+use crate::domain::{AssignmentId, CandidateId, NeedId, OrganizationId};
+use crate::error::{AppError, AppResult};
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(add_candidate_note)
+        .service(list_candidate_notes)
+        .service(add_need_note)
+        .service(list_need_notes)
+        .service(add_assignment_note)
+        .service(list_assignment_notes)
+        .service(candidate_timeline)
+        .service(need_timeline);
+}
+
+/// A note to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"body": "Prefers a three-day week; available for board meetings.", "visibility": "practice"}))]
+pub struct RecordNoteInput {
+    /// 1 to 10,000 characters.
+    #[schema(format = "text", min_length = 1, max_length = 10000)]
+    pub body: String,
+    /// `practice` (the practice's staff only; the default for staff) or `organization` (also the organization's
+    /// members; the only choice of a member, and the default).
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
+    /// For a note on a candidate shared with an organization: which one (its members see it while the candidate is
+    /// in one of their pipelines). A need's or an assignment's note is shared with its own organization.
+    #[serde(default)]
+    #[schema(format = Uuid)]
+    pub organization_id: Option<String>,
+}
+
+/// A note on a candidate, a need or an assignment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordNoteView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub subject: NoteSubject,
+    #[schema(format = Uuid)]
+    pub subject_id: String,
+    pub visibility: Visibility,
+    /// The organization whose members see it, when shared.
+    #[schema(format = Uuid)]
+    pub organization_id: Option<String>,
+    pub body: String,
+    /// Who wrote it (`user:<id>`, `api_key:<id>`).
+    #[schema(example = "user:0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c")]
+    pub author: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Note> for RecordNoteView {
+    fn from(n: Note) -> Self {
+        RecordNoteView {
+            id: n.id,
+            subject: n.subject,
+            subject_id: n.subject_id,
+            visibility: n.visibility,
+            organization_id: n.organization_id.map(|o| o.to_string()),
+            body: n.body,
+            author: n.author,
+            created_at: n.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NoteListQuery {
+    /// `created_at` (oldest first, the default) or `-created_at` (newest first).
+    #[param(pattern = "^(-?created_at)?$")]
+    sort: Option<String>,
+    /// Page size, 1 to 200 (default 50; larger values are capped).
+    #[param(minimum = 1)]
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page; it keeps that list's filters and sort.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
+    cursor: Option<String>,
+    /// Also count every note listed.
+    include_total: Option<bool>,
+}
+
+/// Checks a note's input; a member's note is always shared with its organization.
+fn note_of(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    input: RecordNoteInput,
+    subject: NoteSubject,
+    subject_id: String,
+    owner: Option<OrganizationId>,
+) -> AppResult<NewNote> {
+    let mut v = Validator::new();
+    let body = v.check("body", validation::text(&input.body, 1, MAX_NOTE_CHARS));
+    let member = principal.tenant().is_some();
+    let visibility = match input.visibility {
+        Some(Visibility::Practice) if member => {
+            v.fail("visibility", "not_allowed", "an organization member's notes are shared with its organization");
+            Visibility::Organization
+        }
+        Some(visibility) => visibility,
+        None if member => Visibility::Organization,
+        None => Visibility::Practice,
+    };
+    let organization_id = match (subject, &input.organization_id, visibility) {
+        (NoteSubject::Candidate, Some(id), Visibility::Organization) => match id.parse::<OrganizationId>() {
+            Ok(id) if organizations::exists(conn, id)? => Some(id),
+            _ => {
+                v.fail("organization_id", "not_found", "names no organization");
+                None
+            }
+        },
+        (NoteSubject::Candidate, None, Visibility::Organization) => {
+            v.fail(
+                "organization_id",
+                "required",
+                "a shared note on a candidate names the organization it is shared with",
+            );
+            None
+        }
+        (_, Some(_), _) if subject != NoteSubject::Candidate || visibility == Visibility::Practice => {
+            v.fail("organization_id", "not_allowed", "only a candidate's shared note names an organization");
+            None
+        }
+        _ => owner,
+    };
+    let body = v.finish(body).map_err(AppError::Validation)?;
+    Ok(NewNote { subject, subject_id, visibility, organization_id, body, author: principal.subject.clone() })
+}
+
+/// 201 with the note; a note has no version of its own (it is never changed).
+fn created(location: String, note: Note) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .json(RecordNoteView::from(note))
+}
+
+fn list_request(
+    query: NoteListQuery,
+    filter: NoteFilter,
+) -> AppResult<(NoteFilter, crate::db::page::PageRequest<NoteSort>)> {
+    let paging = Paging {
+        limit: query.limit,
+        cursor: query.cursor.as_deref(),
+        sort: query.sort.as_deref(),
+        include_total: query.include_total,
+    };
+    pagination::resolve(paging, filter, NoteSort::CreatedAt)
+}
+
+/// Add a note to a candidate
+///
+/// Kept for the practice, or shared with an organization (`organization_id`), whose members then see it while the
+/// candidate is in one of their pipelines. Notes are searched with the candidate's `q`, and shown in the timeline.
+#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Candidate id")), request_body = RecordNoteInput,
+    responses((status = 201, description = "Added; `Location` names the candidate's notes.", body = RecordNoteView,
+        headers(("Location" = String, description = "URL of the candidate's notes"))),
+        (status = 404, response = super::NotFound), (status = 422, response = super::Unprocessable)))]
+#[post("/candidates/{id}/notes")]
+async fn add_candidate_note(
+    state: web::Data<AppState>,
+    principal: Allowed<required::CandidatesWrite>,
+    id: web::Path<String>,
+    body: JsonBody<RecordNoteInput>,
+) -> AppResult<HttpResponse> {
+    let id: CandidateId = path_id(&id, "candidate")?;
+    let note = state
+        .db
+        .write(move |conn| {
+            crate::db::candidates::listed(conn, id)?;
+            crate::db::privacy::ensure_not_erased(conn, id)?;
+            let new = note_of(conn, &principal, body.0, NoteSubject::Candidate, id.to_string(), None)?;
+            let note = store::add(conn, &new)?;
+            crate::db::search::refresh(conn, id)?;
+            Ok(note)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/candidates/{id}/notes"), note))
+}
+
+/// List a candidate's notes
+///
+/// Oldest first. The practice's staff see every note; an organization member (`pipeline:read`) sees the notes shared
+/// with its organization, of a candidate in one of its pipelines (anyone else: 404).
+#[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Candidate id"), NoteListQuery),
+    responses((status = 200, description = "One page of notes; `next_cursor` leads to the next.", body = PageOf<RecordNoteView>)))]
+#[get("/candidates/{id}/notes")]
+async fn list_candidate_notes(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+    query: web::Query<NoteListQuery>,
+) -> AppResult<web::Json<PageOf<RecordNoteView>>> {
+    let member_of = reader_of(&principal)?;
+    let id: CandidateId = path_id(&id, "candidate")?;
+    let filter = NoteFilter { subject: NoteSubject::Candidate, subject_id: id.to_string(), shared_with: member_of };
+    let (filter, request) = list_request(query.into_inner(), filter)?;
+    let list = move |conn: &mut DbConnection, filter: &NoteFilter, request: &_| {
+        crate::db::candidates::listed(conn, id)?;
+        sight(conn, member_of, id)?;
+        store::list(conn, filter, request)
+    };
+    Ok(web::Json(pagination::read_page(&state.db, filter, request, list, RecordNoteView::from).await?))
+}
+
+/// Add a note to a need
+///
+/// The practice's staff may keep it for the practice (the default) or share it with the need's organization; a
+/// member's note is shared with its organization.
+#[utoipa::path(security(("oauth2" = ["needs:write"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Need id")), request_body = RecordNoteInput,
+    responses((status = 201, description = "Added; `Location` names the need's notes.", body = RecordNoteView,
+        headers(("Location" = String, description = "URL of the need's notes"))),
+        (status = 404, response = super::NotFound), (status = 422, response = super::Unprocessable)))]
+#[post("/needs/{id}/notes")]
+async fn add_need_note(
+    state: web::Data<AppState>,
+    principal: Allowed<required::NeedsWrite>,
+    id: web::Path<String>,
+    body: JsonBody<RecordNoteInput>,
+) -> AppResult<HttpResponse> {
+    let id: NeedId = path_id(&id, "need")?;
+    let note = state
+        .db
+        .write(move |conn| {
+            let owner = needs::get(conn, id)?.value.0.organization_id;
+            principal.check_sees(Some(owner), "need")?;
+            let new = note_of(conn, &principal, body.0, NoteSubject::Need, id.to_string(), Some(owner))?;
+            store::add(conn, &new)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/needs/{id}/notes"), note))
+}
+
+/// List a need's notes
+///
+/// Oldest first. Organization members see only the notes shared with their organization.
+#[utoipa::path(security(("oauth2" = ["needs:read"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Need id"), NoteListQuery),
+    responses((status = 200, description = "One page of notes; `next_cursor` leads to the next.", body = PageOf<RecordNoteView>)))]
+#[get("/needs/{id}/notes")]
+async fn list_need_notes(
+    state: web::Data<AppState>,
+    principal: Allowed<required::NeedsRead>,
+    id: web::Path<String>,
+    query: web::Query<NoteListQuery>,
+) -> AppResult<web::Json<PageOf<RecordNoteView>>> {
+    let id: NeedId = path_id(&id, "need")?;
+    let filter = NoteFilter { subject: NoteSubject::Need, subject_id: id.to_string(), shared_with: principal.tenant() };
+    let (filter, request) = list_request(query.into_inner(), filter)?;
+    let list = move |conn: &mut DbConnection, filter: &NoteFilter, request: &_| {
+        principal.check_sees(Some(needs::get(conn, id)?.value.0.organization_id), "need")?;
+        store::list(conn, filter, request)
+    };
+    Ok(web::Json(pagination::read_page(&state.db, filter, request, list, RecordNoteView::from).await?))
+}
+
+/// Add a note to an assignment
+///
+/// As on a need: kept for the practice, or shared with the assignment's organization (a member's always is).
+#[utoipa::path(security(("oauth2" = ["assignments:write"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Assignment id")), request_body = RecordNoteInput,
+    responses((status = 201, description = "Added; `Location` names the assignment's notes.", body = RecordNoteView,
+        headers(("Location" = String, description = "URL of the assignment's notes"))),
+        (status = 404, response = super::NotFound), (status = 422, response = super::Unprocessable)))]
+#[post("/assignments/{id}/notes")]
+async fn add_assignment_note(
+    state: web::Data<AppState>,
+    principal: Allowed<required::AssignmentsWrite>,
+    id: web::Path<String>,
+    body: JsonBody<RecordNoteInput>,
+) -> AppResult<HttpResponse> {
+    let id: AssignmentId = path_id(&id, "assignment")?;
+    let note = state
+        .db
+        .write(move |conn| {
+            let owner = assignments::get(conn, id)?.value.organization_id;
+            principal.check_sees(Some(owner), "assignment")?;
+            let new = note_of(conn, &principal, body.0, NoteSubject::Assignment, id.to_string(), Some(owner))?;
+            store::add(conn, &new)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/assignments/{id}/notes"), note))
+}
+
+/// List an assignment's notes
+///
+/// Oldest first. Organization members see only the notes shared with their organization.
+#[utoipa::path(security(("oauth2" = ["assignments:read"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Assignment id"), NoteListQuery),
+    responses((status = 200, description = "One page of notes; `next_cursor` leads to the next.", body = PageOf<RecordNoteView>)))]
+#[get("/assignments/{id}/notes")]
+async fn list_assignment_notes(
+    state: web::Data<AppState>,
+    principal: Allowed<required::AssignmentsRead>,
+    id: web::Path<String>,
+    query: web::Query<NoteListQuery>,
+) -> AppResult<web::Json<PageOf<RecordNoteView>>> {
+    let id: AssignmentId = path_id(&id, "assignment")?;
+    let filter =
+        NoteFilter { subject: NoteSubject::Assignment, subject_id: id.to_string(), shared_with: principal.tenant() };
+    let (filter, request) = list_request(query.into_inner(), filter)?;
+    let list = move |conn: &mut DbConnection, filter: &NoteFilter, request: &_| {
+        principal.check_sees(Some(assignments::get(conn, id)?.value.organization_id), "assignment")?;
+        store::list(conn, filter, request)
+    };
+    Ok(web::Json(pagination::read_page(&state.db, filter, request, list, RecordNoteView::from).await?))
+}
+
+/// One event of a timeline. Which fields are set depends on `kind` (see its values).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEventView {
+    pub kind: TimelineKind,
+    /// The id of the record the event comes from (a note, a move, a document, an assignment …).
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub occurred_at: DateTime<Utc>,
+    /// Who did it (`user:<id>`, `api_key:<id>`), when recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
+    pub need_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
+    pub candidate_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
+    pub assignment_id: Option<String>,
+    /// A note's text, a move's note, an extension's reason, a document's file name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_stage: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_stage: Option<String>,
+    /// A rejection's or withdrawal's reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_end: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+}
+
+impl From<Event> for TimelineEventView {
+    fn from(e: Event) -> Self {
+        TimelineEventView {
+            kind: e.kind,
+            id: e.id,
+            occurred_at: e.occurred_at,
+            actor: e.actor,
+            need_id: e.need_id,
+            candidate_id: e.candidate_id,
+            assignment_id: e.assignment_id,
+            text: e.text,
+            visibility: e.visibility,
+            from_stage: e.from_stage,
+            to_stage: e.to_stage,
+            reason: e.reason,
+            document_kind: e.document_kind,
+            new_end: e.new_end,
+            metric: e.metric,
+            value: e.value,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineQuery {
+    /// `occurred_at` (oldest first, the default) or `-occurred_at` (newest first).
+    #[param(pattern = "^(-?occurred_at)?$")]
+    sort: Option<String>,
+    /// Page size, 1 to 200 (default 50; larger values are capped).
+    #[param(minimum = 1)]
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page; it keeps that list's sort.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
+    cursor: Option<String>,
+    /// Also count every event.
+    include_total: Option<bool>,
+}
+
+fn timeline_request(
+    query: TimelineQuery,
+    filter: TimelineFilter,
+) -> AppResult<(TimelineFilter, crate::db::page::PageRequest<TimelineSort>)> {
+    let paging = Paging {
+        limit: query.limit,
+        cursor: query.cursor.as_deref(),
+        sort: query.sort.as_deref(),
+        include_total: query.include_total,
+    };
+    pagination::resolve(paging, filter, TimelineSort::OccurredAt)
+}
+
+/// A candidate's timeline
+///
+/// Everything recorded about the candidate, in time order: notes, documents uploaded, each pipeline entry's moves
+/// and notes, assignments proposed, their extensions and check-ins. The practice's staff only.
+#[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Candidate id"), TimelineQuery),
+    responses((status = 200, description = "One page of events; `next_cursor` leads to the next.", body = PageOf<TimelineEventView>)))]
+#[get("/candidates/{id}/timeline")]
+async fn candidate_timeline(
+    state: web::Data<AppState>,
+    _: Allowed<required::CandidatesRead>,
+    id: web::Path<String>,
+    query: web::Query<TimelineQuery>,
+) -> AppResult<web::Json<PageOf<TimelineEventView>>> {
+    let id: CandidateId = path_id(&id, "candidate")?;
+    let filter = TimelineFilter { subject: NoteSubject::Candidate, subject_id: id.to_string(), shared_with: None };
+    let (filter, request) = timeline_request(query.into_inner(), filter)?;
+    let list = move |conn: &mut DbConnection, filter: &TimelineFilter, request: &_| {
+        crate::db::candidates::listed(conn, id)?;
+        timeline::page(conn, filter, request)
+    };
+    Ok(web::Json(pagination::read_page(&state.db, filter, request, list, TimelineEventView::from).await?))
+}
+
+/// A need's timeline
+///
+/// Everything recorded about the need, in time order: its notes, each pipeline entry's moves and notes, its
+/// assignments, their notes, extensions and check-ins. Organization members see their own organization's needs, with
+/// the notes shared with it.
+#[utoipa::path(security(("oauth2" = ["needs:read"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Need id"), TimelineQuery),
+    responses((status = 200, description = "One page of events; `next_cursor` leads to the next.", body = PageOf<TimelineEventView>)))]
+#[get("/needs/{id}/timeline")]
+async fn need_timeline(
+    state: web::Data<AppState>,
+    principal: Allowed<required::NeedsRead>,
+    id: web::Path<String>,
+    query: web::Query<TimelineQuery>,
+) -> AppResult<web::Json<PageOf<TimelineEventView>>> {
+    let id: NeedId = path_id(&id, "need")?;
+    let filter =
+        TimelineFilter { subject: NoteSubject::Need, subject_id: id.to_string(), shared_with: principal.tenant() };
+    let (filter, request) = timeline_request(query.into_inner(), filter)?;
+    let list = move |conn: &mut DbConnection, filter: &TimelineFilter, request: &_| {
+        principal.check_sees(Some(needs::get(conn, id)?.value.0.organization_id), "need")?;
+        timeline::page(conn, filter, request)
+    };
+    Ok(web::Json(pagination::read_page(&state.db, filter, request, list, TimelineEventView::from).await?))
+}
