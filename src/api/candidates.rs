@@ -484,7 +484,7 @@ pub enum SearchField {
     Headline,
     Skills,
     Summary,
-    /// The notes on the candidate's pipeline entries.
+    /// The notes on the candidate and on their pipeline entries.
     Notes,
     /// The text read from the candidate's documents (a CV …).
     Documents,
