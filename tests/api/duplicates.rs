@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, backend_tests, invalid_fields, json_of, problem};
 use crate::pipeline::{add, open_need};
+use crate::search::upload_text;
 
 async fn person(app: &TestApp, first: &str, last: &str, email: &str, phone: Option<&str>, city: &str) -> String {
     let body = json!({"first_name": first, "last_name": last, "email": email, "phone": phone,
@@ -135,19 +136,6 @@ async fn possible_duplicates_are_found_grouped_and_reviewed(app: TestApp) {
     problem(app.with(&member).get(&format!("/api/v1/candidates/{ada}/duplicates")).await, 403, "forbidden").await;
 }
 
-async fn upload(app: &TestApp, candidate: &str, text: &str) {
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/candidates/{candidate}/documents?kind=cv")))
-        .bearer_auth(&app.token)
-        .header("content-type", "text/plain; charset=utf-8")
-        .body(text.to_owned())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-}
-
 async fn a_merge_moves_everything_and_the_old_id_leads_to_the_survivor(app: TestApp) {
     let org = app.organization("Northwind Retail").await;
     let (both, only_theirs) = (open_need(&app, &org, "Interim CFO").await, open_need(&app, &org, "Interim COO").await);
@@ -168,7 +156,7 @@ async fn a_merge_moves_everything_and_the_old_id_leads_to_the_survivor(app: Test
         .post(&format!("/api/v1/needs/{both}/pipeline/{dup}/notes"), &json!({"body": "Met at the treasury forum"}))
         .await;
     assert_eq!(note.status(), 201);
-    upload(&app, &dup, "Cash pooling across twelve countries, a refinancing of 400 million.").await;
+    upload_text(&app, &dup, "Cash pooling across twelve countries, a refinancing of 400 million.").await;
     let noted = app.post(&format!("/api/v1/candidates/{dup}/notes"), &json!({"body": "Prefers the north"})).await;
     assert_eq!(noted.status(), 201);
     let consent = app.post(&format!("/api/v1/candidates/{dup}/consents"), &json!({"purpose": "talent_pool"})).await;
@@ -333,7 +321,7 @@ async fn merge_case(app: &TestApp, needs: &[String], case: usize, h: &Holdings) 
             }
         }
         for d in 0..pick(h.documents) {
-            upload(app, who, &format!("document {d}")).await;
+            upload_text(app, who, &format!("document {d}")).await;
         }
         for _ in 0..pick(h.consents) {
             assert_eq!(

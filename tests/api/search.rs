@@ -41,7 +41,7 @@ fn marked(hit: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn upload_text(app: &TestApp, candidate: &str, text: &str) -> String {
+pub async fn upload_text(app: &TestApp, candidate: &str, text: &str) -> String {
     let response = app
         .client
         .post(app.url(&format!("/api/v1/candidates/{candidate}/documents?kind=cv")))
