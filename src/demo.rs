@@ -140,6 +140,7 @@ fn need(conn: &mut DbConnection, org: OrganizationId, spec: NeedSpec<'_>) -> App
             out_of_scope: strings(&["Changes to the board's mandate"]),
             success_criteria: spec.criteria,
         },
+        tags: Vec::new(),
     };
     Ok(db::needs::insert(conn, &need)?.id)
 }
@@ -441,6 +442,7 @@ fn load_candidates(conn: &mut DbConnection) -> AppResult<usize> {
             status,
             consent: Consent { given: true, retention_until: NaiveDate::from_ymd_opt(2030, 12, 31) },
             commitments: Vec::new(),
+            tags: Vec::new(),
         };
         db::candidates::insert(conn, &candidate)?;
     }

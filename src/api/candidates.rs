@@ -25,7 +25,7 @@ use crate::domain::candidate::{
 };
 use crate::domain::skill::{self, SkillLevel};
 use crate::domain::validation::{self, Invalid, Validator, in_range};
-use crate::domain::{CandidateId, CrisisSignal, SkillKey, codes, search};
+use crate::domain::{CandidateId, CrisisSignal, SkillKey, codes, search, tag};
 use crate::error::{AppError, AppResult};
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -160,7 +160,8 @@ pub struct ConsentEntry {
     "background": [{"degree": "MBA", "field": "Marketing", "institution": "Erasmus University", "year": 2006}],
     "training": [{"name": "Certified Customer Experience Professional (CCXP)", "issuer": "CXPA", "year": 2019}],
     "status": "active",
-    "consent": {"given": true, "retention_until": "2029-12-31"}
+    "consent": {"given": true, "retention_until": "2029-12-31"},
+    "tags": ["board-ready", "retail turnaround"]
 }))]
 pub struct CandidateInput {
     /// The candidate's id in the client's own system; unique.
@@ -225,6 +226,11 @@ pub struct CandidateInput {
     pub status: CandidateStatus,
     #[serde(default)]
     pub consent: ConsentEntry,
+    /// The practice's labels: up to 20, each 1 to 50 characters without `, ; " \ < >`, kept in lowercase and
+    /// sorted. Lists filter by them (`tag=`).
+    #[serde(default)]
+    #[schema(format = "tag", max_items = 20)]
+    pub tags: Vec<String>,
 }
 
 fn default_remote() -> RemotePreference {
@@ -309,6 +315,7 @@ impl CandidateInput {
         let executive_roles =
             validation::labels(&mut v, "executive_roles", &self.executive_roles, rules::MAX_LABELS, false);
         let industries = validation::labels(&mut v, "industries", &self.industries, rules::MAX_LABELS, true);
+        let tags = tag::tags(&mut v, "tags", &self.tags);
         let mut crisis_experience = self.crisis_experience.clone();
         crisis_experience.sort();
         crisis_experience.dedup();
@@ -391,6 +398,7 @@ impl CandidateInput {
                 status: self.status,
                 consent: Consent { given: self.consent.given, retention_until: self.consent.retention_until },
                 commitments: Vec::new(),
+                tags: tags?,
             })
         })();
         v.finish(candidate).map_err(AppError::Validation)
@@ -452,6 +460,7 @@ impl From<&Candidate> for CandidateInput {
                 .collect(),
             status: c.status,
             consent: ConsentEntry { given: c.consent.given, retention_until: c.consent.retention_until },
+            tags: c.tags.clone(),
         }
     }
 }
@@ -601,6 +610,9 @@ pub struct CandidateListQuery {
     available_by: Option<NaiveDate>,
     /// Only candidates changed at or after this time (RFC 3339).
     updated_since: Option<DateTime<Utc>>,
+    /// Only candidates with every one of these tags (`,`-separated, up to 5).
+    #[param(format = "tag-filter")]
+    tag: Option<String>,
     /// `created_at` (the default without `q`), `updated_at`, `last_name`, or `relevance` (the best match of `q`
     /// first; the default with `q`); prefix `-` for descending.
     #[param(pattern = "^(-?(created_at|updated_at|last_name|relevance))?$")]
@@ -648,6 +660,7 @@ impl CandidateListQuery {
             country: self.country.as_deref().map(codes::country).transpose().map_err(invalid_param("country"))?,
             available_by: self.available_by,
             updated_since: self.updated_since.map(|t| t.naive_utc()),
+            tags: self.tag.as_deref().map(tag::filter).transpose().map_err(invalid_param("tag"))?.unwrap_or_default(),
         })
     }
 }
@@ -714,19 +727,47 @@ pub(super) static CSV_COLUMNS: import::CsvColumns = import::CsvColumns {
         ("industries", &[]),
         ("executive_roles", &[]),
         ("crisis_experience", &[]),
+        ("tags", &[]),
     ],
     required: &[],
 };
 
-/// Creates the candidate a row describes, or updates the one with its external id (else its e-mail).
-fn upsert_candidate(conn: &mut DbConnection, row: serde_json::Value) -> AppResult<(import::RowStatus, String)> {
+/// Creates the candidate a row describes, or updates the one with its external id (else its e-mail). A
+/// candidate it creates may be a stored one: the row says so, or is refused when `refuse`.
+fn upsert_candidate(conn: &mut DbConnection, row: serde_json::Value, refuse: bool) -> AppResult<import::Upserted> {
     let candidate = extract::from_value::<CandidateInput>(row)?.resolve_skills(conn)?.parse()?;
+    let mut possible_duplicates = Vec::new();
     let (status, stored) = match store::find_for_import(conn, &candidate)? {
         Some(current) if candidate.same_as(&current.value.0) => (import::RowStatus::Unchanged, current),
         Some(current) => (import::RowStatus::Updated, store::update(conn, &current, &candidate)?),
-        None => (import::RowStatus::Created, store::insert(conn, &candidate)?),
+        None => {
+            let found = crate::db::duplicates::possible_duplicates(conn, None, &candidate)?;
+            possible_duplicates = found.iter().map(|d| d.id.to_string()).collect();
+            if refuse && !possible_duplicates.is_empty() {
+                return Err(AppError::Validation(vec![crate::domain::FieldError {
+                    field: String::new(),
+                    code: "possible_duplicates",
+                    message: format!(
+                        "may be the same person as {} (the same e-mail or phone, or an alike name in one city)",
+                        possible_duplicates.join(", ")
+                    ),
+                }]));
+            }
+            (import::RowStatus::Created, store::insert(conn, &candidate)?)
+        }
     };
-    Ok((status, stored.id.to_string()))
+    Ok(import::Upserted { status, id: stored.id.to_string(), possible_duplicates })
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CandidateImportQuery {
+    /// Check every row (validation, references, uniqueness) and report what would happen, writing nothing.
+    #[serde(default)]
+    dry_run: bool,
+    /// A row that would create a candidate who may be a stored one: `warn` (the default: create it and name them
+    /// in the row's `possible_duplicates`) or `refuse` (the row fails with `possible_duplicates`).
+    duplicates: Option<OnDuplicates>,
 }
 
 /// Import candidates
@@ -734,13 +775,15 @@ fn upsert_candidate(conn: &mut DbConnection, row: serde_json::Value) -> AppResul
 /// Creates or updates candidates from NDJSON (`application/x-ndjson`: one candidate a line, as in
 /// POST /api/v1/candidates) or CSV (`text/csv`: a header row of field names; `location.country`-style
 /// headers nest; `skills` as `key:level[:years[:last_used]]` (the key or the skill's URI) and `languages` as `code:proficiency`, `;`-separated;
-/// `industries`, `executive_roles` and `crisis_experience` `;`-separated; `willing_to_travel` and
+/// `industries`, `executive_roles`, `crisis_experience` and `tags` `;`-separated; `willing_to_travel` and
 /// `consent.given` as true/false). A row with an `external_id` updates the candidate with that id, else
 /// the one with its e-mail, else creates one; a row equal to what is stored is `unchanged`, so the same
 /// file can be sent again safely (imports take no `Idempotency-Key`). Each row is written on its own:
-/// refused rows are reported with their errors while the others land. The body is read as it arrives
-/// (up to 200,000 rows and 512 MiB; each row at most 64 KiB) and written 500 rows per transaction.
-#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "candidates", params(import::ImportQuery),
+/// refused rows are reported with their errors while the others land. A row that creates a candidate who
+/// may be a stored one (or one of an earlier row) names them in `possible_duplicates`; with
+/// `duplicates=refuse` it fails instead. The body is read as it arrives (up to 200,000 rows and 512 MiB; each
+/// row at most 64 KiB) and written 500 rows per transaction.
+#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "candidates", params(CandidateImportQuery),
     request_body(content(
         (String = "application/x-ndjson", example = json!("{\"first_name\": \"Ada\", \"last_name\": \"Byron\", \"email\": \"ada@example.com\", \"external_id\": \"ats-1001\"}\n{\"first_name\": \"Alan\", \"last_name\": \"Turing\", \"email\": \"alan@example.com\"}\n")),
         (String = "text/csv", example = json!("external_id,first_name,last_name,email,location.country,skills\nats-1001,Ada,Byron,ada@example.com,GB,customer-data-analysis:5;crm-systems:4\n")),
@@ -751,10 +794,11 @@ async fn import_candidates(
     state: web::Data<AppState>,
     _: Allowed<required::CandidatesWrite>,
     req: HttpRequest,
-    query: web::Query<import::ImportQuery>,
+    query: web::Query<CandidateImportQuery>,
     payload: web::Payload,
 ) -> AppResult<web::Json<import::ImportReport>> {
-    let upsert: import::Upsert = std::sync::Arc::new(upsert_candidate);
+    let refuse = query.duplicates == Some(OnDuplicates::Refuse);
+    let upsert: import::Upsert = std::sync::Arc::new(move |conn, row| upsert_candidate(conn, row, refuse));
     let report = import::run(state.db.clone(), &req, payload, query.dry_run, &CSV_COLUMNS, upsert).await?;
     Ok(web::Json(report))
 }

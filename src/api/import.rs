@@ -87,12 +87,19 @@ pub struct RowResult {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<crate::error::ProblemFieldError>)]
     pub errors: Vec<FieldError>,
+    /// Candidates only: the stored candidates the one this row created may be (the same e-mail or phone, an
+    /// alike name in one city); review them with `GET /api/v1/candidates/{id}/duplicates`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<uuid::Uuid>)]
+    pub possible_duplicates: Vec<String>,
 }
 
 /// What an import did.
 #[derive(Debug, Default, Serialize, ToSchema)]
 #[schema(example = json!({"dry_run": false, "rows": 3, "created": 1, "updated": 1, "unchanged": 0, "failed": 1,
-    "results": [{"row": 1, "status": "created", "id": "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c"},
+    "possible_duplicates": 1,
+    "results": [{"row": 1, "status": "created", "id": "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c",
+            "possible_duplicates": ["0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6e"]},
         {"row": 2, "status": "updated", "id": "0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6d"},
         {"row": 3, "status": "failed", "errors": [{"field": "email", "code": "invalid_email", "message": "is not an e-mail address"}]}]}))]
 pub struct ImportReport {
@@ -102,6 +109,8 @@ pub struct ImportReport {
     pub updated: u64,
     pub unchanged: u64,
     pub failed: u64,
+    /// Rows that created a candidate who may be a stored one (see each result's `possible_duplicates`).
+    pub possible_duplicates: u64,
     /// One result per row, in order.
     pub results: Vec<RowResult>,
 }
@@ -115,12 +124,30 @@ impl ImportReport {
             RowStatus::Unchanged => self.unchanged += 1,
             RowStatus::Failed => self.failed += 1,
         }
+        if !result.possible_duplicates.is_empty() {
+            self.possible_duplicates += 1;
+        }
         self.results.push(result);
     }
 }
 
-/// Writes one row, parsed into a JSON object; answers its status and id.
-pub type Upsert = std::sync::Arc<dyn Fn(&mut DbConnection, Value) -> AppResult<(RowStatus, String)> + Send + Sync>;
+/// What writing one row did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upserted {
+    pub status: RowStatus,
+    pub id: String,
+    /// The stored records a created one may duplicate (candidates only).
+    pub possible_duplicates: Vec<String>,
+}
+
+impl From<(RowStatus, String)> for Upserted {
+    fn from((status, id): (RowStatus, String)) -> Self {
+        Upserted { status, id, possible_duplicates: Vec::new() }
+    }
+}
+
+/// Writes one row, parsed into a JSON object.
+pub type Upsert = std::sync::Arc<dyn Fn(&mut DbConnection, Value) -> AppResult<Upserted> + Send + Sync>;
 
 /// How CSV cells become JSON values for a resource: `a.b` headers nest,
 /// and the resource says which columns hold numbers, flags or lists.
@@ -281,8 +308,20 @@ fn write_batch(
                 conn.transaction(|conn| upsert(conn, value))
             });
             results.push(match outcome {
-                Ok((status, id)) => RowResult { row, status, id: Some(id), errors: Vec::new() },
-                Err(error) => RowResult { row, status: RowStatus::Failed, id: None, errors: row_errors(error)? },
+                Ok(done) => RowResult {
+                    row,
+                    status: done.status,
+                    id: Some(done.id),
+                    errors: Vec::new(),
+                    possible_duplicates: done.possible_duplicates,
+                },
+                Err(error) => RowResult {
+                    row,
+                    status: RowStatus::Failed,
+                    id: None,
+                    errors: row_errors(error)?,
+                    possible_duplicates: Vec::new(),
+                },
             });
         }
         // A dry run undoes the batch; the results stay.

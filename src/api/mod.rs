@@ -23,6 +23,7 @@ pub mod occupations;
 pub mod organizations;
 pub mod pagination;
 pub mod pipeline;
+pub mod pipeline_reasons;
 pub mod preconditions;
 pub mod privacy;
 pub mod progress;
@@ -32,6 +33,7 @@ mod response_headers;
 mod schema_shapes;
 pub mod skills;
 pub mod skillsets;
+pub mod tags;
 pub mod taxonomy;
 pub mod users;
 mod views;
@@ -53,6 +55,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             auth::routes(v1);
             organizations::routes(v1);
             skills::routes(v1);
+            tags::routes(v1);
             duplicates::routes(v1);
             candidates::routes(v1);
             privacy::routes(v1);
@@ -61,6 +64,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             occupations::routes(v1);
             needs::routes(v1);
             matches::routes(v1);
+            pipeline_reasons::routes(v1);
             pipeline::routes(v1);
             assignments::routes(v1);
             progress::routes(v1);
@@ -108,9 +112,9 @@ pub fn openapi() -> serde_json::Value {
         (name = "skillsets", description = "Ideal skillsets: global templates and organization-owned profiles."),
         (name = "needs", description = "An organization's need for an interim executive, with its charter."),
         (name = "notes", description = "Notes on candidates, needs and assignments, kept for the practice or shared with an organization, and the timelines of candidates and needs."),
-        (name = "pipeline", description = "Candidates considered for a need: stages, history with who moved them, notes."),
+        (name = "pipeline", description = "Candidates considered for a need: stages, history with who moved them, notes, and the practice's list of reasons a candidacy ends for."),
         (name = "assignments", description = "Interim assignments: terms, status, extensions, roadmap milestones, check-ins, hand-over."),
-        (name = "reports", description = "Assignments ending soon, time to fill, success-criteria progress, open needs, placements."),
+        (name = "reports", description = "Assignments ending soon, time to fill, success-criteria progress, open needs, placements, why candidacies end."),
         (name = "matching", description = "Explainable ranking of candidates for needs, and of needs for candidates."),
         (name = "auth", description = "Tokens (the OAuth2 token endpoint) and the caller's identity."),
         (name = "users", description = "People who log in; admins only."),

@@ -21,7 +21,7 @@ use crate::db::page::PageRequest;
 use crate::domain::access::required;
 use crate::domain::need::{Charter, Need, NeedReason, NeedStatus, RemotePolicy, SuccessCriterion, Urgency};
 use crate::domain::validation::{self, Invalid, Validator, in_range};
-use crate::domain::{CrisisSignal, NeedId, OrganizationId, SkillsetId};
+use crate::domain::{CrisisSignal, NeedId, OrganizationId, SkillsetId, tag};
 use crate::error::{AppError, AppResult};
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -100,7 +100,8 @@ pub struct CharterEntry {
             {"metric": "Net Promoter Score", "unit": "points", "baseline": -12, "target": 20, "measured_by": "Quarterly survey"},
             {"metric": "Average review rating", "unit": "stars", "baseline": 2.1, "target": 4.0}
         ]
-    }
+    },
+    "tags": ["board mandate", "urgent"]
 }))]
 pub struct NeedInput {
     /// The id of this need in the client's own system (up to 100 characters), unique within the
@@ -146,6 +147,11 @@ pub struct NeedInput {
     pub status: NeedStatus,
     #[serde(default)]
     pub charter: CharterEntry,
+    /// The practice's labels: up to 20, each 1 to 50 characters without `, ; " \ < >`, kept in lowercase and
+    /// sorted. Lists filter by them (`tag=`).
+    #[serde(default)]
+    #[schema(format = "tag", max_items = 20)]
+    pub tags: Vec<String>,
 }
 
 fn default_remote_policy() -> RemotePolicy {
@@ -196,6 +202,7 @@ impl NeedInput {
         let budget = self.day_rate_budget.as_ref().map_or(Some(None), |m| m.parse(&mut v, "day_rate_budget").map(Some));
         let location = self.location.as_ref().map_or(Some(None), |p| p.parse(&mut v, "location").map(Some));
 
+        let tags = tag::tags(&mut v, "tags", &self.tags);
         let c = &self.charter;
         let responsibilities =
             validation::labels(&mut v, "charter.responsibilities", &c.responsibilities, MAX_CHARTER_ITEMS, false);
@@ -238,6 +245,7 @@ impl NeedInput {
                 urgency: self.urgency,
                 status: self.status,
                 charter: Charter { responsibilities, in_scope, out_of_scope, success_criteria },
+                tags: tags?,
             })
         })();
         v.finish(need).map_err(AppError::Validation)
@@ -260,6 +268,7 @@ impl From<&Need> for NeedInput {
             remote_policy: n.remote_policy,
             urgency: n.urgency,
             status: n.status,
+            tags: n.tags.clone(),
             charter: CharterEntry {
                 responsibilities: n.charter.responsibilities.clone(),
                 in_scope: n.charter.in_scope.clone(),
@@ -326,6 +335,9 @@ pub struct NeedListQuery {
     skillset_id: Option<String>,
     /// Only needs changed at or after this time (RFC 3339).
     updated_since: Option<DateTime<Utc>>,
+    /// Only needs with every one of these tags (`,`-separated, up to 5).
+    #[param(format = "tag-filter")]
+    tag: Option<String>,
     /// `created_at` (default), `updated_at` or `title`; prefix `-` for descending.
     #[param(pattern = "^(-?(created_at|updated_at|title))?$")]
     sort: Option<String>,
@@ -385,6 +397,7 @@ fn listed(principal: &Principal, q: NeedListQuery) -> AppResult<(NeedFilter, Pag
         crisis_signal: q.crisis_signal,
         skillset_id: q.skillset_id.as_deref().map(str::parse).transpose().map_err(invalid_param("skillset_id"))?,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
+        tags: q.tag.as_deref().map(tag::filter).transpose().map_err(invalid_param("tag"))?.unwrap_or_default(),
     };
     let paging =
         Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
@@ -450,7 +463,7 @@ pub(super) static CSV_COLUMNS: import::CsvColumns = import::CsvColumns {
     fields: import::field_names::<NeedInput>,
     numbers: &["duration_months", "day_rate_budget.amount"],
     flags: &[],
-    lists: &[("crisis_signals", &[])],
+    lists: &[("crisis_signals", &[]), ("tags", &[])],
     required: &[],
 };
 
@@ -458,7 +471,7 @@ pub(super) static CSV_COLUMNS: import::CsvColumns = import::CsvColumns {
 ///
 /// Creates or updates needs from NDJSON (`application/x-ndjson`: one need a line, as in POST /api/v1/needs)
 /// or CSV (`text/csv`: a header row of field names; `location.country` and `day_rate_budget.amount`-style
-/// headers nest; `crisis_signals` `;`-separated). A row with an `external_id` updates the organization's
+/// headers nest; `crisis_signals` and `tags` `;`-separated). A row with an `external_id` updates the organization's
 /// need with that id (status moves follow the need's life cycle), else creates one (as `draft` or `open`);
 /// a row equal to what is stored is `unchanged`. Members import into their own organization only. Each
 /// row is written on its own: refused rows are reported with their errors while the others land. Limits
@@ -478,7 +491,8 @@ async fn import_needs(
     payload: web::Payload,
 ) -> AppResult<web::Json<import::ImportReport>> {
     let principal: Principal = principal.0.clone();
-    let upsert: import::Upsert = std::sync::Arc::new(move |conn, row| upsert_need(&principal, conn, row));
+    let upsert: import::Upsert =
+        std::sync::Arc::new(move |conn, row| upsert_need(&principal, conn, row).map(import::Upserted::from));
     let report = import::run(state.db.clone(), &req, payload, query.dry_run, &CSV_COLUMNS, upsert).await?;
     Ok(web::Json(report))
 }

@@ -21,7 +21,7 @@ use crate::db::{assignments, candidates};
 use crate::domain::access::{Permission, required};
 use crate::domain::assignment::{Assignment, AssignmentStatus, Outcome, Period};
 use crate::domain::candidate::Candidate;
-use crate::domain::pipeline::{RejectionReason, Stage};
+use crate::domain::pipeline::{self as rules, Stage};
 use crate::domain::validation::{self, Validator};
 use crate::domain::{CandidateId, DayRate, NeedId};
 use crate::error::{AppError, AppResult};
@@ -58,14 +58,21 @@ pub struct AddCandidateInput {
 /// Moves an entry to another stage.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"to": "rejected", "reason": "rate_too_high", "note": "Asks 2,100 EUR a day; budget is 1,600."}))]
+#[schema(example = json!({"to": "rejected", "reason": "rate_too_high", "reason_detail": "Asks 2,100 EUR a day; budget is 1,600.",
+    "note": "Keep for the next CFO need: strong on turnarounds."}))]
 pub struct MoveInput {
     /// The stage to move to: the next stage (sourced → screening → interviewing → offered → placed), or
     /// `rejected` / `withdrawn` from any open stage.
     pub to: Stage,
-    /// Required when moving to `rejected`, and only then.
+    /// Required when moving to `rejected` or `withdrawn`, and only then: the code of an active reason of the
+    /// practice's list (`GET /api/v1/pipeline-reasons`) that is for that kind of move.
     #[serde(default)]
-    pub reason: Option<RejectionReason>,
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,47}$", example = "rate_too_high")]
+    pub reason: Option<String>,
+    /// Free text beside the reason, up to 1000 characters.
+    #[serde(default)]
+    #[schema(format = "text", max_length = 1000)]
+    pub reason_detail: Option<String>,
     #[serde(default)]
     #[schema(format = "text", max_length = 4000)]
     pub note: Option<String>,
@@ -187,6 +194,8 @@ pub struct MatchSnapshotView {
     "candidate_id": "0193a5f2-7d2e-7c8b-8d66-2e3f4a5b6c7d",
     "organization_id": "0193a5f2-5b0d-7a69-8b44-0c1d2e3f4a5b",
     "stage": "interviewing",
+    "reason": null,
+    "reason_detail": null,
     "rejection_reason": null,
     "allowed_moves": ["offered", "rejected", "withdrawn"],
     "match_snapshot": {"score": 82.5, "skillset_id": "0193a5f2-4a9c-7958-9a33-fb0c1d2e3f4a", "skillset_version": 3, "explanation": null},
@@ -207,8 +216,14 @@ pub struct EntryView {
     #[schema(format = Uuid)]
     pub organization_id: String,
     pub stage: Stage,
-    /// Set when the stage is `rejected`.
-    pub rejection_reason: Option<RejectionReason>,
+    /// The code of the reason a rejection or withdrawal named (see `GET /api/v1/pipeline-reasons`).
+    pub reason: Option<String>,
+    /// The free text given with the reason.
+    pub reason_detail: Option<String>,
+    /// The reason when the stage is `rejected`, else null. Kept for clients written before withdrawals named
+    /// reasons too; read `reason`.
+    #[deprecated]
+    pub rejection_reason: Option<String>,
     /// The stages this entry may move to now.
     pub allowed_moves: Vec<Stage>,
     /// The match score when shortlisted; null when added by hand.
@@ -223,6 +238,8 @@ pub struct EntryView {
     pub updated_at: DateTime<Utc>,
 }
 
+// `rejection_reason` is deprecated for callers, and still filled.
+#[allow(deprecated)]
 impl From<EntryWithNotes> for EntryView {
     fn from((s, notes, assignment): EntryWithNotes) -> Self {
         let e = s.value;
@@ -232,7 +249,9 @@ impl From<EntryWithNotes> for EntryView {
             candidate_id: e.candidate_id.to_string(),
             organization_id: e.organization_id.to_string(),
             stage: e.stage,
-            rejection_reason: e.rejection_reason,
+            rejection_reason: (e.stage == Stage::Rejected).then(|| e.reason.clone()).flatten(),
+            reason: e.reason,
+            reason_detail: e.reason_detail,
             allowed_moves: e.stage.allowed_moves().to_vec(),
             match_snapshot: e.match_snapshot.map(|m| MatchSnapshotView {
                 score: m.score,
@@ -255,7 +274,9 @@ pub struct MoveView {
     /// The stage before; null for the addition to the pipeline.
     pub from: Option<Stage>,
     pub to: Stage,
-    pub reason: Option<RejectionReason>,
+    /// The code of the reason a rejection or withdrawal named.
+    pub reason: Option<String>,
+    pub reason_detail: Option<String>,
     pub note: Option<String>,
     /// Who moved it (`user:<id>`, `api_key:<id>`, `external:<subject>`).
     #[schema(example = "user:0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c")]
@@ -265,15 +286,23 @@ pub struct MoveView {
 
 impl From<Move> for MoveView {
     fn from(m: Move) -> Self {
-        MoveView { from: m.from, to: m.to, reason: m.reason, note: m.note, actor: m.actor, moved_at: m.at }
+        MoveView {
+            from: m.from,
+            to: m.to,
+            reason: m.reason,
+            reason_detail: m.reason_detail,
+            note: m.note,
+            actor: m.actor,
+            moved_at: m.at,
+        }
     }
 }
 
 /// The stage history of an entry, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"items": [
-    {"from": null, "to": "sourced", "reason": null, "note": "Referred by the CFO.", "actor": "user:0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c", "moved_at": "2026-11-20T09:00:00Z"},
-    {"from": "sourced", "to": "rejected", "reason": "rate_too_high", "note": null, "actor": "user:0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c", "moved_at": "2026-11-21T14:30:00Z"}
+    {"from": null, "to": "sourced", "reason": null, "reason_detail": null, "note": "Referred by the CFO.", "actor": "user:0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c", "moved_at": "2026-11-20T09:00:00Z"},
+    {"from": "sourced", "to": "rejected", "reason": "rate_too_high", "reason_detail": "Asks 2,100 EUR a day.", "note": null, "actor": "user:0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c", "moved_at": "2026-11-21T14:30:00Z"}
 ]}))]
 pub struct HistoryView {
     pub items: Vec<MoveView>,
@@ -403,9 +432,11 @@ async fn get_entry(
 
 /// Move a candidate to another stage
 ///
-/// Stages: sourced → screening → interviewing → offered → placed, or `rejected` (with a `reason`) /
-/// `withdrawn` from any open stage. A move outside these answers 409 with `allowed_moves` naming the moves
-/// there are; rejecting without a reason answers 422. The move is recorded in the history with who made it.
+/// Stages: sourced → screening → interviewing → offered → placed, or `rejected` / `withdrawn` from any open
+/// stage. A move outside these answers 409 with `allowed_moves` naming the moves there are. Rejecting and
+/// withdrawing name a `reason` from the practice's list (`GET /api/v1/pipeline-reasons?stage=rejected`), with
+/// optional free text in `reason_detail`; a missing, unknown, retired or unfitting reason answers 422. The
+/// move is recorded in the history with who made it.
 /// `If-Match` is optional: when sent, the move applies only to that version (412 otherwise).
 ///
 /// Moving to `placed` creates the interim assignment (status `proposed`) in the same transaction, with the
@@ -435,6 +466,13 @@ async fn move_entry(
     let input = body.0;
     let mut v = Validator::new();
     let note = note_text(&mut v, "note", input.note.as_deref());
+    if let Some(code) = &input.reason {
+        v.check("reason", rules::reason_code(code));
+    }
+    let detail = v.check(
+        "reason_detail",
+        validation::optional_text(input.reason_detail.as_deref(), rules::MAX_REASON_DETAIL_CHARS),
+    );
     if input.assignment.is_some() && input.to != Stage::Placed {
         v.fail("assignment", "not_applicable", "assignment terms are only given when moving to `placed`");
     }
@@ -443,7 +481,8 @@ async fn move_entry(
         Some(money) => money.parse(&mut v, "assignment.day_rate").map(Some),
         None => Some(None),
     };
-    let (note, day_rate) = v.finish(note.zip(day_rate)).map_err(AppError::Validation)?;
+    let ((note, day_rate), detail) = v.finish(note.zip(day_rate).zip(detail)).map_err(AppError::Validation)?;
+    let why = store::Why { reason: input.reason, detail };
     let actor = principal.subject.clone();
     let (entry, assignment) = state
         .db
@@ -454,7 +493,7 @@ async fn move_entry(
             if let Some(if_match) = &if_match {
                 if_match.check(current.version)?;
             }
-            let moved = store::move_to(conn, &current, input.to, input.reason, note, &actor)?;
+            let moved = store::move_to(conn, &current, input.to, why, note, &actor)?;
             // Placing creates the assignment in the same transaction: both land or neither does.
             let assignment = if input.to == Stage::Placed {
                 let person = candidates::get(conn, candidate)?;

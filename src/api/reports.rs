@@ -15,10 +15,11 @@ use super::extract::invalid_param;
 use super::progress::{CheckInView, check_in_view};
 use crate::AppState;
 use crate::auth::{Allowed, Principal};
-use crate::db::reports;
+use crate::db::{DbConnection, pipeline_reasons, reports};
 use crate::domain::access::required;
 use crate::domain::assignment::AssignmentStatus;
 use crate::domain::need::NeedReason;
+use crate::domain::pipeline::Stage;
 use crate::domain::{CrisisSignal, OrganizationId};
 use crate::error::{AppError, AppResult};
 
@@ -27,7 +28,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(time_to_fill)
         .service(success_criteria)
         .service(open_needs)
-        .service(placements);
+        .service(placements)
+        .service(rejection_reasons);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -132,11 +134,18 @@ pub struct NeedTimesItem {
     pub placed_at: Option<DateTime<Utc>>,
     pub days_to_shortlist: Option<f64>,
     pub days_to_placement: Option<f64>,
+    /// Candidacies of this need rejected so far.
+    pub rejected: usize,
+    /// Candidacies of this need withdrawn so far.
+    pub withdrawn: usize,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"needs_opened": 12, "shortlisted": 10, "placed": 7, "average_days_to_shortlist": 2.4,
-    "median_days_to_shortlist": 1.5, "average_days_to_placement": 16.8, "median_days_to_placement": 14.0, "items": []}))]
+    "median_days_to_shortlist": 1.5, "average_days_to_placement": 16.8, "median_days_to_placement": 14.0,
+    "reasons": [{"stage": "rejected", "code": "rate_too_high", "label": "Rate too high", "count": 9, "share": 0.45},
+        {"stage": "withdrawn", "code": "accepted_other_offer", "label": "Accepted another offer", "count": 4, "share": 0.8}],
+    "items": []}))]
 pub struct TimeToFillReport {
     /// Needs ever opened.
     pub needs_opened: usize,
@@ -148,6 +157,9 @@ pub struct TimeToFillReport {
     pub median_days_to_shortlist: Option<f64>,
     pub average_days_to_placement: Option<f64>,
     pub median_days_to_placement: Option<f64>,
+    /// Why the candidacies of these needs ended without a placement: each reason named, most named first
+    /// within each stage (`share` is of that stage's candidacies).
+    pub reasons: Vec<ReasonCount>,
     /// Every need ever opened, oldest first.
     pub items: Vec<NeedTimesItem>,
 }
@@ -185,10 +197,26 @@ async fn time_to_fill(
     query: web::Query<ReportQuery>,
 ) -> AppResult<web::Json<TimeToFillReport>> {
     let organization = scope(&principal, query.organization_id.as_deref())?;
-    let times = state.db.read(move |conn| reports::need_times(conn, organization)).await?;
+    let (times, closings, labels) = state
+        .db
+        .read(move |conn| {
+            let times = reports::need_times(conn, organization)?;
+            let closings = reports::closings(conn, organization, None, None)?;
+            Ok((times, closings, reason_labels(conn)?))
+        })
+        .await?;
+    let opened: std::collections::HashSet<_> = times.iter().map(|t| t.need.id).collect();
+    let closings: Vec<_> = closings.into_iter().filter(|c| opened.contains(&c.need_id)).collect();
+    let mut ended: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+    for c in &closings {
+        *ended.entry((c.need_id, c.to)).or_default() += 1;
+    }
+    let ended = |need, stage| ended.get(&(need, stage)).copied().unwrap_or(0);
     let items: Vec<NeedTimesItem> = times
         .into_iter()
         .map(|t| NeedTimesItem {
+            rejected: ended(t.need.id, Stage::Rejected),
+            withdrawn: ended(t.need.id, Stage::Withdrawn),
             need_id: t.need.id.to_string(),
             title: t.need.value.0.title.clone(),
             organization_id: t.need.value.0.organization_id.to_string(),
@@ -209,6 +237,7 @@ async fn time_to_fill(
         median_days_to_shortlist: median(&shortlist),
         average_days_to_placement: average(&placement),
         median_days_to_placement: median(&placement),
+        reasons: count_reasons(&closings, &labels),
         items,
     }))
 }
@@ -369,6 +398,136 @@ async fn placements(
         })
         .collect();
     Ok(web::Json(PlacementsReport { items }))
+}
+
+/// How often one reason ended candidacies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReasonCount {
+    /// `rejected` or `withdrawn`.
+    pub stage: Stage,
+    /// The reason's code; null for withdrawals made before withdrawals named reasons.
+    pub code: Option<String>,
+    pub label: String,
+    pub count: usize,
+    /// Of the candidacies that ended at this stage, the part this reason ended (0 to 1).
+    pub share: f64,
+}
+
+/// The labels of the practice's reasons, by code.
+fn reason_labels(conn: &mut DbConnection) -> AppResult<BTreeMap<String, String>> {
+    Ok(pipeline_reasons::all(conn)?.into_iter().map(|r| (r.id, r.value.label)).collect())
+}
+
+/// Counts the reasons of `closings`, most named first within each stage (rejections first).
+fn count_reasons(closings: &[reports::Closing], labels: &BTreeMap<String, String>) -> Vec<ReasonCount> {
+    let mut counts: BTreeMap<(Stage, Option<String>), usize> = BTreeMap::new();
+    for c in closings {
+        *counts.entry((c.to, c.reason.clone())).or_default() += 1;
+    }
+    let per_stage = |stage: Stage| closings.iter().filter(|c| c.to == stage).count();
+    let mut out: Vec<ReasonCount> = counts
+        .into_iter()
+        .map(|((stage, code), count)| ReasonCount {
+            stage,
+            label: match &code {
+                Some(code) => labels.get(code).cloned().unwrap_or_else(|| code.clone()),
+                None => "No reason given".into(),
+            },
+            code,
+            count,
+            share: (count as f64 / per_stage(stage) as f64 * 1000.0).round() / 1000.0,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.stage != Stage::Rejected)
+            .cmp(&(b.stage != Stage::Rejected))
+            .then_with(|| b.count.cmp(&a.count))
+            .then_with(|| a.code.cmp(&b.code))
+    });
+    out
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReasonsQuery {
+    /// Only this organization's pipelines (organization members always get their own).
+    #[param(format = Uuid)]
+    organization_id: Option<String>,
+    /// Only candidacies ended on or after this day (UTC).
+    from: Option<NaiveDate>,
+    /// Only candidacies ended on or before this day (UTC).
+    to: Option<NaiveDate>,
+}
+
+/// One reason, with the stages the candidacies it ended were at.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReasonItem {
+    #[serde(flatten)]
+    pub count: ReasonCount,
+    /// How many were at each stage when they ended (`sourced`, `screening`, `interviewing`, `offered`).
+    pub left_from: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"from": "2026-01-01", "to": "2026-12-31", "rejected": 20, "withdrawn": 5, "items": [
+    {"stage": "rejected", "code": "rate_too_high", "label": "Rate too high", "count": 9, "share": 0.45,
+     "left_from": {"screening": 6, "interviewing": 3}},
+    {"stage": "withdrawn", "code": "accepted_other_offer", "label": "Accepted another offer", "count": 4, "share": 0.8,
+     "left_from": {"offered": 4}}]}))]
+pub struct ReasonsReport {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Candidacies rejected in the period.
+    pub rejected: usize,
+    /// Candidacies withdrawn in the period.
+    pub withdrawn: usize,
+    /// Rejections first, each stage's most named reason first.
+    pub items: Vec<ReasonItem>,
+}
+
+/// Why candidacies end without a placement
+///
+/// Every rejection and withdrawal in the period (default: all time), counted by the reason of the practice's
+/// list it named, with the stage each candidacy was at when it ended.
+#[utoipa::path(security(("oauth2" = ["reports:read"])), tag = "reports", params(ReasonsQuery),
+    responses((status = 200, description = "Rejections and withdrawals counted by reason.", body = ReasonsReport)))]
+#[get("/reports/rejection-reasons")]
+async fn rejection_reasons(
+    state: web::Data<AppState>,
+    principal: Allowed<required::ReportsRead>,
+    query: web::Query<ReasonsQuery>,
+) -> AppResult<web::Json<ReasonsReport>> {
+    let organization = scope(&principal, query.organization_id.as_deref())?;
+    let (from, to) = (query.from, query.to);
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        return Err(AppError::InvalidQuery("`from` is after `to`.".into()));
+    }
+    let start = from.and_then(|d| d.and_hms_opt(0, 0, 0));
+    let end = to.and_then(|d| d.succ_opt()).and_then(|d| d.and_hms_opt(0, 0, 0));
+    let (closings, labels) = state
+        .db
+        .read(move |conn| Ok((reports::closings(conn, organization, start, end)?, reason_labels(conn)?)))
+        .await?;
+    let items = count_reasons(&closings, &labels)
+        .into_iter()
+        .map(|count| {
+            let mut left_from = BTreeMap::new();
+            for c in closings.iter().filter(|c| c.to == count.stage && c.reason == count.code) {
+                let stage = c.from.map_or("unknown", |s| s.as_str());
+                *left_from.entry(stage.to_owned()).or_default() += 1;
+            }
+            ReasonItem { count, left_from }
+        })
+        .collect();
+    Ok(web::Json(ReasonsReport {
+        from,
+        to,
+        rejected: closings.iter().filter(|c| c.to == Stage::Rejected).count(),
+        withdrawn: closings.iter().filter(|c| c.to == Stage::Withdrawn).count(),
+        items,
+    }))
 }
 
 #[cfg(test)]

@@ -33,8 +33,8 @@ use utoipa::openapi::OpenApi;
 
 use super::{candidates, needs};
 use crate::domain::access::{Permission, Role};
-use crate::domain::codes;
 use crate::domain::money::Currency;
+use crate::domain::{codes, tag};
 
 /// The document with open views and merge-patch bodies described as such.
 pub fn reshape(doc: OpenApi) -> Value {
@@ -170,10 +170,16 @@ fn cross_field_rules() -> Vec<(&'static str, Value)> {
             json!({"allOf": [
                 {"if": {"properties": {"to": {"const": "placed"}}},
                     "else": {"properties": {"assignment": {"type": "null"}}}},
-                {"if": {"properties": {"to": {"const": "rejected"}}},
+                {"if": {"properties": {"to": {"enum": ["rejected", "withdrawn"]}}},
                     "then": {"required": ["reason"], "properties": {"reason": {"not": {"type": "null"}}}},
-                    "else": {"properties": {"reason": {"type": "null"}}}}
+                    "else": {"properties": {"reason": {"type": "null"}, "reason_detail": {"type": "null"}}}}
             ]}),
+        ),
+        // A reason is for rejections, withdrawals or both (`for_rejection` is true when left out).
+        (
+            "ReasonInput",
+            json!({"not": {"required": ["for_rejection"],
+                "properties": {"for_rejection": {"const": false}, "for_withdrawal": {"const": false}}}}),
         ),
         (
             "HandOverInput",
@@ -306,6 +312,11 @@ fn own_formats(value: &mut Value, kinds: &mut Map<String, Value>) {
                         name
                     })
                 }
+                Some(format @ ("tag" | "tag-filter")) => {
+                    let (name, schema) = tag_kind(format);
+                    kinds.entry(name.to_owned()).or_insert(schema);
+                    Some(name.to_owned())
+                }
                 Some(format @ ("language" | "country" | "currency")) => {
                     let (name, schema) = code_kind(format);
                     kinds.entry(name.to_owned()).or_insert(schema);
@@ -346,6 +357,33 @@ fn text_kind(max: u64, required: bool) -> (String, Value) {
          text). Tab and line feed are allowed inside; other control characters are not."
     );
     (name, json!({"type": "string", "description": description, "pattern": text_pattern(max, required)}))
+}
+
+/// The component of a tag (`tag`) or of the `tag` filter of lists
+/// (`tag-filter`): its name and schema. A tag is what `domain::tag::tag`
+/// accepts: white space `str::trim` removes at either end, then 1 to 50
+/// characters that start and end with neither white space nor a control
+/// character and hold no control character nor any of `, ; " \ < >`.
+fn tag_kind(format: &str) -> (&'static str, Value) {
+    const SPACE: &str = r"[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+    const EDGE: &str = r#"[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000,;"\\<>]"#;
+    const INNER: &str = r#"[^\u0000-\u001F\u007F-\u009F,;"\\<>]"#;
+    let max = tag::MAX_TAG_CHARS - 2;
+    let one = format!("{SPACE}*{EDGE}({INNER}{{0,{max}}}{EDGE})?{SPACE}*");
+    if format == "tag" {
+        let description = "1 to 50 characters after the white space at either end is trimmed, with no control \
+            character nor any of `, ; \" \\ < >`; kept in lowercase.";
+        return ("Tag", json!({"type": "string", "description": description, "pattern": format!("^{one}$")}));
+    }
+    let description = format!(
+        "Up to {} tags, `,`-separated: only records with every one of them (empty: no filter).",
+        tag::MAX_FILTER_TAGS
+    );
+    let more = tag::MAX_FILTER_TAGS - 1;
+    (
+        "TagFilter",
+        json!({"type": "string", "description": description, "pattern": format!("^({one}(,{one}){{0,{more}}})?$")}),
+    )
 }
 
 /// A reference to the component of [`text_kind`].

@@ -381,23 +381,30 @@ pub async fn import_skills(
             &NDJSON_SKILLS,
             Arc::new(move |conn: &mut DbConnection, row: Value| {
                 let (skill, relations) = ndjson_skill(conn, row, &source)?;
-                Ok(status_of(store::import(conn, skill, relations)?))
+                Ok(status_of(store::import(conn, skill, relations)?).into())
             }),
         ),
         Layout::EscoSkills => (
             &ESCO_SKILLS,
             Arc::new(move |conn: &mut DbConnection, row: Value| {
-                Ok(status_of(store::import(conn, esco_skill(&row, &source)?, false)?))
+                Ok(status_of(store::import(conn, esco_skill(&row, &source)?, false)?).into())
             }),
         ),
-        Layout::EscoBroaderRelations => {
-            (&ESCO_BROADER, Arc::new(move |conn: &mut DbConnection, row: Value| broader_row(conn, row, &source)))
+        Layout::EscoBroaderRelations => (
+            &ESCO_BROADER,
+            Arc::new(move |conn: &mut DbConnection, row: Value| broader_row(conn, row, &source).map(Into::into)),
+        ),
+        Layout::EscoSkillRelations => {
+            (&ESCO_RELATED, Arc::new(|conn: &mut DbConnection, row: Value| related_row(conn, row).map(Into::into)))
         }
-        Layout::EscoSkillRelations => (&ESCO_RELATED, Arc::new(related_row)),
-        Layout::EscoOccupations => {
-            (&ESCO_OCCUPATIONS, Arc::new(move |conn: &mut DbConnection, row: Value| occupation_row(conn, row, &source)))
-        }
-        Layout::EscoOccupationSkills => (&ESCO_OCCUPATION_SKILLS, Arc::new(occupation_skill_row)),
+        Layout::EscoOccupations => (
+            &ESCO_OCCUPATIONS,
+            Arc::new(move |conn: &mut DbConnection, row: Value| occupation_row(conn, row, &source).map(Into::into)),
+        ),
+        Layout::EscoOccupationSkills => (
+            &ESCO_OCCUPATION_SKILLS,
+            Arc::new(|conn: &mut DbConnection, row: Value| occupation_skill_row(conn, row).map(Into::into)),
+        ),
     };
     let report = import::run(state.db.clone(), &req, payload, query.dry_run, columns, upsert).await?;
     Ok(web::Json(report))

@@ -8,8 +8,8 @@ use diesel::prelude::*;
 use super::organizations::corrupt;
 use super::page::{self, Page, PageRequest, Position, seek};
 use super::schema::{
-    candidate_changes, candidate_industries, candidate_languages, candidate_search, candidate_skills, candidate_texts,
-    candidates,
+    candidate_changes, candidate_industries, candidate_languages, candidate_search, candidate_skills, candidate_tags,
+    candidate_texts, candidates,
 };
 use super::search;
 use super::{DbConnection, json, now};
@@ -73,6 +73,9 @@ struct Lists {
     skills: Vec<ListedSkill>,
     industries: Vec<String>,
     languages: Vec<ListedLanguage>,
+    /// Sorted. (Rows written before tags lack it.)
+    #[serde(default)]
+    tags: Vec<String>,
 }
 
 /// A skill as the candidate's row lists it.
@@ -182,7 +185,7 @@ impl Row {
             version,
             created_at,
             updated_at,
-            lists: json::encode(&Lists { skills, industries, languages })?,
+            lists: json::encode(&Lists { skills, industries, languages, tags: c.tags.clone() })?,
             // A new candidate holds nothing yet.
             held: "[]".into(),
         })
@@ -241,6 +244,7 @@ impl Row {
             status: self.status.parse().map_err(corrupt)?,
             consent: Consent { given: self.consent_given, retention_until: self.retention_until },
             commitments,
+            tags: lists.tags,
         };
         Ok(Stored {
             id: self.id.parse().map_err(corrupt)?,
@@ -271,6 +275,7 @@ fn write_children(conn: &mut DbConnection, id: &str, c: &Candidate, replace: boo
         diesel::delete(candidate_skills::table.filter(candidate_skills::candidate_id.eq(id))).execute(conn)?;
         diesel::delete(candidate_industries::table.filter(candidate_industries::candidate_id.eq(id))).execute(conn)?;
         diesel::delete(candidate_languages::table.filter(candidate_languages::candidate_id.eq(id))).execute(conn)?;
+        diesel::delete(candidate_tags::table.filter(candidate_tags::candidate_id.eq(id))).execute(conn)?;
     }
     let skills = c.skills.iter().map(|s| SkillRow {
         candidate_id: id.into(),
@@ -294,6 +299,11 @@ fn write_children(conn: &mut DbConnection, id: &str, c: &Candidate, replace: boo
         }
         for row in languages {
             diesel::insert_into(candidate_languages::table).values(row).execute(db)?;
+        }
+        for tag in &c.tags {
+            diesel::insert_into(candidate_tags::table)
+                .values((candidate_tags::candidate_id.eq(id), candidate_tags::tag.eq(tag)))
+                .execute(db)?;
         }
     });
     Ok(())
@@ -571,6 +581,13 @@ macro_rules! filtered {
         }
         if let Some(since) = filter.updated_since {
             query = query.filter(candidates::updated_at.ge(since));
+        }
+        for tag in &filter.tags {
+            query = query.filter(diesel::dsl::exists(
+                candidate_tags::table
+                    .filter(candidate_tags::candidate_id.eq(candidates::id))
+                    .filter(candidate_tags::tag.eq(tag.clone())),
+            ));
         }
         query
     }};

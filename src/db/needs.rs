@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::organizations::corrupt;
 use super::page::{self, Page, PageRequest, Position, lower, seek};
-use super::schema::{needs, skillsets};
+use super::schema::{need_tags, needs, skillsets};
 use super::{DbConnection, json, now};
 use crate::domain::codes::Location;
 use crate::domain::need::{Need, NeedReason, NeedStatus, Urgency};
@@ -40,6 +40,8 @@ struct Row {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     external_id: Option<String>,
+    /// The need's tags as JSON, sorted; `need_tags` holds them for the filters.
+    tags: String,
 }
 
 impl Row {
@@ -73,6 +75,7 @@ impl Row {
             version,
             created_at,
             updated_at,
+            tags: json::encode(&n.tags)?,
         })
     }
 
@@ -96,6 +99,7 @@ impl Row {
             urgency: self.urgency.parse().map_err(corrupt)?,
             status: self.status.parse().map_err(corrupt)?,
             charter: json::decode(&self.charter)?,
+            tags: json::decode(&self.tags)?,
         };
         Ok(Stored {
             id: self.id.parse().map_err(corrupt)?,
@@ -176,9 +180,21 @@ pub fn insert(conn: &mut DbConnection, n: &Need) -> AppResult<StoredNeed> {
     let opened_at = (n.status == NeedStatus::Open).then_some(at);
     let row = Row::new(NeedId::generate(), n, opened_at, 1, at, at)?;
     diesel::insert_into(needs::table).values(&row).execute(conn)?;
+    write_tags(conn, &row.id, &n.tags)?;
     let stored = row.into_domain()?;
     announce(conn, EventType::NeedCreated, &stored)?;
     Ok(stored)
+}
+
+/// Writes a need's tags where the list filter reads them (one statement a row:
+/// batch inserts are not in the subset both backends share).
+fn write_tags(conn: &mut DbConnection, id: &str, tags: &[String]) -> AppResult<()> {
+    for tag in tags {
+        diesel::insert_into(need_tags::table)
+            .values((need_tags::need_id.eq(id), need_tags::tag.eq(tag)))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 pub fn get(conn: &mut DbConnection, id: NeedId) -> AppResult<StoredNeed> {
@@ -215,6 +231,10 @@ pub fn update(conn: &mut DbConnection, current: &StoredNeed, n: &Need) -> AppRes
         .set(&row)
         .execute(conn)?;
     super::ensure_updated(updated)?;
+    if n.tags != before.tags {
+        diesel::delete(need_tags::table.filter(need_tags::need_id.eq(&row.id))).execute(conn)?;
+        write_tags(conn, &row.id, &n.tags)?;
+    }
     let stored = row.into_domain()?;
     announce(conn, EventType::NeedUpdated, &stored)?;
     Ok(stored)
@@ -253,6 +273,9 @@ pub struct NeedFilter {
     pub crisis_signal: Option<CrisisSignal>,
     pub skillset_id: Option<SkillsetId>,
     pub updated_since: Option<NaiveDateTime>,
+    /// Carries every one of these tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 pub fn list(conn: &mut DbConnection, filter: &NeedFilter, page: &PageRequest<NeedSort>) -> AppResult<Page<StoredNeed>> {
@@ -283,6 +306,11 @@ pub fn list(conn: &mut DbConnection, filter: &NeedFilter, page: &PageRequest<Nee
         }
         if let Some(since) = filter.updated_since {
             query = query.filter(needs::updated_at.ge(since));
+        }
+        for tag in &filter.tags {
+            query = query.filter(diesel::dsl::exists(
+                need_tags::table.filter(need_tags::need_id.eq(needs::id)).filter(need_tags::tag.eq(tag.clone())),
+            ));
         }
         query
     };

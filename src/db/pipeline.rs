@@ -13,7 +13,7 @@ use super::page::{self, Page, PageRequest, Position, seek};
 use super::schema::{assignments, candidates, pipeline_entries, pipeline_moves, pipeline_notes};
 use super::{DbConnection, json, now};
 use crate::domain::need::NeedStatus;
-use crate::domain::pipeline::{self as rules, MatchSnapshot, MoveRefusal, PipelineEntry, RejectionReason, Stage};
+use crate::domain::pipeline::{self as rules, MatchSnapshot, MoveRefusal, PipelineEntry, Stage};
 use crate::domain::webhook::EventType;
 use crate::domain::{AssignmentId, CandidateId, NeedId, OrganizationId, PipelineEntryId, Stored};
 use crate::error::{AppError, AppResult};
@@ -25,7 +25,9 @@ pub type StoredEntry = Stored<PipelineEntryId, PipelineEntry>;
 pub struct Move {
     pub from: Option<Stage>,
     pub to: Stage,
-    pub reason: Option<RejectionReason>,
+    /// The code of the reason a rejection or withdrawal named, and the free text beside it.
+    pub reason: Option<String>,
+    pub reason_detail: Option<String>,
     pub note: Option<String>,
     /// The caller's subject (`user:<id>`, `api_key:<id>`).
     pub actor: String,
@@ -52,7 +54,7 @@ struct Row {
     candidate_id: String,
     organization_id: String,
     stage: String,
-    rejection_reason: Option<String>,
+    reason: Option<String>,
     match_score: Option<f64>,
     match_skillset_id: Option<String>,
     match_skillset_version: Option<i64>,
@@ -60,6 +62,7 @@ struct Row {
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    reason_detail: Option<String>,
 }
 
 impl Row {
@@ -77,7 +80,7 @@ impl Row {
             candidate_id: e.candidate_id.to_string(),
             organization_id: e.organization_id.to_string(),
             stage: e.stage.as_str().into(),
-            rejection_reason: e.rejection_reason.map(|r| r.as_str().into()),
+            reason: e.reason.clone(),
             match_score: m.map(|m| m.score),
             match_skillset_id: m.and_then(|m| m.skillset_id).map(|s| s.to_string()),
             match_skillset_version: m.and_then(|m| m.skillset_version),
@@ -85,6 +88,7 @@ impl Row {
             version,
             created_at,
             updated_at,
+            reason_detail: e.reason_detail.clone(),
         })
     }
 
@@ -105,7 +109,8 @@ impl Row {
                 candidate_id: self.candidate_id.parse().map_err(corrupt)?,
                 organization_id: self.organization_id.parse().map_err(corrupt)?,
                 stage: self.stage.parse().map_err(corrupt)?,
-                rejection_reason: self.rejection_reason.as_deref().map(str::parse).transpose().map_err(corrupt)?,
+                reason: self.reason,
+                reason_detail: self.reason_detail,
                 match_snapshot,
             },
             version: self.version,
@@ -126,6 +131,7 @@ struct MoveRow {
     note: Option<String>,
     actor: String,
     moved_at: NaiveDateTime,
+    reason_detail: Option<String>,
 }
 
 impl MoveRow {
@@ -133,7 +139,8 @@ impl MoveRow {
         Ok(Move {
             from: self.from_stage.as_deref().map(str::parse).transpose().map_err(corrupt)?,
             to: self.to_stage.parse().map_err(corrupt)?,
-            reason: self.reason.as_deref().map(str::parse).transpose().map_err(corrupt)?,
+            reason: self.reason,
+            reason_detail: self.reason_detail,
             note: self.note,
             actor: self.actor,
             at: self.moved_at.and_utc(),
@@ -164,10 +171,11 @@ fn record_move(conn: &mut DbConnection, entry: PipelineEntryId, candidate: Candi
         entry_id: entry.to_string(),
         from_stage: m.from.map(|s| s.as_str().into()),
         to_stage: m.to.as_str().into(),
-        reason: m.reason.map(|r| r.as_str().into()),
+        reason: m.reason.clone(),
         note: m.note.clone(),
         actor: m.actor.clone(),
         moved_at: m.at.naive_utc(),
+        reason_detail: m.reason_detail.clone(),
     };
     diesel::insert_into(pipeline_moves::table).values(&row).execute(conn)?;
     if m.note.is_some() {
@@ -206,14 +214,23 @@ pub fn insert(
         candidate_id: candidate,
         organization_id: need.value.0.organization_id,
         stage: Stage::Sourced,
-        rejection_reason: None,
+        reason: None,
+        reason_detail: None,
         match_snapshot: snapshot,
     };
     let at = now();
     let row = Row::new(PipelineEntryId::generate(), &entry, 1, at, at)?;
     diesel::insert_into(pipeline_entries::table).values(&row).execute(conn)?;
     let stored = row.into_domain()?;
-    let added = Move { from: None, to: Stage::Sourced, reason: None, note, actor: actor.to_owned(), at: at.and_utc() };
+    let added = Move {
+        from: None,
+        to: Stage::Sourced,
+        reason: None,
+        reason_detail: None,
+        note,
+        actor: actor.to_owned(),
+        at: at.and_utc(),
+    };
     record_move(conn, stored.id, candidate, &added)?;
     announce(conn, EventType::PipelineEntryCreated, &stored, None)?;
     Ok(stored)
@@ -248,31 +265,73 @@ pub fn refusal(refusal: MoveRefusal) -> AppError {
                 allowed: names,
             }
         }
-        MoveRefusal::ReasonRequired => {
-            AppError::field("reason", "required", "rejecting a candidate needs a reason (see RejectionReason)")
-        }
-        MoveRefusal::ReasonNotApplicable => {
-            AppError::field("reason", "not_applicable", "a reason is only given when moving to `rejected`")
+        MoveRefusal::ReasonRequired { to } => AppError::field(
+            "reason",
+            "required",
+            format!("moving to `{to}` names a reason from the list (GET /api/v1/pipeline-reasons?stage={to})"),
+        ),
+        MoveRefusal::ReasonNotApplicable => AppError::field(
+            "reason",
+            "not_applicable",
+            "a reason is only given when moving to `rejected` or `withdrawn`",
+        ),
+        MoveRefusal::ReasonNotFor { code, to } => AppError::field(
+            "reason",
+            "not_for_this_move",
+            format!("`{code}` is not a reason for moving to `{to}` (GET /api/v1/pipeline-reasons?stage={to})"),
+        ),
+        MoveRefusal::ReasonRetired { code } => {
+            AppError::field("reason", "retired", format!("`{code}` is retired from the list of reasons"))
         }
     }
 }
 
-/// Moves an entry to `to`, recording who moved it, why and when. The update
-/// is guarded by the version read, so of two racing moves one wins.
+/// The reason a move names and the free text beside it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Why {
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// Moves an entry to `to`, recording who moved it, why and when. The reason
+/// is one of the practice's list that fits the move. The update is guarded
+/// by the version read, so of two racing moves one wins.
 pub fn move_to(
     conn: &mut DbConnection,
     current: &StoredEntry,
     to: Stage,
-    reason: Option<RejectionReason>,
+    why: Why,
     note: Option<String>,
     actor: &str,
 ) -> AppResult<StoredEntry> {
     let from = current.value.stage;
-    rules::check_move(from, to, reason).map_err(refusal)?;
-    let next = PipelineEntry { stage: to, rejection_reason: reason, ..current.value.clone() };
+    let reason = match &why.reason {
+        None => None,
+        Some(code) => Some(super::pipeline_reasons::find(conn, code)?.ok_or_else(|| {
+            AppError::field("reason", "unknown_reason", format!("the list of reasons has no `{code}`"))
+        })?),
+    };
+    rules::check_move(from, to, reason.as_ref().map(|r| &r.value)).map_err(refusal)?;
+    if why.detail.is_some() && why.reason.is_none() {
+        return Err(AppError::field("reason_detail", "not_applicable", "the detail goes with a reason"));
+    }
+    let next = PipelineEntry {
+        stage: to,
+        reason: why.reason.clone(),
+        reason_detail: why.detail.clone(),
+        ..current.value.clone()
+    };
     let at = now();
     let stored = update(conn, current, &next, at)?;
-    let moved = Move { from: Some(from), to, reason, note, actor: actor.to_owned(), at: at.and_utc() };
+    let moved = Move {
+        from: Some(from),
+        to,
+        reason: why.reason,
+        reason_detail: why.detail,
+        note,
+        actor: actor.to_owned(),
+        at: at.and_utc(),
+    };
     record_move(conn, current.id, current.value.candidate_id, &moved)?;
     announce(conn, EventType::PipelineEntryMoved, &stored, Some(from))?;
     Ok(stored)
@@ -287,6 +346,9 @@ fn announce(conn: &mut DbConnection, event: EventType, entry: &StoredEntry, from
     });
     if let Some(from) = from {
         data["previous_stage"] = serde_json::json!(from);
+    }
+    if let Some(reason) = &e.reason {
+        data["reason"] = serde_json::json!(reason);
     }
     super::webhooks::announce(conn, event, Some(e.organization_id), data)
 }

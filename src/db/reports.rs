@@ -10,8 +10,10 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::assignments::{self, CheckIn, StoredAssignment};
 use super::needs::{self, StoredNeed};
-use super::schema::{assignments as assignment_table, organizations, pipeline_entries};
+use super::organizations::corrupt;
+use super::schema::{assignments as assignment_table, organizations, pipeline_entries, pipeline_moves};
 use crate::domain::assignment::AssignmentStatus;
+use crate::domain::pipeline::Stage;
 use crate::domain::{AssignmentId, NeedId, OrganizationId};
 use crate::error::AppResult;
 
@@ -146,4 +148,61 @@ pub fn placements_by_organization(
         .collect();
     rows.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
     Ok(rows)
+}
+
+/// A candidacy that ended without a placement: the move that ended it.
+pub struct Closing {
+    pub need_id: NeedId,
+    /// The stage it left.
+    pub from: Option<Stage>,
+    /// `rejected` or `withdrawn`.
+    pub to: Stage,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A closing move as read: need id, from, to, reason, when.
+type ClosingRow = (String, Option<String>, String, Option<String>, NaiveDateTime);
+
+/// The rejections and withdrawals of one organization's pipelines (or of
+/// all) made from `from` to `to`, oldest first.
+pub fn closings(
+    conn: &mut DbConnection,
+    organization: Option<OrganizationId>,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+) -> AppResult<Vec<Closing>> {
+    let mut query = pipeline_moves::table
+        .inner_join(pipeline_entries::table)
+        .filter(pipeline_moves::to_stage.eq_any([Stage::Rejected.as_str(), Stage::Withdrawn.as_str()]))
+        .select((
+            pipeline_entries::need_id,
+            pipeline_moves::from_stage,
+            pipeline_moves::to_stage,
+            pipeline_moves::reason,
+            pipeline_moves::moved_at,
+        ))
+        .order((pipeline_moves::moved_at.asc(), pipeline_moves::id.asc()))
+        .into_boxed();
+    if let Some(org) = organization {
+        query = query.filter(pipeline_entries::organization_id.eq(org.to_string()));
+    }
+    if let Some(from) = from {
+        query = query.filter(pipeline_moves::moved_at.ge(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(pipeline_moves::moved_at.lt(to));
+    }
+    let rows: Vec<ClosingRow> = query.load(conn)?;
+    rows.into_iter()
+        .map(|(need, from, to, reason, at)| {
+            Ok(Closing {
+                need_id: need.parse().map_err(corrupt)?,
+                from: from.as_deref().map(str::parse).transpose().map_err(corrupt)?,
+                to: to.parse().map_err(corrupt)?,
+                reason,
+                at: at.and_utc(),
+            })
+        })
+        .collect()
 }

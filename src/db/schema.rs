@@ -206,9 +206,26 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         external_id -> Nullable<Text>,
+        tags -> Text,
     }
 }
 
+diesel::table! {
+    candidate_tags (candidate_id, tag) {
+        candidate_id -> Text,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    need_tags (need_id, tag) {
+        need_id -> Text,
+        tag -> Text,
+    }
+}
+
+diesel::joinable!(candidate_tags -> candidates (candidate_id));
+diesel::joinable!(need_tags -> needs (need_id));
 diesel::joinable!(candidate_skills -> candidates (candidate_id));
 diesel::joinable!(candidate_skills -> skills (skill_key));
 diesel::joinable!(candidate_industries -> candidates (candidate_id));
@@ -229,6 +246,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     skillsets,
     skillset_skills,
     needs,
+    candidate_tags,
+    need_tags,
 );
 
 diesel::table! {
@@ -312,7 +331,7 @@ diesel::table! {
         candidate_id -> Text,
         organization_id -> Text,
         stage -> Text,
-        rejection_reason -> Nullable<Text>,
+        reason -> Nullable<Text>,
         match_score -> Nullable<Double>,
         match_skillset_id -> Nullable<Text>,
         match_skillset_version -> Nullable<BigInt>,
@@ -320,6 +339,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        reason_detail -> Nullable<Text>,
     }
 }
 
@@ -333,6 +353,22 @@ diesel::table! {
         note -> Nullable<Text>,
         actor -> Text,
         moved_at -> Timestamp,
+        reason_detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    pipeline_reasons (code) {
+        code -> Text,
+        label -> Text,
+        description -> Nullable<Text>,
+        for_rejection -> Bool,
+        for_withdrawal -> Bool,
+        active -> Bool,
+        position -> Integer,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -644,3 +680,5 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+diesel::allow_tables_to_appear_in_same_query!(candidate_texts, candidate_tags);
+diesel::allow_tables_to_appear_in_same_query!(candidate_search, candidate_tags);

@@ -92,6 +92,7 @@ permissions! {
     WebhooksManage = "webhooks:manage" => "Subscribe to events (webhooks), rotate their secrets, read their delivery logs",
     PrivacyManage = "privacy:manage" => "Export everything held about a candidate, and erase it (data-protection requests)",
     ExchangeRatesWrite = "exchange_rates:write" => "Enter, change and delete the practice's dated exchange rates",
+    SettingsManage = "settings:manage" => "Manage the practice's lists: the reasons a candidacy ends for",
 }
 
 impl fmt::Display for Permission {
@@ -107,7 +108,9 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => true,
-            Role::Recruiter => !matches!(permission, UsersManage | ApiKeysManage | AuditRead | PrivacyManage),
+            Role::Recruiter => {
+                !matches!(permission, UsersManage | ApiKeysManage | AuditRead | PrivacyManage | SettingsManage)
+            }
             Role::OrgMember => matches!(
                 permission,
                 OrganizationsRead

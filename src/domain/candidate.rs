@@ -131,6 +131,8 @@ pub struct Candidate {
     /// The periods of the interim assignments the candidate holds (proposed, active or extended). Kept by the
     /// service from the assignments; never written through the candidate.
     pub commitments: Vec<Period>,
+    /// The practice's labels, lowercase and sorted (see `domain::tag`).
+    pub tags: Vec<String>,
 }
 
 impl Candidate {
@@ -167,6 +169,9 @@ pub struct CandidateFilter {
     /// Available on this date.
     pub available_by: Option<NaiveDate>,
     pub updated_since: Option<NaiveDateTime>,
+    /// Carries every one of these tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 #[cfg(test)]

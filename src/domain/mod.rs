@@ -62,6 +62,7 @@ pub mod privacy;
 pub mod search;
 pub mod skill;
 pub mod skillset;
+pub mod tag;
 pub mod validation;
 pub mod webhook;
 

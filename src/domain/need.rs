@@ -133,6 +133,8 @@ pub struct Need {
     pub urgency: Urgency,
     pub status: NeedStatus,
     pub charter: Charter,
+    /// The practice's labels, lowercase and sorted (see `domain::tag`).
+    pub tags: Vec<String>,
 }
 
 #[cfg(test)]

@@ -56,24 +56,64 @@ pub fn shows_contact(stages: &[Stage]) -> bool {
     stages.iter().any(|s| matches!(s, Stage::Offered | Stage::Placed))
 }
 
-text_enum! {
-    /// Why a candidacy was rejected.
-    pub enum RejectionReason {
-        /// Skills or experience do not cover the need.
-        SkillsGap = "skills_gap",
-        /// The day rate is above the budget.
-        RateTooHigh = "rate_too_high",
-        /// Not available for the start date or the duration.
-        NotAvailable = "not_available",
-        /// Not a fit with the organization's culture.
-        CultureFit = "culture_fit",
-        /// The client organization declined the candidate.
-        ClientDeclined = "client_declined",
-        /// Another candidate filled the position, or the need was closed.
-        PositionFilled = "position_filled",
-        /// Anything else; say what in the note.
-        Other = "other",
+/// The most reasons the practice's list holds.
+pub const MAX_REASONS: usize = 200;
+/// The most characters of the free text beside a reason.
+pub const MAX_REASON_DETAIL_CHARS: usize = 1000;
+
+/// A reason from the practice's managed list of why candidacies end without
+/// a placement (`skills_gap`, `accepted_other_offer`…): lowercase letters,
+/// digits and `_`, starting with a letter, at most 48 characters.
+pub fn reason_code(code: &str) -> Result<String, Invalid> {
+    let well_formed = code.len() <= 48
+        && code.starts_with(|c: char| c.is_ascii_lowercase())
+        && code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if well_formed {
+        Ok(code.to_owned())
+    } else {
+        Err(Invalid::new("invalid_code", "1 to 48 lowercase letters, digits and `_`, starting with a letter"))
     }
+}
+
+/// A reason of the practice's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineReason {
+    pub code: String,
+    pub label: String,
+    pub description: Option<String>,
+    /// Whether a rejection may name it.
+    pub for_rejection: bool,
+    /// Whether a withdrawal may name it.
+    pub for_withdrawal: bool,
+    /// A retired reason stays in the history but no new move names it.
+    pub active: bool,
+    /// Where the list shows it (ascending, then by code).
+    pub position: i32,
+}
+
+impl PipelineReason {
+    /// Whether a move to `stage` may name this reason.
+    pub fn applies_to(&self, stage: Stage) -> bool {
+        match stage {
+            Stage::Rejected => self.for_rejection,
+            Stage::Withdrawn => self.for_withdrawal,
+            _ => false,
+        }
+    }
+
+    /// A reason no move could name is no reason.
+    pub fn check(&self) -> Result<(), Invalid> {
+        if self.for_rejection || self.for_withdrawal {
+            Ok(())
+        } else {
+            Err(Invalid::new("applies_to_nothing", "a reason is for rejections, withdrawals or both"))
+        }
+    }
+}
+
+/// Whether a move to `stage` names why: every end without a placement does.
+pub fn needs_reason(stage: Stage) -> bool {
+    matches!(stage, Stage::Rejected | Stage::Withdrawn)
 }
 
 /// Why a requested move is refused.
@@ -81,21 +121,28 @@ text_enum! {
 pub enum MoveRefusal {
     /// The move is outside the stage machine; `allowed` are the moves there are.
     Illegal { from: Stage, to: Stage, allowed: &'static [Stage] },
-    /// Rejecting needs a reason.
-    ReasonRequired,
-    /// A reason is only given when rejecting.
+    /// Rejecting and withdrawing name a reason.
+    ReasonRequired { to: Stage },
+    /// A reason is only given when rejecting or withdrawing.
     ReasonNotApplicable,
+    /// The reason is not one for this kind of move.
+    ReasonNotFor { code: String, to: Stage },
+    /// The reason is retired.
+    ReasonRetired { code: String },
 }
 
-/// Checks a move from `from` to `to`, with the rejection reason it carries.
-pub fn check_move(from: Stage, to: Stage, reason: Option<RejectionReason>) -> Result<(), MoveRefusal> {
+/// Checks a move from `from` to `to`, with the reason of the practice's list it names.
+pub fn check_move(from: Stage, to: Stage, reason: Option<&PipelineReason>) -> Result<(), MoveRefusal> {
     if !from.can_move_to(to) {
         return Err(MoveRefusal::Illegal { from, to, allowed: from.allowed_moves() });
     }
-    match (to, reason) {
-        (Stage::Rejected, None) => Err(MoveRefusal::ReasonRequired),
-        (Stage::Rejected, Some(_)) | (_, None) => Ok(()),
-        (_, Some(_)) => Err(MoveRefusal::ReasonNotApplicable),
+    match reason {
+        None if needs_reason(to) => Err(MoveRefusal::ReasonRequired { to }),
+        None => Ok(()),
+        Some(_) if !needs_reason(to) => Err(MoveRefusal::ReasonNotApplicable),
+        Some(r) if !r.applies_to(to) => Err(MoveRefusal::ReasonNotFor { code: r.code.clone(), to }),
+        Some(r) if !r.active => Err(MoveRefusal::ReasonRetired { code: r.code.clone() }),
+        Some(_) => Ok(()),
     }
 }
 
@@ -128,7 +175,10 @@ pub struct PipelineEntry {
     /// The need's organization, kept with the entry for tenancy.
     pub organization_id: OrganizationId,
     pub stage: Stage,
-    pub rejection_reason: Option<RejectionReason>,
+    /// The code of the reason a rejection or withdrawal named.
+    pub reason: Option<String>,
+    /// Free text beside the reason.
+    pub reason_detail: Option<String>,
     pub match_snapshot: Option<MatchSnapshot>,
 }
 
@@ -136,6 +186,18 @@ pub struct PipelineEntry {
 mod tests {
     use super::Stage::*;
     use super::*;
+
+    fn reason(code: &str, for_rejection: bool, for_withdrawal: bool) -> PipelineReason {
+        PipelineReason {
+            code: code.into(),
+            label: code.into(),
+            description: None,
+            for_rejection,
+            for_withdrawal,
+            active: true,
+            position: 0,
+        }
+    }
 
     /// Every pair of stages: exactly the listed moves are allowed.
     #[test]
@@ -154,12 +216,13 @@ mod tests {
             (Offered, Rejected),
             (Offered, Withdrawn),
         ];
+        let other = reason("other", true, true);
         for from in Stage::ALL {
             for to in Stage::ALL {
                 let expected = allowed.contains(&(*from, *to));
                 assert_eq!(from.can_move_to(*to), expected, "{from} -> {to}");
-                let reason = (*to == Rejected).then_some(RejectionReason::SkillsGap);
-                assert_eq!(check_move(*from, *to, reason).is_ok(), expected, "{from} -> {to}");
+                let why = needs_reason(*to).then_some(&other);
+                assert_eq!(check_move(*from, *to, why).is_ok(), expected, "{from} -> {to}");
             }
         }
     }
@@ -170,26 +233,50 @@ mod tests {
             assert_eq!(stage.is_open(), !matches!(stage, Placed | Rejected | Withdrawn), "{stage}");
         }
         assert_eq!(
-            check_move(Placed, Rejected, Some(RejectionReason::Other)),
+            check_move(Placed, Rejected, Some(&reason("other", true, true))),
             Err(MoveRefusal::Illegal { from: Placed, to: Rejected, allowed: &[] })
         );
     }
 
     #[test]
-    fn rejection_needs_a_reason_and_only_rejection_has_one() {
-        assert_eq!(check_move(Screening, Rejected, None), Err(MoveRefusal::ReasonRequired));
-        assert!(check_move(Screening, Rejected, Some(RejectionReason::RateTooHigh)).is_ok());
+    fn ends_without_placement_name_a_reason_that_fits() {
+        let gap = reason("skills_gap", true, false);
+        let offer = reason("accepted_other_offer", false, true);
+        assert_eq!(check_move(Screening, Rejected, None), Err(MoveRefusal::ReasonRequired { to: Rejected }));
+        assert_eq!(check_move(Offered, Withdrawn, None), Err(MoveRefusal::ReasonRequired { to: Withdrawn }));
+        assert!(check_move(Screening, Rejected, Some(&gap)).is_ok());
+        assert!(check_move(Offered, Withdrawn, Some(&offer)).is_ok());
+        assert_eq!(check_move(Screening, Interviewing, Some(&gap)), Err(MoveRefusal::ReasonNotApplicable));
         assert_eq!(
-            check_move(Screening, Interviewing, Some(RejectionReason::Other)),
-            Err(MoveRefusal::ReasonNotApplicable)
+            check_move(Offered, Withdrawn, Some(&gap)),
+            Err(MoveRefusal::ReasonNotFor { code: "skills_gap".into(), to: Withdrawn })
         );
-        assert_eq!(check_move(Offered, Withdrawn, Some(RejectionReason::Other)), Err(MoveRefusal::ReasonNotApplicable));
-        assert!(check_move(Offered, Withdrawn, None).is_ok());
+        assert_eq!(
+            check_move(Sourced, Rejected, Some(&offer)),
+            Err(MoveRefusal::ReasonNotFor { code: "accepted_other_offer".into(), to: Rejected })
+        );
+        let retired = PipelineReason { active: false, ..gap.clone() };
+        assert_eq!(
+            check_move(Sourced, Rejected, Some(&retired)),
+            Err(MoveRefusal::ReasonRetired { code: "skills_gap".into() })
+        );
         // The refused move names the moves there are.
         assert_eq!(
             check_move(Sourced, Offered, None),
             Err(MoveRefusal::Illegal { from: Sourced, to: Offered, allowed: &[Screening, Rejected, Withdrawn] })
         );
+    }
+
+    #[test]
+    fn reason_codes_and_reasons() {
+        for good in ["other", "rate_too_high", "r2"] {
+            assert_eq!(reason_code(good).as_deref(), Ok(good));
+        }
+        for bad in ["", "Other", "2fast", "too-high", "a b", &"x".repeat(49)] {
+            assert!(reason_code(bad).is_err(), "{bad}");
+        }
+        assert!(reason("x", false, false).check().is_err());
+        assert!(reason("x", false, true).check().is_ok());
     }
 
     #[test]

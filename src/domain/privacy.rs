@@ -66,6 +66,7 @@ pub fn placeholder(id: CandidateId) -> Candidate {
         status: CandidateStatus::Inactive,
         consent: Consent { given: false, retention_until: None },
         commitments: Vec::new(),
+        tags: Vec::new(),
     }
 }
 

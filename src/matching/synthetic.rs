@@ -279,6 +279,7 @@ impl Synthetic {
             status,
             consent: Consent::default(),
             commitments,
+            tags: Vec::new(),
         }
     }
 
@@ -358,6 +359,7 @@ impl Synthetic {
             urgency: Urgency::High,
             status: NeedStatus::Open,
             charter: Charter::default(),
+            tags: Vec::new(),
         }
     }
 }

@@ -66,6 +66,7 @@ fn need() -> Need {
         urgency: Urgency::High,
         status: NeedStatus::Open,
         charter: Charter::default(),
+        tags: Vec::new(),
     }
 }
 
@@ -113,6 +114,7 @@ fn ideal() -> Candidate {
         status: CandidateStatus::Active,
         consent: Consent::default(),
         commitments: Vec::new(),
+        tags: Vec::new(),
     }
 }
 

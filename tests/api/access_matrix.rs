@@ -95,6 +95,7 @@ async fn every_operation_with_every_caller(app: TestApp) {
         ("api-keys", key["id"].as_str().unwrap().to_owned()),
         ("assignments", assignment),
         ("webhooks", webhook["id"].as_str().unwrap().to_owned()),
+        ("pipeline-reasons", "culture_fit".to_owned()),
     ];
 
     let mut callers = vec![

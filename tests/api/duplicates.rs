@@ -380,7 +380,40 @@ async fn nothing_is_lost_in_a_merge(app: TestApp) {
         .unwrap();
 }
 
+async fn imports_report_possible_duplicates_or_refuse_them(app: TestApp) {
+    let maria = person(&app, "Maria", "Jansen", "maria.jansen@example.com", Some("+31 6 1234 5678"), "Rotterdam").await;
+    let csv = "first_name,last_name,email,phone,location.city,location.country\n\
+        Maria,Jansen,MARIA.JANSEN+work@example.com,,Rotterdam,NL\n\
+        Piet,Bakker,piet@example.com,06 99 88 77 66,Utrecht,NL\n\
+        Pieter,Bakker,pieter@example.com,0031 6 9988 7766,Utrecht,NL\n";
+    // Checked without writing: the row naming Maria's e-mail is flagged.
+    let dry = json_of(app.post_body("/api/v1/candidates/import?dry_run=true", "text/csv", csv).await, 200).await;
+    assert_eq!((dry["created"].clone(), dry["possible_duplicates"].clone()), (json!(3), json!(2)), "{dry}");
+    assert_eq!(dry["results"][0]["possible_duplicates"], json!([maria]));
+    assert_eq!(dry["results"][1].get("possible_duplicates"), None, "a row with no likeness names none");
+
+    // Refused: the rows that may be stored candidates (or an earlier row's) fail; the others land.
+    let refused =
+        json_of(app.post_body("/api/v1/candidates/import?duplicates=refuse", "text/csv", csv).await, 200).await;
+    assert_eq!((refused["created"].clone(), refused["failed"].clone()), (json!(1), json!(2)), "{refused}");
+    let codes: Vec<Value> =
+        refused["results"].as_array().unwrap().iter().map(|r| r["errors"][0]["code"].clone()).collect();
+    assert_eq!(codes, [json!("possible_duplicates"), Value::Null, json!("possible_duplicates")]);
+    assert!(refused["results"][0]["errors"][0]["message"].as_str().unwrap().contains(&maria));
+    let piet = refused["results"][1]["id"].as_str().unwrap().to_owned();
+
+    // Warned (the default): created, and named.
+    let warned = json_of(app.post_body("/api/v1/candidates/import", "text/csv", csv).await, 200).await;
+    assert_eq!(warned["results"][1]["status"], "unchanged", "{warned}");
+    assert_eq!(warned["results"][0]["possible_duplicates"], json!([maria]));
+    assert_eq!(warned["results"][2]["possible_duplicates"], json!([piet]));
+    let created = warned["results"][0]["id"].as_str().unwrap().to_owned();
+    let theirs = found(&duplicates(&app, &created).await);
+    assert_eq!(theirs.first().map(|(id, _)| id.as_str()), Some(maria.as_str()));
+}
+
 backend_tests!(
+    imports_report_possible_duplicates_or_refuse_them,
     possible_duplicates_are_found_grouped_and_reviewed,
     a_merge_moves_everything_and_the_old_id_leads_to_the_survivor,
     nothing_is_lost_in_a_merge

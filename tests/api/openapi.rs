@@ -237,9 +237,10 @@ fn ids_are_uuids() {
     }
     for (method, path, op) in operations(&spec) {
         for parameter in op["parameters"].as_array().into_iter().flatten() {
-            // An exchange rate is named by its pair and first day.
+            // An exchange rate is named by its pair and first day, a skill by its key, a pipeline reason by its code.
             let rate_path = path.starts_with("/api/v1/exchange-rates/{base}");
-            if parameter["in"] == "path" && parameter["name"] != "key" && !rate_path {
+            let named = parameter["name"] == "key" || parameter["name"] == "code";
+            if parameter["in"] == "path" && !named && !rate_path {
                 assert!(is_uuid(&parameter["schema"]), "{method} {path}: {} is not a UUID", parameter["name"]);
             }
         }

@@ -99,7 +99,7 @@ async fn a_candidate_moves_through_the_stages(app: TestApp) {
     assert!(detail.contains("interviewing") && detail.contains("offered, rejected, withdrawn"), "{detail}");
     problem(move_to(&app, &need, &ada, json!({"to": "sourced"})).await, 409, "conflict").await;
     problem(move_to(&app, &need, &ada, json!({"to": "hired"})).await, 422, "validation-failed").await;
-    // Rejecting needs a reason; a reason belongs to rejections only.
+    // Rejecting needs a reason of the list; a reason belongs to rejections and withdrawals only.
     let no_reason =
         problem(move_to(&app, &need, &ada, json!({"to": "rejected"})).await, 422, "validation-failed").await;
     assert_eq!(invalid_fields(&no_reason), ["reason"]);
@@ -131,7 +131,8 @@ async fn a_candidate_moves_through_the_stages(app: TestApp) {
 
     let rejected =
         json_of(move_to(&app, &need, &ada, json!({"to": "rejected", "reason": "rate_too_high"})).await, 200).await;
-    assert_eq!(rejected["rejection_reason"], "rate_too_high");
+    assert_eq!(rejected["reason"], "rate_too_high");
+    assert_eq!(rejected["rejection_reason"], "rate_too_high", "the field of clients written before stays");
     assert_eq!(rejected["allowed_moves"], json!([]));
     let closed = problem(move_to(&app, &need, &ada, json!({"to": "screening"})).await, 409, "conflict").await;
     assert_eq!(closed["allowed_moves"], json!([]));
@@ -191,7 +192,8 @@ async fn pipelines_list_page_and_follow_candidates(app: TestApp) {
         people.push(id);
     }
     add(&app, &other_need, &people[0]).await;
-    json_of(move_to(&app, &need, &people[1], json!({"to": "withdrawn"})).await, 200).await;
+    json_of(move_to(&app, &need, &people[1], json!({"to": "withdrawn", "reason": "accepted_other_offer"})).await, 200)
+        .await;
 
     let all = app.list_all(&format!("/api/v1/needs/{need}/pipeline?limit=2")).await;
     let ids: Vec<&str> = all.iter().map(|e| e["candidate_id"].as_str().unwrap()).collect();

@@ -107,7 +107,7 @@ impl CandidateIndex {
     /// Up to `limit` candidates the filter holds, in `order` (latest first
     /// when `descending`) after `after`, and with `count` how many it holds
     /// in all. `None` when the filter asks what the index does not hold (text
-    /// search, `updated_since`): the database answers those.
+    /// search, `updated_since`, tags): the database answers those.
     pub fn list(
         &self,
         filter: &CandidateFilter,
@@ -117,7 +117,7 @@ impl CandidateIndex {
         limit: usize,
         count: bool,
     ) -> Option<(Vec<Listed>, Option<usize>)> {
-        if filter.q.is_some() || filter.updated_since.is_some() {
+        if filter.q.is_some() || filter.updated_since.is_some() || !filter.tags.is_empty() {
             return None;
         }
         let sift = self.sift(filter);

@@ -1,0 +1,3 @@
+ALTER TABLE needs DROP COLUMN tags;
+DROP TABLE need_tags;
+DROP TABLE candidate_tags;
