@@ -141,6 +141,8 @@ fn need(conn: &mut DbConnection, org: OrganizationId, spec: NeedSpec<'_>) -> App
             success_criteria: spec.criteria,
         },
         tags: Vec::new(),
+        external_ids: Default::default(),
+        custom_fields: Default::default(),
     };
     Ok(db::needs::insert(conn, &need)?.id)
 }
@@ -443,6 +445,8 @@ fn load_candidates(conn: &mut DbConnection) -> AppResult<usize> {
             consent: Consent { given: true, retention_until: NaiveDate::from_ymd_opt(2030, 12, 31) },
             commitments: Vec::new(),
             tags: Vec::new(),
+            external_ids: Default::default(),
+            custom_fields: Default::default(),
         };
         db::candidates::insert(conn, &candidate)?;
     }

@@ -1,6 +1,8 @@
 //! `/api/v1/assignments`: interim assignments, created by placing a
 //! candidate from a need's pipeline; their terms, status moves and extensions.
 
+use std::collections::BTreeMap;
+
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,9 +18,10 @@ use crate::AppState;
 use crate::auth::{Allowed, Principal};
 use crate::db::DbConnection;
 use crate::db::assignments::{self as store, AssignmentFilter, AssignmentSort, Extension, StoredAssignment};
-use crate::db::needs;
+use crate::db::{custom_fields, needs};
 use crate::domain::access::required;
 use crate::domain::assignment::{self as rules, Assignment, AssignmentStatus, Period};
+use crate::domain::custom_field::{self, FieldResource};
 use crate::domain::validation::{self, Validator};
 use crate::domain::{AssignmentId, CandidateId, NeedId, OrganizationId};
 use crate::error::{AppError, AppResult};
@@ -37,13 +40,32 @@ const MAX_TEXT: usize = 2000;
 /// The terms of an assignment that can change (JSON Merge Patch).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"start": "2027-01-15", "planned_end": "2027-07-14", "day_rate": {"amount": 1550, "currency": "EUR"}}))]
+#[schema(example = json!({"start": "2027-01-15", "planned_end": "2027-07-14", "day_rate": {"amount": 1550, "currency": "EUR"},
+    "custom_fields": {"purchase_order": "PO-88120"}}))]
 pub struct AssignmentTerms {
     pub start: NaiveDate,
     /// On or after the start.
     pub planned_end: NaiveDate,
     /// The agreed day rate.
     pub day_rate: Money,
+    /// The values of the practice's custom fields of assignments, by key (`GET /api/v1/custom-fields?resource=assignment`):
+    /// each checked against its field's type (fields of one organization only for its assignments; 422 on
+    /// `custom_fields.<key>` otherwise); a required field must be given once the assignment is changed (a
+    /// placement creates it without); `null` removes a value.
+    #[serde(default)]
+    #[schema(value_type = Object, additional_properties = true)]
+    pub custom_fields: BTreeMap<String, serde_json::Value>,
+}
+
+impl From<&Assignment> for AssignmentTerms {
+    fn from(a: &Assignment) -> Self {
+        AssignmentTerms {
+            start: a.start,
+            planned_end: a.planned_end,
+            day_rate: Money::from(a.day_rate),
+            custom_fields: a.custom_fields.clone(),
+        }
+    }
 }
 
 /// Who takes over when the interim leaves.
@@ -68,6 +90,7 @@ pub struct HandOverView {
     "day_rate": {"amount": 1550, "currency": "EUR"},
     "status": "active", "allowed_moves": ["extended", "completed", "terminated"],
     "termination_reason": null, "outcome_rating": null, "evaluation": null, "hand_over": null,
+    "custom_fields": {"purchase_order": "PO-88120"},
     "version": 2, "created_at": "2026-12-01T10:00:00Z", "updated_at": "2027-01-15T08:00:00Z"
 }))]
 pub struct AssignmentView {
@@ -109,7 +132,7 @@ impl From<StoredAssignment> for AssignmentView {
             need_id: a.need_id.to_string(),
             organization_id: a.organization_id.to_string(),
             pipeline_entry_id: a.pipeline_entry_id.map(|e| e.to_string()),
-            terms: AssignmentTerms { start: a.start, planned_end: a.planned_end, day_rate: Money::from(a.day_rate) },
+            terms: AssignmentTerms::from(&a),
             actual_end: a.actual_end,
             status: a.status,
             allowed_moves: a.status.allowed_moves().to_vec(),
@@ -150,6 +173,10 @@ pub struct AssignmentListQuery {
     ending_before: Option<NaiveDate>,
     /// Only assignments planned to end on or after this day.
     ending_after: Option<NaiveDate>,
+    /// Only assignments with this value of a custom field, as `key:value` (a multi-choice field: one of its
+    /// options).
+    #[param(format = "custom-field-filter")]
+    custom_field: Option<String>,
     /// `created_at` (default) or `planned_end`; prefix `-` for descending.
     #[param(pattern = "^(-?(created_at|planned_end))?$")]
     sort: Option<String>,
@@ -190,6 +217,12 @@ async fn list_assignments(
         need_id: q.need_id.as_deref().map(str::parse::<NeedId>).transpose().map_err(invalid_param("need_id"))?,
         ending_before: q.ending_before,
         ending_after: q.ending_after,
+        custom_field: q
+            .custom_field
+            .as_deref()
+            .map(custom_field::filter)
+            .transpose()
+            .map_err(invalid_param("custom_field"))?,
     };
     let paging =
         Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
@@ -239,13 +272,14 @@ async fn update_assignment(
         .write(move |conn| {
             let current = visible(conn, &principal, id)?;
             let a = &current.value;
-            let terms =
-                AssignmentTerms { start: a.start, planned_end: a.planned_end, day_rate: Money::from(a.day_rate) };
-            let next: AssignmentTerms = merge(&terms, &patch.0)?;
+            let next: AssignmentTerms = merge(&AssignmentTerms::from(a), &patch.0)?;
             let mut v = Validator::new();
             let period = v.check("planned_end", Period::new(next.start, next.planned_end));
             let rate = next.day_rate.parse(&mut v, "day_rate");
             let (period, rate) = v.finish(period.zip(rate)).map_err(AppError::Validation)?;
+            let org = Some(a.organization_id);
+            let values =
+                custom_fields::checked(conn, FieldResource::Assignment, org, &next.custom_fields, &a.custom_fields)?;
             // An invalid body is refused (422) whatever version it names.
             if_match.check(current.version)?;
             if !a.status.holds_candidate() {
@@ -254,7 +288,13 @@ async fn update_assignment(
                     a.status
                 )));
             }
-            let changed = Assignment { start: period.start, planned_end: period.end, day_rate: rate, ..a.clone() };
+            let changed = Assignment {
+                start: period.start,
+                planned_end: period.end,
+                day_rate: rate,
+                custom_fields: values,
+                ..a.clone()
+            };
             store::update(conn, &current, &changed)
         })
         .await?;

@@ -1,5 +1,7 @@
 //! `/api/v1/candidates`: interim executives.
 
+use std::collections::BTreeMap;
+
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,15 +19,17 @@ use crate::AppState;
 use crate::auth::Allowed;
 use crate::db::DbConnection;
 use crate::db::candidates::{self as store, CandidateFilter, CandidateSort, StoredCandidate};
+use crate::db::custom_fields;
 use crate::db::page::{Page, PageRequest};
 use crate::domain::access::required;
 use crate::domain::candidate::{
     self as rules, Availability, Candidate, CandidateSkill, CandidateStatus, Consent, Education, LanguageProficiency,
     LanguageSkill, RemotePreference, Training,
 };
+use crate::domain::custom_field::{self, FieldResource};
 use crate::domain::skill::{self, SkillLevel};
 use crate::domain::validation::{self, Invalid, Validator, in_range};
-use crate::domain::{CandidateId, CrisisSignal, SkillKey, codes, search, tag};
+use crate::domain::{CandidateId, CrisisSignal, SkillKey, codes, external, search, tag};
 use crate::error::{AppError, AppResult};
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -161,7 +165,9 @@ pub struct ConsentEntry {
     "training": [{"name": "Certified Customer Experience Professional (CCXP)", "issuer": "CXPA", "year": 2019}],
     "status": "active",
     "consent": {"given": true, "retention_until": "2029-12-31"},
-    "tags": ["board-ready", "retail turnaround"]
+    "tags": ["board-ready", "retail turnaround"],
+    "external_ids": {"workday": "W-1042", "greenhouse": "88123"},
+    "custom_fields": {"notice_period_weeks": 6, "board_member": true}
 }))]
 pub struct CandidateInput {
     /// The candidate's id in the client's own system; unique.
@@ -231,6 +237,19 @@ pub struct CandidateInput {
     #[serde(default)]
     #[schema(format = "tag", max_items = 20)]
     pub tags: Vec<String>,
+    /// The candidate's ids in other systems, by source system (`{"workday": "W-1042"}`): up to 10 sources, each
+    /// named by 1 to 40 lowercase letters, digits and `_ . -`, each id 1 to 100 characters and unique per source.
+    /// A merge patch changes one source's id (`null` removes it) and leaves the others; an import adds its
+    /// sources' ids to those stored.
+    #[serde(default)]
+    #[schema(value_type = Object, additional_properties = true)]
+    pub external_ids: BTreeMap<String, String>,
+    /// The values of the practice's custom fields of candidates, by key (`GET /api/v1/custom-fields?resource=candidate`):
+    /// each checked against its field's type (422 on `custom_fields.<key>` otherwise); a required
+    /// field must be given; `null` removes a value.
+    #[serde(default)]
+    #[schema(value_type = Object, additional_properties = true)]
+    pub custom_fields: BTreeMap<String, serde_json::Value>,
 }
 
 fn default_remote() -> RemotePreference {
@@ -316,6 +335,7 @@ impl CandidateInput {
             validation::labels(&mut v, "executive_roles", &self.executive_roles, rules::MAX_LABELS, false);
         let industries = validation::labels(&mut v, "industries", &self.industries, rules::MAX_LABELS, true);
         let tags = tag::tags(&mut v, "tags", &self.tags);
+        let external_ids = external::ids(&mut v, "external_ids", &self.external_ids);
         let mut crisis_experience = self.crisis_experience.clone();
         crisis_experience.sort();
         crisis_experience.dedup();
@@ -399,6 +419,9 @@ impl CandidateInput {
                 consent: Consent { given: self.consent.given, retention_until: self.consent.retention_until },
                 commitments: Vec::new(),
                 tags: tags?,
+                external_ids: external_ids?,
+                // Checked against the fields' definitions where the store is at hand (`custom_fields::checked`).
+                custom_fields: self.custom_fields.clone(),
             })
         })();
         v.finish(candidate).map_err(AppError::Validation)
@@ -461,6 +484,8 @@ impl From<&Candidate> for CandidateInput {
             status: c.status,
             consent: ConsentEntry { given: c.consent.given, retention_until: c.consent.retention_until },
             tags: c.tags.clone(),
+            external_ids: c.external_ids.clone(),
+            custom_fields: c.custom_fields.clone(),
         }
     }
 }
@@ -613,6 +638,16 @@ pub struct CandidateListQuery {
     /// Only candidates with every one of these tags (`,`-separated, up to 5).
     #[param(format = "tag-filter")]
     tag: Option<String>,
+    /// Only the candidate with this id in this source system, as `source:id` (`workday:W-1042`).
+    #[param(format = "external-ref")]
+    external_ref: Option<String>,
+    /// Only the candidate with this `external_id`.
+    #[param(format = "text", max_length = 100)]
+    external_id: Option<String>,
+    /// Only candidates with this value of a custom field, as `key:value` (`board_member:true`; a multi-choice
+    /// field: one of its options).
+    #[param(format = "custom-field-filter")]
+    custom_field: Option<String>,
     /// `created_at` (the default without `q`), `updated_at`, `last_name`, or `relevance` (the best match of `q`
     /// first; the default with `q`); prefix `-` for descending.
     #[param(pattern = "^(-?(created_at|updated_at|last_name|relevance))?$")]
@@ -661,6 +696,25 @@ impl CandidateListQuery {
             available_by: self.available_by,
             updated_since: self.updated_since.map(|t| t.naive_utc()),
             tags: self.tag.as_deref().map(tag::filter).transpose().map_err(invalid_param("tag"))?.unwrap_or_default(),
+            external_ref: self
+                .external_ref
+                .as_deref()
+                .map(external::reference)
+                .transpose()
+                .map_err(invalid_param("external_ref"))?,
+            external_id: self
+                .external_id
+                .as_deref()
+                .map(|id| validation::optional_text(Some(id), 100))
+                .transpose()
+                .map_err(invalid_param("external_id"))?
+                .flatten(),
+            custom_field: self
+                .custom_field
+                .as_deref()
+                .map(custom_field::filter)
+                .transpose()
+                .map_err(invalid_param("custom_field"))?,
         })
     }
 }
@@ -735,9 +789,17 @@ pub(super) static CSV_COLUMNS: import::CsvColumns = import::CsvColumns {
 /// Creates the candidate a row describes, or updates the one with its external id (else its e-mail). A
 /// candidate it creates may be a stored one: the row says so, or is refused when `refuse`.
 fn upsert_candidate(conn: &mut DbConnection, row: serde_json::Value, refuse: bool) -> AppResult<import::Upserted> {
-    let candidate = extract::from_value::<CandidateInput>(row)?.resolve_skills(conn)?.parse()?;
+    let mut candidate = extract::from_value::<CandidateInput>(row)?.resolve_skills(conn)?.parse()?;
     let mut possible_duplicates = Vec::new();
-    let (status, stored) = match store::find_for_import(conn, &candidate)? {
+    let current = store::find_for_import(conn, &candidate)?;
+    if let Some(current) = &current {
+        // One source's import keeps the ids other sources gave the candidate.
+        candidate.external_ids = external::combined(&current.value.0.external_ids, &candidate.external_ids);
+    }
+    let stored = current.as_ref().map(|c| c.value.0.custom_fields.clone()).unwrap_or_default();
+    candidate.custom_fields =
+        custom_fields::checked(conn, FieldResource::Candidate, None, &candidate.custom_fields, &stored)?;
+    let (status, stored) = match current {
         Some(current) if candidate.same_as(&current.value.0) => (import::RowStatus::Unchanged, current),
         Some(current) => (import::RowStatus::Updated, store::update(conn, &current, &candidate)?),
         None => {
@@ -823,7 +885,14 @@ async fn create_candidate(
     let (stored, duplicates) = state
         .db
         .write(move |conn| {
-            let candidate = input.resolve_skills(conn)?.parse()?;
+            let mut candidate = input.resolve_skills(conn)?.parse()?;
+            candidate.custom_fields = custom_fields::checked(
+                conn,
+                FieldResource::Candidate,
+                None,
+                &candidate.custom_fields,
+                &Default::default(),
+            )?;
             let duplicates = crate::db::duplicates::possible_duplicates(conn, None, &candidate)?;
             if refuse && !duplicates.is_empty() {
                 let ids: Vec<String> = duplicates.iter().map(|d| d.id.to_string()).collect();
@@ -973,7 +1042,10 @@ async fn update_candidate(
         .db
         .write(move |conn| {
             let current = store::get(conn, id)?;
-            let next = merge(&CandidateInput::from(&current.value.0), &patch.0)?.resolve_skills(conn)?.parse()?;
+            let mut next = merge(&CandidateInput::from(&current.value.0), &patch.0)?.resolve_skills(conn)?.parse()?;
+            let stored = &current.value.0.custom_fields;
+            next.custom_fields =
+                custom_fields::checked(conn, FieldResource::Candidate, None, &next.custom_fields, stored)?;
             // An invalid body is refused (422) whatever version it names.
             if_match.check(current.version)?;
             store::update(conn, &current, &next)

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod candidates;
 pub mod changes;
+pub mod custom_fields;
 pub mod documents;
 pub mod duplicates;
 pub mod exchange_rates;
@@ -73,6 +74,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             api_keys::routes(v1);
             audit::routes(v1);
             changes::routes(v1);
+            custom_fields::routes(v1);
             notes::routes(v1);
             webhooks::routes(v1);
             exchange_rates::routes(v1);
@@ -121,6 +123,7 @@ pub fn openapi() -> serde_json::Value {
         (name = "api-keys", description = "API keys for integration scripts; admins only."),
         (name = "audit", description = "The audit log of writes and refused attempts; admins only."),
         (name = "privacy", description = "Candidates' consents, the export of everything held about a candidate, and erasure."),
+        (name = "custom-fields", description = "Typed fields the practice defines on candidates, needs and assignments (for every organization, or for one); records carry their values in `custom_fields`, lists filter by them."),
         (name = "changes", description = "The change feed: every create, update and delete in commit order, deletions included, for syncs that must not keep what is gone."),
         (name = "webhooks", description = "Signed event deliveries to your systems, with retries, a delivery log and redelivery."),
         (name = "exchange-rates", description = "The dated exchange rates the practice maintains, and conversions with them; matching uses them to compare day rates and budgets in different currencies."),

@@ -1,6 +1,8 @@
 //! `/api/v1/needs`: an organization's need for an interim executive (a
 //! mandate), with its team charter.
 
+use std::collections::BTreeMap;
+
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,12 +18,14 @@ use super::views::{Money, Place};
 use crate::AppState;
 use crate::auth::{Allowed, Principal};
 use crate::db::DbConnection;
+use crate::db::custom_fields;
 use crate::db::needs::{self as store, NeedFilter, NeedSort, StoredNeed};
 use crate::db::page::PageRequest;
 use crate::domain::access::required;
+use crate::domain::custom_field::{self, FieldResource};
 use crate::domain::need::{Charter, Need, NeedReason, NeedStatus, RemotePolicy, SuccessCriterion, Urgency};
 use crate::domain::validation::{self, Invalid, Validator, in_range};
-use crate::domain::{CrisisSignal, NeedId, OrganizationId, SkillsetId, tag};
+use crate::domain::{CrisisSignal, NeedId, OrganizationId, SkillsetId, external, tag};
 use crate::error::{AppError, AppResult};
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -101,7 +105,9 @@ pub struct CharterEntry {
             {"metric": "Average review rating", "unit": "stars", "baseline": 2.1, "target": 4.0}
         ]
     },
-    "tags": ["board mandate", "urgent"]
+    "tags": ["board mandate", "urgent"],
+    "external_ids": {"workday": "REQ-2041"},
+    "custom_fields": {"board_sponsor": "cfo"}
 }))]
 pub struct NeedInput {
     /// The id of this need in the client's own system (up to 100 characters), unique within the
@@ -152,6 +158,19 @@ pub struct NeedInput {
     #[serde(default)]
     #[schema(format = "tag", max_items = 20)]
     pub tags: Vec<String>,
+    /// The need's ids in other systems, by source system (`{"workday": "W-1042"}`): up to 10 sources, each
+    /// named by 1 to 40 lowercase letters, digits and `_ . -`, each id 1 to 100 characters and unique per source within the organization.
+    /// A merge patch changes one source's id (`null` removes it) and leaves the others; an import adds its
+    /// sources' ids to those stored.
+    #[serde(default)]
+    #[schema(value_type = Object, additional_properties = true)]
+    pub external_ids: BTreeMap<String, String>,
+    /// The values of the practice's custom fields of needs, by key (`GET /api/v1/custom-fields?resource=need`):
+    /// each checked against its field's type (fields of one organization only for its needs; 422 on `custom_fields.<key>` otherwise); a required
+    /// field must be given; `null` removes a value.
+    #[serde(default)]
+    #[schema(value_type = Object, additional_properties = true)]
+    pub custom_fields: BTreeMap<String, serde_json::Value>,
 }
 
 fn default_remote_policy() -> RemotePolicy {
@@ -203,6 +222,7 @@ impl NeedInput {
         let location = self.location.as_ref().map_or(Some(None), |p| p.parse(&mut v, "location").map(Some));
 
         let tags = tag::tags(&mut v, "tags", &self.tags);
+        let external_ids = external::ids(&mut v, "external_ids", &self.external_ids);
         let c = &self.charter;
         let responsibilities =
             validation::labels(&mut v, "charter.responsibilities", &c.responsibilities, MAX_CHARTER_ITEMS, false);
@@ -246,6 +266,9 @@ impl NeedInput {
                 status: self.status,
                 charter: Charter { responsibilities, in_scope, out_of_scope, success_criteria },
                 tags: tags?,
+                external_ids: external_ids?,
+                // Checked against the fields' definitions where the store is at hand (`custom_fields::checked`).
+                custom_fields: self.custom_fields.clone(),
             })
         })();
         v.finish(need).map_err(AppError::Validation)
@@ -269,6 +292,8 @@ impl From<&Need> for NeedInput {
             urgency: n.urgency,
             status: n.status,
             tags: n.tags.clone(),
+            external_ids: n.external_ids.clone(),
+            custom_fields: n.custom_fields.clone(),
             charter: CharterEntry {
                 responsibilities: n.charter.responsibilities.clone(),
                 in_scope: n.charter.in_scope.clone(),
@@ -338,6 +363,13 @@ pub struct NeedListQuery {
     /// Only needs with every one of these tags (`,`-separated, up to 5).
     #[param(format = "tag-filter")]
     tag: Option<String>,
+    /// Only the needs with this id in this source system, as `source:id` (`workday:REQ-2041`; unique within an
+    /// organization).
+    #[param(format = "external-ref")]
+    external_ref: Option<String>,
+    /// Only needs with this value of a custom field, as `key:value` (a multi-choice field: one of its options).
+    #[param(format = "custom-field-filter")]
+    custom_field: Option<String>,
     /// `created_at` (default), `updated_at` or `title`; prefix `-` for descending.
     #[param(pattern = "^(-?(created_at|updated_at|title))?$")]
     sort: Option<String>,
@@ -398,6 +430,18 @@ fn listed(principal: &Principal, q: NeedListQuery) -> AppResult<(NeedFilter, Pag
         skillset_id: q.skillset_id.as_deref().map(str::parse).transpose().map_err(invalid_param("skillset_id"))?,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
         tags: q.tag.as_deref().map(tag::filter).transpose().map_err(invalid_param("tag"))?.unwrap_or_default(),
+        external_ref: q
+            .external_ref
+            .as_deref()
+            .map(external::reference)
+            .transpose()
+            .map_err(invalid_param("external_ref"))?,
+        custom_field: q
+            .custom_field
+            .as_deref()
+            .map(custom_field::filter)
+            .transpose()
+            .map_err(invalid_param("custom_field"))?,
     };
     let paging =
         Paging { limit: q.limit, cursor: q.cursor.as_deref(), sort: q.sort.as_deref(), include_total: q.include_total };
@@ -423,7 +467,15 @@ async fn create_need(
 ) -> AppResult<HttpResponse> {
     let need = body.0.parse_new(&principal)?;
     ensure_initial(&need)?;
-    let stored = state.db.write(move |conn| store::insert(conn, &need)).await?;
+    let stored = state
+        .db
+        .write(move |conn| {
+            let org = Some(need.organization_id);
+            let values =
+                custom_fields::checked(conn, FieldResource::Need, org, &need.custom_fields, &Default::default())?;
+            store::insert(conn, &Need { custom_fields: values, ..need })
+        })
+        .await?;
     Ok(created(format!("/api/v1/needs/{}", stored.id), stored.version, NeedView::from(stored)))
 }
 
@@ -433,11 +485,15 @@ fn upsert_need(
     conn: &mut DbConnection,
     row: serde_json::Value,
 ) -> AppResult<(import::RowStatus, String)> {
-    let need = extract::from_value::<NeedInput>(row)?.parse_new(principal)?;
-    let current = match &need.external_id {
-        Some(external_id) => store::find_by_external_id(conn, need.organization_id, external_id)?,
-        None => None,
-    };
+    let mut need = extract::from_value::<NeedInput>(row)?.parse_new(principal)?;
+    let current = store::find_for_import(conn, &need)?;
+    if let Some(current) = &current {
+        // One source's import keeps the ids other sources gave the need.
+        need.external_ids = external::combined(&current.value.0.external_ids, &need.external_ids);
+    }
+    let stored = current.as_ref().map(|c| c.value.0.custom_fields.clone()).unwrap_or_default();
+    let org = Some(need.organization_id);
+    need.custom_fields = custom_fields::checked(conn, FieldResource::Need, org, &need.custom_fields, &stored)?;
     let (status, stored) = match current {
         Some(current) if current.value.0 == need => (import::RowStatus::Unchanged, current),
         Some(current) => (import::RowStatus::Updated, store::update(conn, &current, &need)?),
@@ -534,7 +590,9 @@ async fn update_need(
         .write(move |conn| {
             let current = store::get(conn, id)?;
             principal.check_sees(Some(current.value.0.organization_id), "need")?;
-            let next = merge(&NeedInput::from(&current.value.0), &patch.0)?.parse()?;
+            let mut next = merge(&NeedInput::from(&current.value.0), &patch.0)?.parse()?;
+            let (org, stored) = (Some(next.organization_id), &current.value.0.custom_fields);
+            next.custom_fields = custom_fields::checked(conn, FieldResource::Need, org, &next.custom_fields, stored)?;
             // An invalid body is refused (422) whatever version it names.
             if_match.check(current.version)?;
             store::update(conn, &current, &next)

@@ -135,6 +135,7 @@ impl PlacementTerms {
             status: AssignmentStatus::Proposed,
             outcome: Outcome::default(),
             hand_over: None,
+            custom_fields: Default::default(),
         })
     }
 }

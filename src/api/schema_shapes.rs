@@ -34,7 +34,7 @@ use utoipa::openapi::OpenApi;
 use super::{candidates, needs};
 use crate::domain::access::{Permission, Role};
 use crate::domain::money::Currency;
-use crate::domain::{codes, tag};
+use crate::domain::{codes, external, tag};
 
 /// The document with open views and merge-patch bodies described as such.
 pub fn reshape(doc: OpenApi) -> Value {
@@ -112,7 +112,25 @@ fn cross_field_rules() -> Vec<(&'static str, Value)> {
         json!({"properties": {"preferred_skills": {"items": {"properties": {"must_have": {"const": false}}}}}});
     let string = json!({"type": "string"});
     let member = json!({"const": "org_member"});
-    vec![
+    // Ids by source system; a patch's `null` removes one source's.
+    let external_ids = |patch: bool| {
+        let id = if patch {
+            json!({"anyOf": [text_kind_ref(100, true), {"type": "null"}]})
+        } else {
+            text_kind_ref(100, true)
+        };
+        let kind = if patch { json!(["object", "null"]) } else { json!("object") };
+        json!({"properties": {"external_ids": {"type": kind, "maxProperties": external::MAX_SOURCES,
+            "propertyNames": {"pattern": "^[a-z0-9][a-z0-9_.-]{0,39}$"}, "additionalProperties": id}}})
+    };
+    let mut rules = vec![];
+    for (name, patch) in [("CandidateInput", false), ("CandidateView", false), ("CandidateInputPatch", true)]
+        .into_iter()
+        .chain([("NeedInput", false), ("NeedView", false), ("NeedInputPatch", true)])
+    {
+        rules.push((name, external_ids(patch)));
+    }
+    rules.extend(vec![
         (
             // Contact data is hidden from an organization member until the candidate is offered or placed.
             "CandidateView",
@@ -190,7 +208,20 @@ fn cross_field_rules() -> Vec<(&'static str, Value)> {
             ]}),
         ),
         ("MatchWeights", json!({"not": {"required": all_given, "properties": all_zero}})),
-    ]
+        (
+            // Choice fields have options, the others none; only needs' and assignments' fields are an
+            // organization's.
+            "FieldInput",
+            json!({"allOf": [
+                {"if": {"required": ["type"], "properties": {"type": {"enum": ["choice", "multi_choice"]}}},
+                    "then": {"required": ["options"], "properties": {"options": {"minItems": 1}}},
+                    "else": {"properties": {"options": {"maxItems": 0}}}},
+                {"if": {"required": ["resource"], "properties": {"resource": {"const": "candidate"}}},
+                    "then": {"properties": {"organization_id": {"type": "null"}}}}
+            ]}),
+        ),
+    ]);
+    rules
 }
 
 /// Adds `rules` to `schema`: objects merge member by member, `required` lists join.
@@ -311,6 +342,25 @@ fn own_formats(value: &mut Value, kinds: &mut Map<String, Value>) {
                         kinds.entry(name.clone()).or_insert(schema);
                         name
                     })
+                }
+                Some("custom-field-filter") => {
+                    let description = "`key:value`: a custom field's key, a colon, and a value the field holds \
+                        (for a multi-choice field, one of its options); the field's type reads the value.";
+                    kinds.entry("CustomFieldFilter".to_owned()).or_insert(
+                        json!({"type": "string", "description": description, "pattern": "^[a-z][a-z0-9_]{0,47}:"}),
+                    );
+                    Some("CustomFieldFilter".to_owned())
+                }
+                Some("external-ref") => {
+                    let description = "`source:id`: a source system's name (1 to 40 lowercase letters, digits and \
+                        `_ . -`, starting with a letter or digit), a colon, and the id there (1 to 100 characters, \
+                        trimmed).";
+                    let id = text_pattern(external::MAX_ID_CHARS as u64, true);
+                    let pattern = format!("^[a-z0-9][a-z0-9_.-]{{0,39}}:{}", id.trim_start_matches('^'));
+                    kinds
+                        .entry("ExternalRef".to_owned())
+                        .or_insert(json!({"type": "string", "description": description, "pattern": pattern}));
+                    Some("ExternalRef".to_owned())
                 }
                 Some(format @ ("tag" | "tag-filter")) => {
                     let (name, schema) = tag_kind(format);

@@ -47,6 +47,9 @@ pub struct NeedTagsQuery {
 /// The prefix (in lowercase, as tags are kept) and the limit a query asks for.
 fn prefix_and_limit(prefix: Option<&str>, limit: Option<i64>) -> AppResult<(String, usize)> {
     super::extract::at_most("prefix", prefix, 50)?;
+    if prefix.is_some_and(|p| p.chars().any(char::is_control)) {
+        return Err(AppError::InvalidQuery("`prefix` must not hold control characters.".into()));
+    }
     let limit = limit.unwrap_or(100);
     if !(1..=200).contains(&limit) {
         return Err(AppError::InvalidQuery("`limit` must be between 1 and 200.".into()));

@@ -11,11 +11,13 @@ use super::needs::StoredNeed;
 use super::organizations::corrupt;
 use super::page::{self, Page, PageRequest, Position, seek};
 use super::schema::{
-    assignment_check_ins, assignment_extensions, assignment_milestones, assignments, candidates, needs,
+    assignment_check_ins, assignment_custom_values, assignment_extensions, assignment_milestones, assignments,
+    candidates, needs,
 };
 use super::{DbConnection, now};
 use crate::domain::assignment::{self as rules, Assignment, AssignmentStatus, HandOver, Milestone, Outcome, Period};
 use crate::domain::catalog;
+use crate::domain::custom_field::FieldResource;
 use crate::domain::need::{Need, NeedStatus};
 use crate::domain::webhook::EventType;
 use crate::domain::{AssignmentId, CandidateId, Currency, DayRate, NeedId, OrganizationId, Stored};
@@ -47,6 +49,8 @@ struct Row {
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    /// The custom fields' values as JSON; `assignment_custom_values` holds them for the filters.
+    custom_fields: String,
 }
 
 impl Row {
@@ -56,9 +60,9 @@ impl Row {
         version: i64,
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
-    ) -> Self {
+    ) -> AppResult<Self> {
         let h = a.hand_over.as_ref();
-        Row {
+        Ok(Row {
             id: id.to_string(),
             candidate_id: a.candidate_id.to_string(),
             need_id: a.need_id.to_string(),
@@ -80,7 +84,8 @@ impl Row {
             version,
             created_at,
             updated_at,
-        }
+            custom_fields: super::json::encode(&a.custom_fields)?,
+        })
     }
 
     fn into_domain(self) -> AppResult<StoredAssignment> {
@@ -119,6 +124,7 @@ impl Row {
                     termination_reason: self.termination_reason,
                 },
                 hand_over,
+                custom_fields: super::json::decode(&self.custom_fields)?,
             },
             version: self.version,
             created_at: self.created_at.and_utc(),
@@ -198,8 +204,9 @@ pub fn insert(conn: &mut DbConnection, a: &Assignment, need: &Need) -> AppResult
     lock_candidate(conn, a.candidate_id)?;
     ensure_no_overlap(conn, a.candidate_id, a.organization_id, a.period(), None)?;
     let at = now();
-    let row = Row::new(AssignmentId::generate(), a, 1, at, at);
+    let row = Row::new(AssignmentId::generate(), a, 1, at, at)?;
     diesel::insert_into(assignments::table).values(&row).execute(conn)?;
+    super::custom_fields::write_values(conn, FieldResource::Assignment, &row.id, &a.custom_fields)?;
     let stored = row.into_domain()?;
     let cxo = super::skillsets::find_builtin(conn, catalog::CXO_SKILLSET.name)?;
     let is_cxo = (need.skillset_id.is_some() && need.skillset_id.map(|s| s.to_string()) == cxo)
@@ -230,11 +237,14 @@ pub fn update(conn: &mut DbConnection, current: &StoredAssignment, next: &Assign
         ensure_no_overlap(conn, next.candidate_id, next.organization_id, next.period(), Some(current.id))?;
     }
     let at = now();
-    let row = Row::new(current.id, next, current.version + 1, current.created_at.naive_utc(), at);
+    let row = Row::new(current.id, next, current.version + 1, current.created_at.naive_utc(), at)?;
     let updated = diesel::update(assignments::table.find(&row.id).filter(assignments::version.eq(current.version)))
         .set(&row)
         .execute(conn)?;
     super::ensure_updated(updated)?;
+    if next.custom_fields != current.value.custom_fields {
+        super::custom_fields::write_values(conn, FieldResource::Assignment, &row.id, &next.custom_fields)?;
+    }
     if next.status.holds_candidate() != current.value.status.holds_candidate()
         || next.period() != current.value.period()
     {
@@ -250,7 +260,7 @@ fn announce(conn: &mut DbConnection, event: EventType, assignment: &StoredAssign
     let a = &assignment.value;
     let data = serde_json::json!({
         "id": assignment.id, "need_id": a.need_id, "candidate_id": a.candidate_id,
-        "status": a.status, "version": assignment.version,
+        "status": a.status, "version": assignment.version, "custom_fields": a.custom_fields,
     });
     super::webhooks::announce(conn, event, Some(a.organization_id), data)
 }
@@ -354,6 +364,9 @@ pub struct AssignmentFilter {
     pub ending_before: Option<NaiveDate>,
     /// Planned to end on or after this day.
     pub ending_after: Option<NaiveDate>,
+    /// Holds this value (as the value rows keep it) of this custom field.
+    #[serde(default)]
+    pub custom_field: Option<(String, String)>,
 }
 
 fn selected(filter: &AssignmentFilter) -> assignments::BoxedQuery<'_, <DbConnection as diesel::Connection>::Backend> {
@@ -369,6 +382,14 @@ fn selected(filter: &AssignmentFilter) -> assignments::BoxedQuery<'_, <DbConnect
     }
     if let Some(need) = filter.need_id {
         query = query.filter(assignments::need_id.eq(need.to_string()));
+    }
+    if let Some((key, value)) = &filter.custom_field {
+        query = query.filter(diesel::dsl::exists(
+            assignment_custom_values::table
+                .filter(assignment_custom_values::assignment_id.eq(assignments::id))
+                .filter(assignment_custom_values::key.eq(key.clone()))
+                .filter(assignment_custom_values::value.eq(value.clone())),
+        ));
     }
     if let Some(day) = filter.ending_before {
         query = query.filter(assignments::planned_end.le(day));
@@ -390,6 +411,10 @@ pub fn list(
     filter: &AssignmentFilter,
     page: &PageRequest<AssignmentSort>,
 ) -> AppResult<Page<StoredAssignment>> {
+    let filter = &AssignmentFilter {
+        custom_field: super::custom_fields::resolve(conn, FieldResource::Assignment, &filter.custom_field)?,
+        ..filter.clone()
+    };
     let filtered = || selected(filter);
     let total = if page.with_total { Some(filtered().count().get_result(conn)?) } else { None };
     let query = filtered().select(Row::as_select()).limit(page.limit + 1);

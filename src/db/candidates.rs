@@ -8,8 +8,8 @@ use diesel::prelude::*;
 use super::organizations::corrupt;
 use super::page::{self, Page, PageRequest, Position, seek};
 use super::schema::{
-    candidate_changes, candidate_industries, candidate_languages, candidate_search, candidate_skills, candidate_tags,
-    candidate_texts, candidates,
+    candidate_changes, candidate_custom_values, candidate_external_ids, candidate_industries, candidate_languages,
+    candidate_search, candidate_skills, candidate_tags, candidate_texts, candidates,
 };
 use super::search;
 use super::{DbConnection, json, now};
@@ -17,6 +17,7 @@ use crate::domain::assignment::Period;
 pub use crate::domain::candidate::CandidateFilter;
 use crate::domain::candidate::{Availability, Candidate, CandidateSkill, Consent, LanguageSkill};
 use crate::domain::codes::Location;
+use crate::domain::custom_field::FieldResource;
 use crate::domain::search::SearchQuery;
 use crate::domain::skill::SkillLevel;
 use crate::domain::webhook::EventType;
@@ -76,6 +77,12 @@ struct Lists {
     /// Sorted. (Rows written before tags lack it.)
     #[serde(default)]
     tags: Vec<String>,
+    /// By source. (Rows written before external ids by source lack it.)
+    #[serde(default)]
+    external_ids: crate::domain::external::ExternalIds,
+    /// By key. (Rows written before custom fields lack it.)
+    #[serde(default)]
+    custom_fields: crate::domain::custom_field::CustomValues,
 }
 
 /// A skill as the candidate's row lists it.
@@ -185,7 +192,14 @@ impl Row {
             version,
             created_at,
             updated_at,
-            lists: json::encode(&Lists { skills, industries, languages, tags: c.tags.clone() })?,
+            lists: json::encode(&Lists {
+                skills,
+                industries,
+                languages,
+                tags: c.tags.clone(),
+                external_ids: c.external_ids.clone(),
+                custom_fields: c.custom_fields.clone(),
+            })?,
             // A new candidate holds nothing yet.
             held: "[]".into(),
         })
@@ -245,6 +259,8 @@ impl Row {
             consent: Consent { given: self.consent_given, retention_until: self.retention_until },
             commitments,
             tags: lists.tags,
+            external_ids: lists.external_ids,
+            custom_fields: lists.custom_fields,
         };
         Ok(Stored {
             id: self.id.parse().map_err(corrupt)?,
@@ -276,7 +292,10 @@ fn write_children(conn: &mut DbConnection, id: &str, c: &Candidate, replace: boo
         diesel::delete(candidate_industries::table.filter(candidate_industries::candidate_id.eq(id))).execute(conn)?;
         diesel::delete(candidate_languages::table.filter(candidate_languages::candidate_id.eq(id))).execute(conn)?;
         diesel::delete(candidate_tags::table.filter(candidate_tags::candidate_id.eq(id))).execute(conn)?;
+        diesel::delete(candidate_external_ids::table.filter(candidate_external_ids::candidate_id.eq(id)))
+            .execute(conn)?;
     }
+    super::custom_fields::write_values(conn, FieldResource::Candidate, id, &c.custom_fields)?;
     let skills = c.skills.iter().map(|s| SkillRow {
         candidate_id: id.into(),
         skill_key: s.skill.to_string(),
@@ -305,6 +324,15 @@ fn write_children(conn: &mut DbConnection, id: &str, c: &Candidate, replace: boo
                 .values((candidate_tags::candidate_id.eq(id), candidate_tags::tag.eq(tag)))
                 .execute(db)?;
         }
+        for (source, external_id) in &c.external_ids {
+            diesel::insert_into(candidate_external_ids::table)
+                .values((
+                    candidate_external_ids::source.eq(source),
+                    candidate_external_ids::external_id.eq(external_id),
+                    candidate_external_ids::candidate_id.eq(id),
+                ))
+                .execute(db)?;
+        }
     });
     Ok(())
 }
@@ -326,7 +354,24 @@ fn ensure_unique(conn: &mut DbConnection, c: &Candidate, except: Option<&str>) -
             return Err(AppError::Conflict("Another candidate has this external id.".into()));
         }
     }
+    for (source, external_id) in &c.external_ids {
+        if holder_of(conn, source, external_id)?.is_some_and(|holder| holder.to_string() != except) {
+            return Err(AppError::Conflict(format!(
+                "Another candidate has the id `{external_id}` of source `{source}` (external_ids)."
+            )));
+        }
+    }
     Ok(())
+}
+
+/// The candidate with this id in this source system.
+pub fn holder_of(conn: &mut DbConnection, source: &str, external_id: &str) -> AppResult<Option<CandidateId>> {
+    let holder: Option<String> = candidate_external_ids::table
+        .find((source, external_id))
+        .select(candidate_external_ids::candidate_id)
+        .get_result(conn)
+        .optional()?;
+    holder.map(|h| h.parse().map_err(corrupt)).transpose()
 }
 
 fn ensure_skills_known(conn: &mut DbConnection, c: &Candidate) -> AppResult<()> {
@@ -410,6 +455,22 @@ pub fn update(conn: &mut DbConnection, current: &StoredCandidate, c: &Candidate)
 /// The candidate an imported row names: by external id when it has one,
 /// else by e-mail.
 pub fn find_for_import(conn: &mut DbConnection, c: &Candidate) -> AppResult<Option<StoredCandidate>> {
+    // An id in a source system names the candidate first; ids naming two candidates are refused.
+    let mut named = std::collections::BTreeSet::new();
+    for (source, external_id) in &c.external_ids {
+        named.extend(holder_of(conn, source, external_id)?);
+    }
+    match named.len() {
+        0 => {}
+        1 => return named.pop_first().map(|id| get(conn, id)).transpose(),
+        _ => {
+            return Err(AppError::field(
+                "external_ids",
+                "names_several",
+                "these ids name different candidates: merge them first (POST /api/v1/candidates/{id}/merge)",
+            ));
+        }
+    }
     let id: Option<String> = match &c.external_id {
         Some(external_id) => candidates::table
             .filter(candidates::external_id.eq(external_id))
@@ -589,6 +650,25 @@ macro_rules! filtered {
                     .filter(candidate_tags::tag.eq(tag.clone())),
             ));
         }
+        if let Some((source, external_id)) = &filter.external_ref {
+            query = query.filter(diesel::dsl::exists(
+                candidate_external_ids::table
+                    .filter(candidate_external_ids::candidate_id.eq(candidates::id))
+                    .filter(candidate_external_ids::source.eq(source.clone()))
+                    .filter(candidate_external_ids::external_id.eq(external_id.clone())),
+            ));
+        }
+        if let Some(external_id) = &filter.external_id {
+            query = query.filter(candidates::external_id.eq(external_id.clone()));
+        }
+        if let Some((key, value)) = &filter.custom_field {
+            query = query.filter(diesel::dsl::exists(
+                candidate_custom_values::table
+                    .filter(candidate_custom_values::candidate_id.eq(candidates::id))
+                    .filter(candidate_custom_values::key.eq(key.clone()))
+                    .filter(candidate_custom_values::value.eq(value.clone())),
+            ));
+        }
         query
     }};
 }
@@ -605,6 +685,10 @@ pub fn list_versions(
     filter: &CandidateFilter,
     page: &PageRequest<CandidateSort>,
 ) -> AppResult<Page<Listed>> {
+    let filter = &CandidateFilter {
+        custom_field: super::custom_fields::resolve(conn, FieldResource::Candidate, &filter.custom_field)?,
+        ..filter.clone()
+    };
     let search = search_of(filter)?;
     if page.sort == CandidateSort::Relevance {
         let search =

@@ -47,6 +47,7 @@ pub mod assignments;
 pub mod audit;
 pub mod candidates;
 pub mod changes;
+pub mod custom_fields;
 pub mod deferred;
 pub mod documents;
 pub mod duplicates;

@@ -5,9 +5,10 @@ use diesel::prelude::*;
 
 use super::organizations::corrupt;
 use super::page::{self, Page, PageRequest, Position, lower, seek};
-use super::schema::{need_tags, needs, skillsets};
+use super::schema::{need_custom_values, need_external_ids, need_tags, needs, skillsets};
 use super::{DbConnection, json, now};
 use crate::domain::codes::Location;
+use crate::domain::custom_field::FieldResource;
 use crate::domain::need::{Need, NeedReason, NeedStatus, Urgency};
 use crate::domain::webhook::EventType;
 use crate::domain::{CrisisSignal, Currency, DayRate, FieldError, NeedId, OrganizationId, SkillsetId, Stored};
@@ -42,6 +43,10 @@ struct Row {
     external_id: Option<String>,
     /// The need's tags as JSON, sorted; `need_tags` holds them for the filters.
     tags: String,
+    /// The need's ids by source as JSON; `need_external_ids` holds them for lookups.
+    external_ids: String,
+    /// The custom fields' values as JSON; `need_custom_values` holds them for the filters.
+    custom_fields: String,
 }
 
 impl Row {
@@ -76,6 +81,8 @@ impl Row {
             created_at,
             updated_at,
             tags: json::encode(&n.tags)?,
+            external_ids: json::encode(&n.external_ids)?,
+            custom_fields: json::encode(&n.custom_fields)?,
         })
     }
 
@@ -100,6 +107,8 @@ impl Row {
             status: self.status.parse().map_err(corrupt)?,
             charter: json::decode(&self.charter)?,
             tags: json::decode(&self.tags)?,
+            external_ids: json::decode(&self.external_ids)?,
+            custom_fields: json::decode(&self.custom_fields)?,
         };
         Ok(Stored {
             id: self.id.parse().map_err(corrupt)?,
@@ -129,8 +138,15 @@ pub fn find_by_external_id(
         .transpose()
 }
 
-/// Refuses an external id another need of the organization has.
+/// Refuses an external id (or an id in a source system) another need of the organization has.
 fn ensure_unique(conn: &mut DbConnection, n: &Need, except: Option<NeedId>) -> AppResult<()> {
+    for (source, external_id) in &n.external_ids {
+        if holder_of(conn, n.organization_id, source, external_id)?.is_some_and(|holder| Some(holder) != except) {
+            return Err(AppError::Conflict(format!(
+                "Another need of this organization has the id `{external_id}` of source `{source}` (external_ids)."
+            )));
+        }
+    }
     let Some(external_id) = &n.external_id else { return Ok(()) };
     match find_by_external_id(conn, n.organization_id, external_id)? {
         Some(other) if Some(other.id) != except => {
@@ -181,6 +197,8 @@ pub fn insert(conn: &mut DbConnection, n: &Need) -> AppResult<StoredNeed> {
     let row = Row::new(NeedId::generate(), n, opened_at, 1, at, at)?;
     diesel::insert_into(needs::table).values(&row).execute(conn)?;
     write_tags(conn, &row.id, &n.tags)?;
+    write_external_ids(conn, &row.id, n)?;
+    super::custom_fields::write_values(conn, FieldResource::Need, &row.id, &n.custom_fields)?;
     let stored = row.into_domain()?;
     announce(conn, EventType::NeedCreated, &stored)?;
     Ok(stored)
@@ -195,6 +213,59 @@ fn write_tags(conn: &mut DbConnection, id: &str, tags: &[String]) -> AppResult<(
             .execute(conn)?;
     }
     Ok(())
+}
+
+fn write_external_ids(conn: &mut DbConnection, id: &str, n: &Need) -> AppResult<()> {
+    for (source, external_id) in &n.external_ids {
+        diesel::insert_into(need_external_ids::table)
+            .values((
+                need_external_ids::organization_id.eq(n.organization_id.to_string()),
+                need_external_ids::source.eq(source),
+                need_external_ids::external_id.eq(external_id),
+                need_external_ids::need_id.eq(id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The need of `organization` with this id in this source system.
+pub fn holder_of(
+    conn: &mut DbConnection,
+    organization: OrganizationId,
+    source: &str,
+    external_id: &str,
+) -> AppResult<Option<NeedId>> {
+    let holder: Option<String> = need_external_ids::table
+        .find((organization.to_string(), source, external_id))
+        .select(need_external_ids::need_id)
+        .get_result(conn)
+        .optional()?;
+    holder.map(|h| h.parse().map_err(corrupt)).transpose()
+}
+
+/// The need an import row names: by its ids in source systems first (ids
+/// naming two needs are refused), else by its `external_id`.
+pub fn find_for_import(conn: &mut DbConnection, n: &Need) -> AppResult<Option<StoredNeed>> {
+    let mut named = std::collections::BTreeSet::new();
+    for (source, external_id) in &n.external_ids {
+        named.extend(holder_of(conn, n.organization_id, source, external_id)?);
+    }
+    match named.len() {
+        0 => {}
+        1 => return named.pop_first().map(|id| get(conn, id)).transpose(),
+        _ => {
+            return Err(AppError::field(
+                "external_ids",
+                "names_several",
+                "these ids name different needs of the organization",
+            ));
+        }
+    }
+    match &n.external_id {
+        Some(external_id) => find_by_external_id(conn, n.organization_id, external_id),
+        None => Ok(None),
+    }
 }
 
 pub fn get(conn: &mut DbConnection, id: NeedId) -> AppResult<StoredNeed> {
@@ -235,6 +306,13 @@ pub fn update(conn: &mut DbConnection, current: &StoredNeed, n: &Need) -> AppRes
         diesel::delete(need_tags::table.filter(need_tags::need_id.eq(&row.id))).execute(conn)?;
         write_tags(conn, &row.id, &n.tags)?;
     }
+    if n.external_ids != before.external_ids {
+        diesel::delete(need_external_ids::table.filter(need_external_ids::need_id.eq(&row.id))).execute(conn)?;
+        write_external_ids(conn, &row.id, n)?;
+    }
+    if n.custom_fields != before.custom_fields {
+        super::custom_fields::write_values(conn, FieldResource::Need, &row.id, &n.custom_fields)?;
+    }
     let stored = row.into_domain()?;
     announce(conn, EventType::NeedUpdated, &stored)?;
     Ok(stored)
@@ -251,7 +329,8 @@ pub fn delete(conn: &mut DbConnection, id: NeedId) -> AppResult<()> {
 /// Need events name the need, its organization, status and version.
 pub(crate) fn announce(conn: &mut DbConnection, event: EventType, need: &StoredNeed) -> AppResult<()> {
     let n = &need.value.0;
-    let data = serde_json::json!({"id": need.id, "organization_id": n.organization_id, "status": n.status, "version": need.version});
+    let data = serde_json::json!({"id": need.id, "organization_id": n.organization_id, "status": n.status,
+        "version": need.version, "custom_fields": n.custom_fields});
     super::webhooks::announce(conn, event, Some(n.organization_id), data)
 }
 
@@ -276,9 +355,19 @@ pub struct NeedFilter {
     /// Carries every one of these tags.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Has this id in this source system.
+    #[serde(default)]
+    pub external_ref: Option<(String, String)>,
+    /// Holds this value (as the value rows keep it) of this custom field.
+    #[serde(default)]
+    pub custom_field: Option<(String, String)>,
 }
 
 pub fn list(conn: &mut DbConnection, filter: &NeedFilter, page: &PageRequest<NeedSort>) -> AppResult<Page<StoredNeed>> {
+    let filter = &NeedFilter {
+        custom_field: super::custom_fields::resolve(conn, FieldResource::Need, &filter.custom_field)?,
+        ..filter.clone()
+    };
     let filtered = || {
         let mut query = needs::table.into_boxed();
         if let Some(q) = &filter.q {
@@ -310,6 +399,22 @@ pub fn list(conn: &mut DbConnection, filter: &NeedFilter, page: &PageRequest<Nee
         for tag in &filter.tags {
             query = query.filter(diesel::dsl::exists(
                 need_tags::table.filter(need_tags::need_id.eq(needs::id)).filter(need_tags::tag.eq(tag.clone())),
+            ));
+        }
+        if let Some((key, value)) = &filter.custom_field {
+            query = query.filter(diesel::dsl::exists(
+                need_custom_values::table
+                    .filter(need_custom_values::need_id.eq(needs::id))
+                    .filter(need_custom_values::key.eq(key.clone()))
+                    .filter(need_custom_values::value.eq(value.clone())),
+            ));
+        }
+        if let Some((source, external_id)) = &filter.external_ref {
+            query = query.filter(diesel::dsl::exists(
+                need_external_ids::table
+                    .filter(need_external_ids::need_id.eq(needs::id))
+                    .filter(need_external_ids::source.eq(source.clone()))
+                    .filter(need_external_ids::external_id.eq(external_id.clone())),
             ));
         }
         query

@@ -15,8 +15,8 @@ use diesel::prelude::*;
 use super::candidates::{self, StoredCandidate};
 use super::organizations::corrupt;
 use super::schema::{
-    assignment_check_ins, assignments, candidate_consents, candidates as candidate_rows, idempotency_keys, job_runs,
-    pipeline_entries, pipeline_moves, pipeline_notes, scheduled_jobs,
+    assignment_check_ins, assignment_custom_values, assignments, candidate_consents, candidates as candidate_rows,
+    idempotency_keys, job_runs, pipeline_entries, pipeline_moves, pipeline_notes, scheduled_jobs,
 };
 use super::{DbConnection, now};
 use crate::domain::CandidateId;
@@ -154,11 +154,14 @@ pub fn erase_leaving_index(conn: &mut DbConnection, id: CandidateId) -> AppResul
     let entries = pipeline_entries::table.filter(pipeline_entries::candidate_id.eq(&key)).select(pipeline_entries::id);
     diesel::delete(pipeline_notes::table.filter(pipeline_notes::entry_id.eq_any(entries))).execute(conn)?;
     diesel::update(pipeline_moves::table.filter(pipeline_moves::entry_id.eq_any(entries)))
-        .set(pipeline_moves::note.eq(None::<String>))
+        .set((pipeline_moves::note.eq(None::<String>), pipeline_moves::reason_detail.eq(None::<String>)))
         .execute(conn)?;
     // The explanation quotes the profile (skills, evidence); the score alone stays.
     diesel::update(pipeline_entries::table.filter(pipeline_entries::candidate_id.eq(&key)))
-        .set(pipeline_entries::match_explanation.eq(None::<String>))
+        .set((
+            pipeline_entries::match_explanation.eq(None::<String>),
+            pipeline_entries::reason_detail.eq(None::<String>),
+        ))
         .execute(conn)?;
     // What search kept of their notes and documents goes with them.
     super::search::refresh(conn, id)?;
@@ -172,7 +175,11 @@ pub fn erase_leaving_index(conn: &mut DbConnection, id: CandidateId) -> AppResul
             assignments::evaluation.eq(None::<String>),
             assignments::termination_reason.eq(None::<String>),
             assignments::hand_over_notes.eq(None::<String>),
+            assignments::custom_fields.eq("{}"),
         ))
+        .execute(conn)?;
+    let held = assignments::table.filter(assignments::candidate_id.eq(&key)).select(assignments::id);
+    diesel::delete(assignment_custom_values::table.filter(assignment_custom_values::assignment_id.eq_any(held)))
         .execute(conn)?;
 
     // Replays of earlier writes would hand their record out again.

@@ -207,8 +207,30 @@ diesel::table! {
         updated_at -> Timestamp,
         external_id -> Nullable<Text>,
         tags -> Text,
+        external_ids -> Text,
+        custom_fields -> Text,
     }
 }
+
+diesel::table! {
+    candidate_external_ids (source, external_id) {
+        source -> Text,
+        external_id -> Text,
+        candidate_id -> Text,
+    }
+}
+
+diesel::table! {
+    need_external_ids (organization_id, source, external_id) {
+        organization_id -> Text,
+        source -> Text,
+        external_id -> Text,
+        need_id -> Text,
+    }
+}
+
+diesel::joinable!(candidate_external_ids -> candidates (candidate_id));
+diesel::joinable!(need_external_ids -> needs (need_id));
 
 diesel::table! {
     candidate_tags (candidate_id, tag) {
@@ -248,6 +270,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     needs,
     candidate_tags,
     need_tags,
+    candidate_external_ids,
+    need_external_ids,
 );
 
 diesel::table! {
@@ -409,6 +433,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        custom_fields -> Text,
     }
 }
 
@@ -682,3 +707,55 @@ diesel::table! {
 }
 diesel::allow_tables_to_appear_in_same_query!(candidate_texts, candidate_tags);
 diesel::allow_tables_to_appear_in_same_query!(candidate_search, candidate_tags);
+diesel::allow_tables_to_appear_in_same_query!(candidate_texts, candidate_external_ids);
+diesel::allow_tables_to_appear_in_same_query!(candidate_search, candidate_external_ids);
+
+diesel::table! {
+    custom_fields (resource, key) {
+        resource -> Text,
+        key -> Text,
+        label -> Text,
+        description -> Nullable<Text>,
+        field_type -> Text,
+        options -> Text,
+        required -> Bool,
+        organization_id -> Nullable<Text>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    candidate_custom_values (candidate_id, key, value) {
+        candidate_id -> Text,
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    need_custom_values (need_id, key, value) {
+        need_id -> Text,
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    assignment_custom_values (assignment_id, key, value) {
+        assignment_id -> Text,
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(candidate_custom_values -> candidates (candidate_id));
+diesel::joinable!(need_custom_values -> needs (need_id));
+diesel::joinable!(assignment_custom_values -> assignments (assignment_id));
+diesel::allow_tables_to_appear_in_same_query!(candidates, candidate_custom_values);
+diesel::allow_tables_to_appear_in_same_query!(candidate_texts, candidate_custom_values);
+diesel::allow_tables_to_appear_in_same_query!(candidate_search, candidate_custom_values);
+diesel::allow_tables_to_appear_in_same_query!(needs, need_custom_values);
+diesel::allow_tables_to_appear_in_same_query!(assignments, assignment_custom_values);

@@ -92,7 +92,7 @@ permissions! {
     WebhooksManage = "webhooks:manage" => "Subscribe to events (webhooks), rotate their secrets, read their delivery logs",
     PrivacyManage = "privacy:manage" => "Export everything held about a candidate, and erase it (data-protection requests)",
     ExchangeRatesWrite = "exchange_rates:write" => "Enter, change and delete the practice's dated exchange rates",
-    SettingsManage = "settings:manage" => "Manage the practice's lists: the reasons a candidacy ends for",
+    SettingsManage = "settings:manage" => "Manage the practice's lists: the reasons a candidacy ends for, custom fields",
 }
 
 impl fmt::Display for Permission {

@@ -155,6 +155,8 @@ pub struct Assignment {
     pub status: AssignmentStatus,
     pub outcome: Outcome,
     pub hand_over: Option<HandOver>,
+    /// The values of the practice's custom fields (see `domain::custom_field`).
+    pub custom_fields: super::custom_field::CustomValues,
 }
 
 impl Assignment {

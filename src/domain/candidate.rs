@@ -133,6 +133,10 @@ pub struct Candidate {
     pub commitments: Vec<Period>,
     /// The practice's labels, lowercase and sorted (see `domain::tag`).
     pub tags: Vec<String>,
+    /// The candidate's ids in other systems, by source (see `domain::external`).
+    pub external_ids: super::external::ExternalIds,
+    /// The values of the practice's custom fields (see `domain::custom_field`).
+    pub custom_fields: super::custom_field::CustomValues,
 }
 
 impl Candidate {
@@ -172,6 +176,15 @@ pub struct CandidateFilter {
     /// Carries every one of these tags.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Has this id in this source system.
+    #[serde(default)]
+    pub external_ref: Option<(String, String)>,
+    /// Has this (sourceless) external id.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// Holds this value (as the value rows keep it) of this custom field.
+    #[serde(default)]
+    pub custom_field: Option<(String, String)>,
 }
 
 #[cfg(test)]

@@ -97,6 +97,15 @@ text_enum! {
 /// value, or the duplicate's when the survivor has none, and for lists both.
 /// A choice naming no field, or `both` for a field that is not a list, is an
 /// error naming it.
+/// Fields that hold a map by key (the ids by source system): `both` keeps
+/// every key, the survivor's value where both have one.
+const KEYED: &[&str] = &["external_ids"];
+
+/// Whether `both` applies to the field: lists, and maps by key.
+fn collects(field: &str, value: &serde_json::Value) -> bool {
+    value.is_array() || KEYED.contains(&field)
+}
+
 pub fn merge_fields(
     survivor: &serde_json::Map<String, serde_json::Value>,
     duplicate: &serde_json::Map<String, serde_json::Value>,
@@ -112,10 +121,10 @@ pub fn merge_fields(
                 code: "unknown_field",
                 message: "is not a field of a candidate".into(),
             }),
-            Some(value) if *choice == FieldChoice::Both && !value.is_array() => errors.push(super::FieldError {
+            Some(value) if *choice == FieldChoice::Both && !collects(field, value) => errors.push(super::FieldError {
                 field: path,
                 code: "not_a_list",
-                message: "`both` applies to lists only".into(),
+                message: "`both` applies to lists (and `external_ids`) only".into(),
             }),
             Some(_) => {}
         }
@@ -133,7 +142,7 @@ pub fn merge_fields(
     let mut merged = survivor.clone();
     for (field, theirs) in duplicate {
         let mine = survivor.get(field);
-        let choice = choices.get(field).copied().unwrap_or(if theirs.is_array() {
+        let choice = choices.get(field).copied().unwrap_or(if collects(field, theirs) {
             FieldChoice::Both
         } else if empty(mine) {
             FieldChoice::Duplicate
@@ -143,6 +152,12 @@ pub fn merge_fields(
         let value = match choice {
             FieldChoice::Survivor => continue,
             FieldChoice::Duplicate => theirs.clone(),
+            FieldChoice::Both if KEYED.contains(&field.as_str()) => {
+                // Key by key, the survivor's value first.
+                let mut keyed = theirs.as_object().cloned().unwrap_or_default();
+                keyed.extend(mine.and_then(Value::as_object).cloned().unwrap_or_default());
+                Value::Object(keyed)
+            }
             FieldChoice::Both => {
                 let mut items = mine.and_then(Value::as_array).cloned().unwrap_or_default();
                 let identity = |item: &Value| {
@@ -185,6 +200,11 @@ mod tests {
         let wrong = [("headline".to_owned(), FieldChoice::Both), ("shoe_size".to_owned(), FieldChoice::Survivor)];
         let errors = merge_fields(s, d, &wrong.into_iter().collect()).unwrap_err();
         assert_eq!(errors.iter().map(|e| e.code).collect::<Vec<_>>(), ["not_a_list", "unknown_field"]);
+        // Ids by source system keep every source, the survivor's id where both have one.
+        let survivor = json!({"external_ids": {"workday": "W-1", "sap": "S-1"}});
+        let duplicate = json!({"external_ids": {"workday": "W-2", "personio": "P-2"}});
+        let merged = merge_fields(survivor.as_object().unwrap(), duplicate.as_object().unwrap(), &Default::default());
+        assert_eq!(merged.unwrap()["external_ids"], json!({"workday": "W-1", "sap": "S-1", "personio": "P-2"}));
     }
 
     #[test]

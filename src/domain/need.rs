@@ -135,6 +135,10 @@ pub struct Need {
     pub charter: Charter,
     /// The practice's labels, lowercase and sorted (see `domain::tag`).
     pub tags: Vec<String>,
+    /// The need's ids in other systems, by source (see `domain::external`).
+    pub external_ids: super::external::ExternalIds,
+    /// The values of the practice's custom fields (see `domain::custom_field`).
+    pub custom_fields: super::custom_field::CustomValues,
 }
 
 #[cfg(test)]

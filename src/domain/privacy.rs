@@ -67,6 +67,8 @@ pub fn placeholder(id: CandidateId) -> Candidate {
         consent: Consent { given: false, retention_until: None },
         commitments: Vec::new(),
         tags: Vec::new(),
+        external_ids: Default::default(),
+        custom_fields: Default::default(),
     }
 }
 

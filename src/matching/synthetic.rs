@@ -280,6 +280,8 @@ impl Synthetic {
             consent: Consent::default(),
             commitments,
             tags: Vec::new(),
+            external_ids: Default::default(),
+            custom_fields: Default::default(),
         }
     }
 
@@ -360,6 +362,8 @@ impl Synthetic {
             status: NeedStatus::Open,
             charter: Charter::default(),
             tags: Vec::new(),
+            external_ids: Default::default(),
+            custom_fields: Default::default(),
         }
     }
 }

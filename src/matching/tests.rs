@@ -67,6 +67,8 @@ fn need() -> Need {
         status: NeedStatus::Open,
         charter: Charter::default(),
         tags: Vec::new(),
+        external_ids: Default::default(),
+        custom_fields: Default::default(),
     }
 }
 
@@ -115,6 +117,8 @@ fn ideal() -> Candidate {
         consent: Consent::default(),
         commitments: Vec::new(),
         tags: Vec::new(),
+        external_ids: Default::default(),
+        custom_fields: Default::default(),
     }
 }
 

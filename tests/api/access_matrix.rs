@@ -96,6 +96,7 @@ async fn every_operation_with_every_caller(app: TestApp) {
         ("assignments", assignment),
         ("webhooks", webhook["id"].as_str().unwrap().to_owned()),
         ("pipeline-reasons", "culture_fit".to_owned()),
+        ("custom-fields", "candidate".to_owned()),
     ];
 
     let mut callers = vec![

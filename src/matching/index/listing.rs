@@ -107,7 +107,8 @@ impl CandidateIndex {
     /// Up to `limit` candidates the filter holds, in `order` (latest first
     /// when `descending`) after `after`, and with `count` how many it holds
     /// in all. `None` when the filter asks what the index does not hold (text
-    /// search, `updated_since`, tags): the database answers those.
+    /// search, `updated_since`, tags, external ids, custom fields): the database
+    /// answers those.
     pub fn list(
         &self,
         filter: &CandidateFilter,
@@ -117,7 +118,11 @@ impl CandidateIndex {
         limit: usize,
         count: bool,
     ) -> Option<(Vec<Listed>, Option<usize>)> {
-        if filter.q.is_some() || filter.updated_since.is_some() || !filter.tags.is_empty() {
+        let by_database = filter.external_ref.is_some()
+            || filter.external_id.is_some()
+            || filter.custom_field.is_some()
+            || !filter.tags.is_empty();
+        if filter.q.is_some() || filter.updated_since.is_some() || by_database {
             return None;
         }
         let sift = self.sift(filter);
