@@ -765,7 +765,7 @@ async fn export_candidates(
     query: web::Query<CandidateListQuery>,
 ) -> AppResult<HttpResponse> {
     let (filter, request) = query.into_inner().resolve()?;
-    Ok(pagination::export(state.db.clone(), filter, request, store::list, CandidateView::from))
+    pagination::export(state.db.clone(), filter, request, store::list, CandidateView::from).await
 }
 
 /// How CSV columns map onto [`CandidateInput`]: `location.country` and the

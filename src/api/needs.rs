@@ -410,7 +410,7 @@ async fn export_needs(
     query: web::Query<NeedListQuery>,
 ) -> AppResult<HttpResponse> {
     let (filter, request) = listed(&principal, query.into_inner())?;
-    Ok(pagination::export(state.db.clone(), filter, request, store::list, NeedView::from))
+    pagination::export(state.db.clone(), filter, request, store::list, NeedView::from).await
 }
 
 /// What a list or an export of needs asks for, confined to a member's own organization.

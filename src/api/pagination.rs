@@ -112,13 +112,13 @@ const EXPORT_BATCH: i64 = 200;
 /// holds more than a batch whatever the size. An error after the first line
 /// can no longer change the status: it is logged and the stream cut short, so
 /// the client sees an incomplete body, never a silently short one that ends well.
-pub fn export<F, S, D, T>(
+pub async fn export<F, S, D, T>(
     db: Database,
     filter: F,
     request: PageRequest<S>,
     list: fn(&mut DbConnection, &F, &PageRequest<S>) -> AppResult<Page<D>>,
     view: fn(D) -> T,
-) -> HttpResponse
+) -> AppResult<HttpResponse>
 where
     F: Send + Sync + 'static,
     S: Copy + Send + 'static,
@@ -127,11 +127,21 @@ where
 {
     let filter = std::sync::Arc::new(filter);
     let first = PageRequest { limit: EXPORT_BATCH, with_total: false, ..request };
-    let batches = futures_util::stream::unfold(Some(first), move |next| {
+    // The first batch is read before the answer starts, so a filter the store
+    // refuses (an unknown custom field, say) is a 4xx, not a stream cut short.
+    let read_first = filter.clone();
+    let first_page = db.read(move |conn| list(conn, &read_first, &first).map(|page| (page, first))).await?;
+    let batches = futures_util::stream::unfold(Some((None, Some(first_page))), move |state| {
         let (db, filter) = (db.clone(), filter.clone());
         async move {
-            let request = next?;
-            let read = db.read(move |conn| list(conn, &filter, &request).map(|page| (page, request))).await;
+            let (next, ready) = state?;
+            let read = match ready {
+                Some(read) => Ok(read),
+                None => {
+                    let request: PageRequest<S> = next?;
+                    db.read(move |conn| list(conn, &filter, &request).map(|page| (page, request))).await
+                }
+            };
             let (page, request) = match read {
                 Ok(read) => read,
                 Err(error) => {
@@ -147,11 +157,11 @@ where
                 }
                 lines.push(b'\n');
             }
-            let next = page.next.map(|after| PageRequest { after: Some(after), ..request });
+            let next = page.next.map(|after| (Some(PageRequest { after: Some(after), ..request }), None));
             Some((Ok::<_, actix_web::Error>(web::Bytes::from(lines)), next))
         }
     });
-    HttpResponse::Ok().content_type("application/x-ndjson").streaming(batches)
+    Ok(HttpResponse::Ok().content_type("application/x-ndjson").streaming(batches))
 }
 
 /// One page of a list.

@@ -121,7 +121,11 @@ async fn candidates_carry_checked_values_that_filter_their_lists(app: TestApp) {
     assert_eq!(ids(&board), [bea_id.as_str()]);
     for bad in ["shoe_size:42", "notice_period_weeks:soon", "sectors:farming", "nocolon"] {
         problem(app.get(&format!("/api/v1/candidates?custom_field={bad}")).await, 400, "invalid-query").await;
+        // An export answers the same before it starts streaming.
+        problem(app.get(&format!("/api/v1/candidates/export?custom_field={bad}")).await, 400, "invalid-query").await;
     }
+    let exported = app.get("/api/v1/candidates/export?custom_field=sectors:energy").await.text().await.unwrap();
+    assert_eq!(exported.lines().count(), 1, "{exported}");
 
     // A merge patch changes one value and leaves the others; `null` removes one.
     let path = format!("/api/v1/candidates/{ada_id}");
@@ -201,6 +205,7 @@ async fn needs_and_assignments_have_fields_of_their_own_organization(app: TestAp
             .await;
     assert_eq!(codes(&elsewhere), [("custom_fields.board_sponsor".to_owned(), "unknown_field".to_owned())]);
     app.create("/api/v1/needs", &need(&b, json!({}))).await;
+    problem(app.get("/api/v1/needs/export?custom_field=a:").await, 400, "invalid-query").await;
     let found = json_of(app.get("/api/v1/needs?custom_field=board_sponsor:cfo").await, 200).await;
     assert_eq!(ids(&found), [theirs["id"].as_str().unwrap()]);
     // The change feed (as webhooks) carries the values of needs.
