@@ -488,7 +488,7 @@ pub struct ReasonsReport {
 /// Why candidacies end without a placement
 ///
 /// Every rejection and withdrawal in the period (default: all time), counted by the reason of the practice's
-/// list it named, with the stage each candidacy was at when it ended.
+/// list it named, with the stage each candidacy was at when it ended. `from` after `to` answers 400.
 #[utoipa::path(security(("oauth2" = ["reports:read"])), tag = "reports", params(ReasonsQuery),
     responses((status = 200, description = "Rejections and withdrawals counted by reason.", body = ReasonsReport)))]
 #[get("/reports/rejection-reasons")]
