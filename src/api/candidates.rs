@@ -702,13 +702,8 @@ impl CandidateListQuery {
                 .map(external::reference)
                 .transpose()
                 .map_err(invalid_param("external_ref"))?,
-            external_id: self
-                .external_id
-                .as_deref()
-                .map(|id| validation::optional_text(Some(id), 100))
-                .transpose()
-                .map_err(invalid_param("external_id"))?
-                .flatten(),
+            external_id: validation::optional_text(self.external_id.as_deref(), 100)
+                .map_err(invalid_param("external_id"))?,
             custom_field: self
                 .custom_field
                 .as_deref()

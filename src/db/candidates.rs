@@ -18,6 +18,7 @@ pub use crate::domain::candidate::CandidateFilter;
 use crate::domain::candidate::{Availability, Candidate, CandidateSkill, Consent, LanguageSkill};
 use crate::domain::codes::Location;
 use crate::domain::custom_field::FieldResource;
+use crate::domain::external;
 use crate::domain::search::SearchQuery;
 use crate::domain::skill::SkillLevel;
 use crate::domain::webhook::EventType;
@@ -460,16 +461,10 @@ pub fn find_for_import(conn: &mut DbConnection, c: &Candidate) -> AppResult<Opti
     for (source, external_id) in &c.external_ids {
         named.extend(holder_of(conn, source, external_id)?);
     }
-    match named.len() {
-        0 => {}
-        1 => return named.pop_first().map(|id| get(conn, id)).transpose(),
-        _ => {
-            return Err(AppError::field(
-                "external_ids",
-                "names_several",
-                "these ids name different candidates: merge them first (POST /api/v1/candidates/{id}/merge)",
-            ));
-        }
+    let message = "these ids name different candidates: merge them first (POST /api/v1/candidates/{id}/merge)";
+    let one = external::one_named(named, message).map_err(|e| AppError::field("external_ids", e.code, e.message))?;
+    if let Some(id) = one {
+        return get(conn, id).map(Some);
     }
     let id: Option<String> = match &c.external_id {
         Some(external_id) => candidates::table

@@ -90,7 +90,8 @@ pub fn get(conn: &mut DbConnection, resource: FieldResource, key: &str) -> AppRe
 
 /// Defines a field: a key new for its resource (409 otherwise), within the limit.
 pub fn insert(conn: &mut DbConnection, f: &FieldDefinition) -> AppResult<StoredField> {
-    if get(conn, f.resource, &f.key).is_ok() {
+    let known: i64 = custom_fields::table.find((f.resource.as_str(), &f.key)).count().get_result(conn)?;
+    if known > 0 {
         return Err(AppError::Conflict(format!("A {} field `{}` exists already.", f.resource, f.key)));
     }
     let held: i64 =

@@ -9,6 +9,7 @@ use super::schema::{need_custom_values, need_external_ids, need_tags, needs, ski
 use super::{DbConnection, json, now};
 use crate::domain::codes::Location;
 use crate::domain::custom_field::FieldResource;
+use crate::domain::external;
 use crate::domain::need::{Need, NeedReason, NeedStatus, Urgency};
 use crate::domain::webhook::EventType;
 use crate::domain::{CrisisSignal, Currency, DayRate, FieldError, NeedId, OrganizationId, SkillsetId, Stored};
@@ -251,16 +252,10 @@ pub fn find_for_import(conn: &mut DbConnection, n: &Need) -> AppResult<Option<St
     for (source, external_id) in &n.external_ids {
         named.extend(holder_of(conn, n.organization_id, source, external_id)?);
     }
-    match named.len() {
-        0 => {}
-        1 => return named.pop_first().map(|id| get(conn, id)).transpose(),
-        _ => {
-            return Err(AppError::field(
-                "external_ids",
-                "names_several",
-                "these ids name different needs of the organization",
-            ));
-        }
+    let message = "these ids name different needs of the organization";
+    let one = external::one_named(named, message).map_err(|e| AppError::field("external_ids", e.code, e.message))?;
+    if let Some(id) = one {
+        return get(conn, id).map(Some);
     }
     match &n.external_id {
         Some(external_id) => find_by_external_id(conn, n.organization_id, external_id),

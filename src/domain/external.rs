@@ -60,6 +60,15 @@ pub fn reference(raw: &str) -> Result<(String, String), Invalid> {
     Ok((source(name)?, validation::text(id, 1, MAX_ID_CHARS)?))
 }
 
+/// The one record a row's ids in source systems name, if any; ids that name
+/// several records are refused, with `message` saying what to do.
+pub fn one_named<I: Ord>(mut named: std::collections::BTreeSet<I>, message: &str) -> Result<Option<I>, Invalid> {
+    match named.len() {
+        0 | 1 => Ok(named.pop_first()),
+        _ => Err(Invalid::new("names_several", message.to_owned())),
+    }
+}
+
 /// The ids of `current` with those of `incoming` over them: what an import
 /// from one source system keeps of the others'.
 pub fn combined(current: &ExternalIds, incoming: &ExternalIds) -> ExternalIds {
