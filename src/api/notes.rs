@@ -1,7 +1,7 @@
 //! Notes on candidates, needs and assignments (`…/{id}/notes`), and the
 //! timelines of candidates and needs (`…/{id}/timeline`).
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,13 +10,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::candidates::{reader_of, sight};
 use super::extract::{JsonBody, path_id};
 use super::pagination::{self, PageOf, Paging};
+use super::preconditions::{IfMatch, etag, tagged};
 use crate::AppState;
 use crate::auth::{Allowed, Principal};
-use crate::db::notes::{self as store, NewNote, Note, NoteFilter, NoteSort};
+use crate::db::notes::{self as store, NewNote, Note, NoteChange, NoteFilter, NoteSort};
 use crate::db::timeline::{self, Event, TimelineFilter, TimelineSort};
 use crate::db::{DbConnection, assignments, needs, organizations};
 use crate::domain::access::required;
-use crate::domain::note::{MAX_NOTE_CHARS, NoteSubject, TimelineKind, Visibility};
+use crate::domain::note::{self as rules, MAX_NOTE_CHARS, NoteSubject, TimelineKind, Visibility};
 use crate::domain::validation::{self, Validator};
 use crate::domain::{AssignmentId, CandidateId, NeedId, OrganizationId};
 use crate::error::{AppError, AppResult};
@@ -28,6 +29,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_need_notes)
         .service(add_assignment_note)
         .service(list_assignment_notes)
+        .service(get_candidate_note)
+        .service(change_candidate_note)
+        .service(delete_candidate_note)
+        .service(get_need_note)
+        .service(change_need_note)
+        .service(delete_need_note)
+        .service(get_assignment_note)
+        .service(change_assignment_note)
+        .service(delete_assignment_note)
         .service(candidate_timeline)
         .service(need_timeline);
 }
@@ -68,6 +78,10 @@ pub struct RecordNoteView {
     #[schema(example = "user:0193a5f2-6c1e-7b7a-9c55-1d2e3f4a5b6c")]
     pub author: String,
     pub created_at: DateTime<Utc>,
+    /// 1 when written, one more with each change; the `ETag` of `GET …/notes/{note_id}`.
+    pub version: i64,
+    /// When its author (or an admin) last changed it; null if never.
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 impl From<Note> for RecordNoteView {
@@ -81,6 +95,8 @@ impl From<Note> for RecordNoteView {
             body: n.body,
             author: n.author,
             created_at: n.created_at,
+            version: n.version,
+            updated_at: n.updated_at,
         }
     }
 }
@@ -148,11 +164,91 @@ fn note_of(
     Ok(NewNote { subject, subject_id, visibility, organization_id, body, author: principal.subject.clone() })
 }
 
-/// 201 with the note; a note has no version of its own (it is never changed).
-fn created(location: String, note: Note) -> HttpResponse {
+/// 201 with the note, its URL and its `ETag`.
+fn created(subject_url: String, note: Note) -> HttpResponse {
     HttpResponse::Created()
-        .insert_header((actix_web::http::header::LOCATION, location))
+        .insert_header((actix_web::http::header::LOCATION, format!("{subject_url}/{}", note.id)))
+        .insert_header((actix_web::http::header::ETAG, etag(note.version)))
         .json(RecordNoteView::from(note))
+}
+
+/// A correction of a note: its text, or who sees it. What is left out stays as it is.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"body": "Prefers a four-day week; available for board meetings."}))]
+pub struct NoteChangeInput {
+    /// 1 to 10,000 characters.
+    #[serde(default)]
+    #[schema(format = "text", min_length = 1, max_length = 10000)]
+    pub body: Option<String>,
+    /// `practice` or `organization`, with the rules of a new note (a member's notes stay shared).
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
+    /// For a candidate's note shared with an organization: which one (kept as it was when left out).
+    #[serde(default)]
+    #[schema(format = Uuid)]
+    pub organization_id: Option<String>,
+}
+
+/// The note `note_id` of the subject, as the caller sees it: one of another subject, or not shared with the
+/// caller's organization, is missing (404).
+fn visible_note(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    note_id: &str,
+    subject: NoteSubject,
+    subject_id: &str,
+) -> AppResult<Note> {
+    let note = store::get(conn, note_id)?;
+    let ours = note.subject == subject && note.subject_id == subject_id;
+    if !ours || !rules::shown_to(note.visibility, note.organization_id, principal.tenant()) {
+        return Err(AppError::NotFound("note"));
+    }
+    Ok(note)
+}
+
+/// Refuses a change to a note by anyone but its author or an admin (403).
+fn check_may_change(principal: &Principal, note: &Note) -> AppResult<()> {
+    if rules::may_change(&note.author, &principal.subject, principal.role) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden { scope: "only a note's author or an admin changes or deletes it" })
+    }
+}
+
+/// Applies a correction with the rules of a new note, at the version the caller read.
+fn corrected(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    if_match: &IfMatch,
+    current: &Note,
+    input: NoteChangeInput,
+    owner: Option<OrganizationId>,
+) -> AppResult<Note> {
+    check_may_change(principal, current)?;
+    if_match.check(current.version)?;
+    let visibility = input.visibility.unwrap_or(current.visibility);
+    let organization_id = match (input.organization_id, current.subject, visibility) {
+        (Some(id), _, _) => Some(id),
+        (None, NoteSubject::Candidate, Visibility::Organization) => current.organization_id.map(|o| o.to_string()),
+        (None, _, _) => None,
+    };
+    let whole = RecordNoteInput {
+        body: input.body.unwrap_or_else(|| current.body.clone()),
+        visibility: Some(visibility),
+        organization_id,
+    };
+    let checked = note_of(conn, principal, whole, current.subject, current.subject_id.clone(), owner)?;
+    let change =
+        NoteChange { visibility: checked.visibility, organization_id: checked.organization_id, body: checked.body };
+    store::change(conn, current, &change)
+}
+
+/// Deletes a note at the version the caller read.
+fn removed(conn: &mut DbConnection, principal: &Principal, if_match: &IfMatch, current: &Note) -> AppResult<()> {
+    check_may_change(principal, current)?;
+    if_match.check(current.version)?;
+    store::delete(conn, current)
 }
 
 fn list_request(
@@ -174,8 +270,8 @@ fn list_request(
 /// candidate is in one of their pipelines. Notes are searched with the candidate's `q`, and shown in the timeline.
 #[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "notes",
     params(("id" = uuid::Uuid, Path, description = "Candidate id")), request_body = RecordNoteInput,
-    responses((status = 201, description = "Added; `Location` names the candidate's notes.", body = RecordNoteView,
-        headers(("Location" = String, description = "URL of the candidate's notes"))),
+    responses((status = 201, description = "Added; `Location` names the note, `ETag` is its version.", body = RecordNoteView,
+        headers(("Location" = String, description = "URL of the note"), ("ETag" = String))),
         (status = 404, response = super::NotFound), (status = 422, response = super::Unprocessable)))]
 #[post("/candidates/{id}/notes")]
 async fn add_candidate_note(
@@ -231,8 +327,8 @@ async fn list_candidate_notes(
 /// member's note is shared with its organization.
 #[utoipa::path(security(("oauth2" = ["needs:write"])), tag = "notes",
     params(("id" = uuid::Uuid, Path, description = "Need id")), request_body = RecordNoteInput,
-    responses((status = 201, description = "Added; `Location` names the need's notes.", body = RecordNoteView,
-        headers(("Location" = String, description = "URL of the need's notes"))),
+    responses((status = 201, description = "Added; `Location` names the note, `ETag` is its version.", body = RecordNoteView,
+        headers(("Location" = String, description = "URL of the note"), ("ETag" = String))),
         (status = 404, response = super::NotFound), (status = 422, response = super::Unprocessable)))]
 #[post("/needs/{id}/notes")]
 async fn add_need_note(
@@ -282,8 +378,8 @@ async fn list_need_notes(
 /// As on a need: kept for the practice, or shared with the assignment's organization (a member's always is).
 #[utoipa::path(security(("oauth2" = ["assignments:write"])), tag = "notes",
     params(("id" = uuid::Uuid, Path, description = "Assignment id")), request_body = RecordNoteInput,
-    responses((status = 201, description = "Added; `Location` names the assignment's notes.", body = RecordNoteView,
-        headers(("Location" = String, description = "URL of the assignment's notes"))),
+    responses((status = 201, description = "Added; `Location` names the note, `ETag` is its version.", body = RecordNoteView,
+        headers(("Location" = String, description = "URL of the note"), ("ETag" = String))),
         (status = 404, response = super::NotFound), (status = 422, response = super::Unprocessable)))]
 #[post("/assignments/{id}/notes")]
 async fn add_assignment_note(
@@ -327,6 +423,262 @@ async fn list_assignment_notes(
         store::list(conn, filter, request)
     };
     Ok(web::Json(pagination::read_page(&state.db, filter, request, list, RecordNoteView::from).await?))
+}
+
+/// Get a note on a candidate
+///
+/// With its `ETag`, for a correction. An organization member sees a note shared with its organization, of a
+/// candidate in one of its pipelines (anyone else: 404).
+#[utoipa::path(security(("oauth2" = ["candidates:read"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Candidate id"), ("note_id" = uuid::Uuid, Path, description = "Note id")),
+    responses((status = 200, description = "The note; `ETag` is its version.", body = RecordNoteView, headers(("ETag" = String))),
+        (status = 404, response = super::NotFound)))]
+#[get("/candidates/{id}/notes/{note_id}")]
+async fn get_candidate_note(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let member_of = reader_of(&principal)?;
+    let (id, note_id) = path.into_inner();
+    let id: CandidateId = path_id(&id, "candidate")?;
+    let note = state
+        .db
+        .read(move |conn| {
+            crate::db::candidates::listed(conn, id)?;
+            sight(conn, member_of, id)?;
+            visible_note(conn, &principal, &note_id, NoteSubject::Candidate, &id.to_string())
+        })
+        .await?;
+    Ok(tagged(note.version, RecordNoteView::from(note)))
+}
+
+/// Correct a note on a candidate
+///
+/// A JSON Merge Patch of its text or visibility, by its author or an admin (anyone else: 403), at the version read
+/// (`If-Match`). The candidate's search text follows.
+#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Candidate id"), ("note_id" = uuid::Uuid, Path, description = "Note id")),
+    request_body(content = NoteChangeInput, content_type = "application/merge-patch+json",
+        example = json!({"body": "Prefers a four-day week; available for board meetings."})),
+    responses((status = 200, description = "The note as corrected; `ETag` is its new version.", body = RecordNoteView, headers(("ETag" = String))),
+        (status = 404, response = super::NotFound), (status = 422, response = super::Unprocessable)))]
+#[patch("/candidates/{id}/notes/{note_id}")]
+async fn change_candidate_note(
+    state: web::Data<AppState>,
+    principal: Allowed<required::CandidatesWrite>,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+    body: JsonBody<NoteChangeInput>,
+) -> AppResult<HttpResponse> {
+    let (id, note_id) = path.into_inner();
+    let id: CandidateId = path_id(&id, "candidate")?;
+    let note = state
+        .db
+        .write(move |conn| {
+            crate::db::candidates::listed(conn, id)?;
+            crate::db::privacy::ensure_not_erased(conn, id)?;
+            let current = visible_note(conn, &principal, &note_id, NoteSubject::Candidate, &id.to_string())?;
+            let note = corrected(conn, &principal, &if_match, &current, body.0, None)?;
+            crate::db::search::refresh(conn, id)?;
+            Ok(note)
+        })
+        .await?;
+    Ok(tagged(note.version, RecordNoteView::from(note)))
+}
+
+/// Delete a note on a candidate
+///
+/// By its author or an admin (anyone else: 403), at the version read (`If-Match`). It leaves the timeline and the
+/// candidate's search text; the audit log keeps that it was deleted, and by whom.
+#[utoipa::path(security(("oauth2" = ["candidates:write"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Candidate id"), ("note_id" = uuid::Uuid, Path, description = "Note id")),
+    responses((status = 204, description = "Deleted."), (status = 404, response = super::NotFound)))]
+#[delete("/candidates/{id}/notes/{note_id}")]
+async fn delete_candidate_note(
+    state: web::Data<AppState>,
+    principal: Allowed<required::CandidatesWrite>,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+) -> AppResult<HttpResponse> {
+    let (id, note_id) = path.into_inner();
+    let id: CandidateId = path_id(&id, "candidate")?;
+    state
+        .db
+        .write(move |conn| {
+            crate::db::candidates::listed(conn, id)?;
+            let current = visible_note(conn, &principal, &note_id, NoteSubject::Candidate, &id.to_string())?;
+            removed(conn, &principal, &if_match, &current)?;
+            crate::db::search::refresh(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Get a note on a need
+///
+/// With its `ETag`, for a correction. Organization members see the notes shared with their organization.
+#[utoipa::path(security(("oauth2" = ["needs:read"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Need id"), ("note_id" = uuid::Uuid, Path, description = "Note id")),
+    responses((status = 200, description = "The note; `ETag` is its version.", body = RecordNoteView, headers(("ETag" = String))),
+        (status = 404, response = super::NotFound)))]
+#[get("/needs/{id}/notes/{note_id}")]
+async fn get_need_note(
+    state: web::Data<AppState>,
+    principal: Allowed<required::NeedsRead>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (id, note_id) = path.into_inner();
+    let id: NeedId = path_id(&id, "need")?;
+    let note = state
+        .db
+        .read(move |conn| {
+            principal.check_sees(Some(needs::get(conn, id)?.value.0.organization_id), "need")?;
+            visible_note(conn, &principal, &note_id, NoteSubject::Need, &id.to_string())
+        })
+        .await?;
+    Ok(tagged(note.version, RecordNoteView::from(note)))
+}
+
+/// Correct a note on a need
+///
+/// A JSON Merge Patch of its text or visibility, by its author or an admin (anyone else: 403), at the version read
+/// (`If-Match`).
+#[utoipa::path(security(("oauth2" = ["needs:write"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Need id"), ("note_id" = uuid::Uuid, Path, description = "Note id")),
+    request_body(content = NoteChangeInput, content_type = "application/merge-patch+json",
+        example = json!({"body": "Prefers a four-day week; available for board meetings."})),
+    responses((status = 200, description = "The note as corrected; `ETag` is its new version.", body = RecordNoteView, headers(("ETag" = String))),
+        (status = 404, response = super::NotFound), (status = 422, response = super::Unprocessable)))]
+#[patch("/needs/{id}/notes/{note_id}")]
+async fn change_need_note(
+    state: web::Data<AppState>,
+    principal: Allowed<required::NeedsWrite>,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+    body: JsonBody<NoteChangeInput>,
+) -> AppResult<HttpResponse> {
+    let (id, note_id) = path.into_inner();
+    let id: NeedId = path_id(&id, "need")?;
+    let note = state
+        .db
+        .write(move |conn| {
+            let owner = needs::get(conn, id)?.value.0.organization_id;
+            principal.check_sees(Some(owner), "need")?;
+            let current = visible_note(conn, &principal, &note_id, NoteSubject::Need, &id.to_string())?;
+            corrected(conn, &principal, &if_match, &current, body.0, Some(owner))
+        })
+        .await?;
+    Ok(tagged(note.version, RecordNoteView::from(note)))
+}
+
+/// Delete a note on a need
+///
+/// By its author or an admin (anyone else: 403), at the version read (`If-Match`).
+#[utoipa::path(security(("oauth2" = ["needs:write"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Need id"), ("note_id" = uuid::Uuid, Path, description = "Note id")),
+    responses((status = 204, description = "Deleted."), (status = 404, response = super::NotFound)))]
+#[delete("/needs/{id}/notes/{note_id}")]
+async fn delete_need_note(
+    state: web::Data<AppState>,
+    principal: Allowed<required::NeedsWrite>,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+) -> AppResult<HttpResponse> {
+    let (id, note_id) = path.into_inner();
+    let id: NeedId = path_id(&id, "need")?;
+    state
+        .db
+        .write(move |conn| {
+            principal.check_sees(Some(needs::get(conn, id)?.value.0.organization_id), "need")?;
+            let current = visible_note(conn, &principal, &note_id, NoteSubject::Need, &id.to_string())?;
+            removed(conn, &principal, &if_match, &current)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Get a note on an assignment
+///
+/// With its `ETag`, for a correction. Organization members see the notes shared with their organization.
+#[utoipa::path(security(("oauth2" = ["assignments:read"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Assignment id"), ("note_id" = uuid::Uuid, Path, description = "Note id")),
+    responses((status = 200, description = "The note; `ETag` is its version.", body = RecordNoteView, headers(("ETag" = String))),
+        (status = 404, response = super::NotFound)))]
+#[get("/assignments/{id}/notes/{note_id}")]
+async fn get_assignment_note(
+    state: web::Data<AppState>,
+    principal: Allowed<required::AssignmentsRead>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (id, note_id) = path.into_inner();
+    let id: AssignmentId = path_id(&id, "assignment")?;
+    let note = state
+        .db
+        .read(move |conn| {
+            principal.check_sees(Some(assignments::get(conn, id)?.value.organization_id), "assignment")?;
+            visible_note(conn, &principal, &note_id, NoteSubject::Assignment, &id.to_string())
+        })
+        .await?;
+    Ok(tagged(note.version, RecordNoteView::from(note)))
+}
+
+/// Correct a note on an assignment
+///
+/// A JSON Merge Patch of its text or visibility, by its author or an admin (anyone else: 403), at the version read
+/// (`If-Match`).
+#[utoipa::path(security(("oauth2" = ["assignments:write"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Assignment id"), ("note_id" = uuid::Uuid, Path, description = "Note id")),
+    request_body(content = NoteChangeInput, content_type = "application/merge-patch+json",
+        example = json!({"body": "Prefers a four-day week; available for board meetings."})),
+    responses((status = 200, description = "The note as corrected; `ETag` is its new version.", body = RecordNoteView, headers(("ETag" = String))),
+        (status = 404, response = super::NotFound), (status = 422, response = super::Unprocessable)))]
+#[patch("/assignments/{id}/notes/{note_id}")]
+async fn change_assignment_note(
+    state: web::Data<AppState>,
+    principal: Allowed<required::AssignmentsWrite>,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+    body: JsonBody<NoteChangeInput>,
+) -> AppResult<HttpResponse> {
+    let (id, note_id) = path.into_inner();
+    let id: AssignmentId = path_id(&id, "assignment")?;
+    let note = state
+        .db
+        .write(move |conn| {
+            let owner = assignments::get(conn, id)?.value.organization_id;
+            principal.check_sees(Some(owner), "assignment")?;
+            let current = visible_note(conn, &principal, &note_id, NoteSubject::Assignment, &id.to_string())?;
+            corrected(conn, &principal, &if_match, &current, body.0, Some(owner))
+        })
+        .await?;
+    Ok(tagged(note.version, RecordNoteView::from(note)))
+}
+
+/// Delete a note on an assignment
+///
+/// By its author or an admin (anyone else: 403), at the version read (`If-Match`).
+#[utoipa::path(security(("oauth2" = ["assignments:write"])), tag = "notes",
+    params(("id" = uuid::Uuid, Path, description = "Assignment id"), ("note_id" = uuid::Uuid, Path, description = "Note id")),
+    responses((status = 204, description = "Deleted."), (status = 404, response = super::NotFound)))]
+#[delete("/assignments/{id}/notes/{note_id}")]
+async fn delete_assignment_note(
+    state: web::Data<AppState>,
+    principal: Allowed<required::AssignmentsWrite>,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+) -> AppResult<HttpResponse> {
+    let (id, note_id) = path.into_inner();
+    let id: AssignmentId = path_id(&id, "assignment")?;
+    state
+        .db
+        .write(move |conn| {
+            principal.check_sees(Some(assignments::get(conn, id)?.value.organization_id), "assignment")?;
+            let current = visible_note(conn, &principal, &note_id, NoteSubject::Assignment, &id.to_string())?;
+            removed(conn, &principal, &if_match, &current)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// One event of a timeline. Which fields are set depends on `kind` (see its values).

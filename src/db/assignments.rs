@@ -255,6 +255,35 @@ pub fn update(conn: &mut DbConnection, current: &StoredAssignment, next: &Assign
     Ok(stored)
 }
 
+/// A merge of `duplicate` into `survivor`: the duplicate's assignments, and those it was to take over, now name
+/// the survivor, each a new version announced as `assignment.updated`. Gives how many the duplicate held.
+pub(crate) fn merge_candidates(
+    conn: &mut DbConnection,
+    duplicate: CandidateId,
+    survivor: CandidateId,
+) -> AppResult<usize> {
+    let gone = duplicate.to_string();
+    let rows: Vec<Row> = assignments::table
+        .filter(assignments::candidate_id.eq(&gone).or(assignments::successor_candidate_id.eq(&gone)))
+        .order(assignments::id)
+        .select(Row::as_select())
+        .load(conn)?;
+    let mut held = 0;
+    for current in rows.into_iter().map(Row::into_domain) {
+        let current = current?;
+        let mut next = current.value.clone();
+        if next.candidate_id == duplicate {
+            next.candidate_id = survivor;
+            held += 1;
+        }
+        if let Some(h) = next.hand_over.as_mut().filter(|h| h.successor_candidate_id == Some(duplicate)) {
+            h.successor_candidate_id = Some(survivor);
+        }
+        update(conn, &current, &next)?;
+    }
+    Ok(held)
+}
+
 /// Assignment events name the assignment, its need and candidate, and its status.
 fn announce(conn: &mut DbConnection, event: EventType, assignment: &StoredAssignment) -> AppResult<()> {
     let a = &assignment.value;

@@ -11,8 +11,7 @@ use diesel::prelude::*;
 
 use super::organizations::corrupt;
 use super::schema::{
-    assignments, candidate_consents, candidate_distinct_pairs, candidate_keys, candidate_merges, candidates, documents,
-    pipeline_entries, pipeline_moves, pipeline_notes,
+    candidate_consents, candidate_distinct_pairs, candidate_keys, candidate_merges, candidates, documents,
 };
 use super::{DbConnection, now};
 use crate::domain::CandidateId;
@@ -368,47 +367,10 @@ pub fn merge(
         ));
     }
 
-    // Pipelines: an entry of a need only the duplicate was in moves; of a need both were in, its history and
-    // notes join the survivor's entry.
-    let entries: Vec<(String, String)> = pipeline_entries::table
-        .filter(pipeline_entries::candidate_id.eq(&gone))
-        .select((pipeline_entries::id, pipeline_entries::need_id))
-        .load(conn)?;
-    for (entry, need) in entries {
-        let own: Option<String> = pipeline_entries::table
-            .filter(pipeline_entries::candidate_id.eq(&keep))
-            .filter(pipeline_entries::need_id.eq(&need))
-            .select(pipeline_entries::id)
-            .get_result(conn)
-            .optional()?;
-        match own {
-            Some(own) => {
-                diesel::update(pipeline_moves::table.filter(pipeline_moves::entry_id.eq(&entry)))
-                    .set(pipeline_moves::entry_id.eq(&own))
-                    .execute(conn)?;
-                diesel::update(pipeline_notes::table.filter(pipeline_notes::entry_id.eq(&entry)))
-                    .set(pipeline_notes::entry_id.eq(&own))
-                    .execute(conn)?;
-                diesel::update(assignments::table.filter(assignments::pipeline_entry_id.eq(&entry)))
-                    .set(assignments::pipeline_entry_id.eq(&own))
-                    .execute(conn)?;
-                diesel::delete(pipeline_entries::table.find(&entry)).execute(conn)?;
-                moved.pipeline_entries_joined += 1;
-            }
-            None => {
-                diesel::update(pipeline_entries::table.find(&entry))
-                    .set(pipeline_entries::candidate_id.eq(&keep))
-                    .execute(conn)?;
-                moved.pipeline_entries += 1;
-            }
-        }
-    }
-    moved.assignments = diesel::update(assignments::table.filter(assignments::candidate_id.eq(&gone)))
-        .set(assignments::candidate_id.eq(&keep))
-        .execute(conn)?;
-    diesel::update(assignments::table.filter(assignments::successor_candidate_id.eq(&gone)))
-        .set(assignments::successor_candidate_id.eq(&keep))
-        .execute(conn)?;
+    // Pipelines, then assignments: each changed record is announced, so a sync keyed by their ids follows.
+    (moved.pipeline_entries, moved.pipeline_entries_joined) =
+        super::pipeline::merge_candidates(conn, duplicate, survivor.id)?;
+    moved.assignments = super::assignments::merge_candidates(conn, duplicate, survivor.id)?;
     moved.documents = diesel::update(documents::table.filter(documents::candidate_id.eq(&gone)))
         .set(documents::candidate_id.eq(&keep))
         .execute(conn)?;
@@ -419,6 +381,7 @@ pub fn merge(
 
     // The duplicate goes (its e-mail may be the one the survivor takes), and its id leads to the survivor, as do
     // the ids merged into it before.
+    let their_version: i64 = candidates::table.find(&gone).select(candidates::version).get_result(conn)?;
     diesel::delete(candidates::table.find(&gone)).execute(conn)?;
     super::candidates::record_change(conn, duplicate)?;
     diesel::update(candidate_merges::table.filter(candidate_merges::survivor_id.eq(&gone)))
@@ -439,7 +402,17 @@ pub fn merge(
         serde_json::json!({"id": gone, "merged_into": keep}),
     )?;
 
-    let stored = super::candidates::update(conn, survivor, merged)?;
+    // The survivor's version moves past every version the duplicate had: a client that follows the old id's
+    // redirect with the If-Match it read there can never match the survivor by coincidence (412 instead).
+    let mut survivor = survivor.clone();
+    if their_version >= survivor.version {
+        let raised = diesel::update(candidates::table.find(&keep).filter(candidates::version.eq(survivor.version)))
+            .set(candidates::version.eq(their_version))
+            .execute(conn)?;
+        super::ensure_updated(raised)?;
+        survivor.version = their_version;
+    }
+    let stored = super::candidates::update(conn, &survivor, merged)?;
     super::candidates::holdings_changed(conn, survivor.id)?;
     Ok((stored, moved))
 }

@@ -25,6 +25,10 @@ pub struct Note {
     pub body: String,
     pub author: String,
     pub created_at: DateTime<Utc>,
+    /// 1 when written, one more with each change (the ETag).
+    pub version: i64,
+    /// When it was last changed, if ever.
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 /// A note to add.
@@ -49,6 +53,8 @@ struct Row {
     body: String,
     author: String,
     created_at: NaiveDateTime,
+    version: i64,
+    updated_at: Option<NaiveDateTime>,
 }
 
 impl Row {
@@ -62,6 +68,8 @@ impl Row {
             body: self.body,
             author: self.author,
             created_at: self.created_at.and_utc(),
+            version: self.version,
+            updated_at: self.updated_at.map(|t| t.and_utc()),
         })
     }
 }
@@ -95,8 +103,43 @@ pub fn add(conn: &mut DbConnection, new: &NewNote) -> AppResult<Note> {
             notes::created_at.eq(now()),
         ))
         .execute(conn)?;
-    let row: Row = notes::table.find(&id).select(Row::as_select()).get_result(conn)?;
-    row.into_domain()
+    get(conn, &id)
+}
+
+/// The note of this id (`NotFound` when there is none; the caller checks its subject and who sees it).
+pub fn get(conn: &mut DbConnection, id: &str) -> AppResult<Note> {
+    let row: Option<Row> = notes::table.find(id).select(Row::as_select()).get_result(conn).optional()?;
+    row.ok_or(crate::error::AppError::NotFound("note"))?.into_domain()
+}
+
+/// What a change to a note sets: its text and who sees it (the author and subject stay).
+#[derive(Debug, Clone)]
+pub struct NoteChange {
+    pub visibility: Visibility,
+    pub organization_id: Option<OrganizationId>,
+    pub body: String,
+}
+
+/// Changes the note at `current`'s version (412 if it changed since).
+pub fn change(conn: &mut DbConnection, current: &Note, to: &NoteChange) -> AppResult<Note> {
+    let updated = diesel::update(notes::table.find(&current.id).filter(notes::version.eq(current.version)))
+        .set((
+            notes::visibility.eq(to.visibility.as_str()),
+            notes::organization_id.eq(to.organization_id.map(|o| o.to_string())),
+            notes::body.eq(&to.body),
+            notes::version.eq(current.version + 1),
+            notes::updated_at.eq(Some(now())),
+        ))
+        .execute(conn)?;
+    super::ensure_updated(updated)?;
+    get(conn, &current.id)
+}
+
+/// Deletes the note at `current`'s version (412 if it changed since).
+pub fn delete(conn: &mut DbConnection, current: &Note) -> AppResult<()> {
+    let deleted =
+        diesel::delete(notes::table.find(&current.id).filter(notes::version.eq(current.version))).execute(conn)?;
+    super::ensure_updated(deleted)
 }
 
 fn visible(filter: &NoteFilter) -> notes::BoxedQuery<'static, super::MultiBackend> {

@@ -368,6 +368,50 @@ fn update(
     row.into_domain()
 }
 
+/// A merge of `duplicate` into `survivor`: an entry of a need only the duplicate was in now names the survivor
+/// (`pipeline.entry_updated`); one of a need both were in joins the survivor's entry, its moves, notes and
+/// assignment going there (`pipeline.entry_merged` naming the entry it joined, then that entry's
+/// `pipeline.entry_updated`: its history grew). Gives how many entries moved, and how many joined.
+pub(crate) fn merge_candidates(
+    conn: &mut DbConnection,
+    duplicate: CandidateId,
+    survivor: CandidateId,
+) -> AppResult<(usize, usize)> {
+    let rows: Vec<Row> = pipeline_entries::table
+        .filter(pipeline_entries::candidate_id.eq(duplicate.to_string()))
+        .order(pipeline_entries::id)
+        .select(Row::as_select())
+        .load(conn)?;
+    let (mut moved, mut joined) = (0, 0);
+    for gone in rows.into_iter().map(Row::into_domain) {
+        let gone = gone?;
+        let Some(own) = find(conn, gone.value.need_id, survivor)? else {
+            let next = PipelineEntry { candidate_id: survivor, ..gone.value.clone() };
+            let stored = update(conn, &gone, &next, now())?;
+            announce(conn, EventType::PipelineEntryUpdated, &stored, None)?;
+            moved += 1;
+            continue;
+        };
+        let (from, to) = (gone.id.to_string(), own.id.to_string());
+        diesel::update(pipeline_moves::table.filter(pipeline_moves::entry_id.eq(&from)))
+            .set(pipeline_moves::entry_id.eq(&to))
+            .execute(conn)?;
+        diesel::update(pipeline_notes::table.filter(pipeline_notes::entry_id.eq(&from)))
+            .set(pipeline_notes::entry_id.eq(&to))
+            .execute(conn)?;
+        diesel::update(assignments::table.filter(assignments::pipeline_entry_id.eq(&from)))
+            .set(assignments::pipeline_entry_id.eq(&to))
+            .execute(conn)?;
+        diesel::delete(pipeline_entries::table.find(&from)).execute(conn)?;
+        let data = serde_json::json!({"id": from, "need_id": gone.value.need_id, "merged_into": to});
+        super::webhooks::announce(conn, EventType::PipelineEntryMerged, Some(gone.value.organization_id), data)?;
+        let stored = update(conn, &own, &own.value, now())?;
+        announce(conn, EventType::PipelineEntryUpdated, &stored, None)?;
+        joined += 1;
+    }
+    Ok((moved, joined))
+}
+
 /// Keeps the match that shortlisted the candidate with the entry.
 pub fn record_match(conn: &mut DbConnection, current: &StoredEntry, snapshot: MatchSnapshot) -> AppResult<StoredEntry> {
     let next = PipelineEntry { match_snapshot: Some(snapshot), ..current.value.clone() };

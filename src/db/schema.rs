@@ -703,6 +703,8 @@ diesel::table! {
         body -> Text,
         author -> Text,
         created_at -> Timestamp,
+        version -> BigInt,
+        updated_at -> Nullable<Timestamp>,
     }
 }
 diesel::allow_tables_to_appear_in_same_query!(candidate_texts, candidate_tags);

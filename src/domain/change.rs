@@ -24,7 +24,8 @@ text_enum! {
         /// Any change, a pipeline move or an erasure of personal data included.
         Updated = "updated",
         Deleted = "deleted",
-        /// Merged into another record, named by `data.merged_into`: the id now leads there.
+        /// Merged into another record, named by `data.merged_into`: a candidate's id now leads there; a pipeline
+        /// entry's history is the other entry's.
         Merged = "merged",
     }
 }
@@ -65,7 +66,8 @@ impl EventType {
             EventType::NeedUpdated => (Need, Updated),
             EventType::NeedDeleted => (Need, Deleted),
             EventType::PipelineEntryCreated => (PipelineEntry, Created),
-            EventType::PipelineEntryMoved => (PipelineEntry, Updated),
+            EventType::PipelineEntryMoved | EventType::PipelineEntryUpdated => (PipelineEntry, Updated),
+            EventType::PipelineEntryMerged => (PipelineEntry, Merged),
             EventType::AssignmentCreated => (Assignment, Created),
             EventType::AssignmentUpdated => (Assignment, Updated),
             EventType::DocumentCreated => (Document, Created),

@@ -36,9 +36,16 @@ pub enum EventType {
     /// A candidacy moved to another stage.
     #[serde(rename = "pipeline.entry_moved")]
     PipelineEntryMoved,
+    /// An entry changed otherwise than by a move: it names the survivor of a merge, or another entry's history
+    /// joined it.
+    #[serde(rename = "pipeline.entry_updated")]
+    PipelineEntryUpdated,
+    /// Two merged candidates were both in a need's pipeline: this entry joined the survivor's (`merged_into`).
+    #[serde(rename = "pipeline.entry_merged")]
+    PipelineEntryMerged,
     #[serde(rename = "assignment.created")]
     AssignmentCreated,
-    /// Terms, status or an extension changed.
+    /// Terms, status or an extension changed, or its candidate (or successor) merged into another.
     #[serde(rename = "assignment.updated")]
     AssignmentUpdated,
     /// A document was attached to a candidate (practice subscriptions only) or to an assignment.
@@ -59,6 +66,8 @@ impl EventType {
         EventType::NeedDeleted,
         EventType::PipelineEntryCreated,
         EventType::PipelineEntryMoved,
+        EventType::PipelineEntryUpdated,
+        EventType::PipelineEntryMerged,
         EventType::AssignmentCreated,
         EventType::AssignmentUpdated,
         EventType::DocumentCreated,
@@ -76,6 +85,8 @@ impl EventType {
             EventType::NeedDeleted => "need.deleted",
             EventType::PipelineEntryCreated => "pipeline.entry_created",
             EventType::PipelineEntryMoved => "pipeline.entry_moved",
+            EventType::PipelineEntryUpdated => "pipeline.entry_updated",
+            EventType::PipelineEntryMerged => "pipeline.entry_merged",
             EventType::AssignmentCreated => "assignment.created",
             EventType::AssignmentUpdated => "assignment.updated",
             EventType::DocumentCreated => "document.created",

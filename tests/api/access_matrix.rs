@@ -161,7 +161,7 @@ async fn every_operation_with_every_caller(app: TestApp) {
                 // one is, their documents, and the notes shared with them).
                 let member_reads_candidate = (path == "/api/v1/candidates/{id}"
                     || path.starts_with("/api/v1/candidates/{id}/documents")
-                    || path == "/api/v1/candidates/{id}/notes")
+                    || path.starts_with("/api/v1/candidates/{id}/notes"))
                     && method == Method::GET
                     && caller.role == Role::OrgMember
                     && caller.may(Permission::PipelineRead);

@@ -163,6 +163,10 @@ async fn a_merge_moves_everything_and_the_old_id_leads_to_the_survivor(app: Test
     assert_eq!(consent.status(), 201);
     let since =
         json_of(app.get("/api/v1/changes?since=now").await, 200).await["next_since"].as_str().unwrap().to_owned();
+    let entry_id = |entry: Value| entry["id"].as_str().unwrap().to_owned();
+    let joined = entry_id(json_of(app.get(&format!("/api/v1/needs/{both}/pipeline/{dup}")).await, 200).await);
+    let kept = entry_id(json_of(app.get(&format!("/api/v1/needs/{both}/pipeline/{ada}")).await, 200).await);
+    let moved = entry_id(json_of(app.get(&format!("/api/v1/needs/{only_theirs}/pipeline/{dup}")).await, 200).await);
 
     // Bad merges change nothing.
     let refused = problem(
@@ -190,7 +194,8 @@ async fn a_merge_moves_everything_and_the_old_id_leads_to_the_survivor(app: Test
             &json!({"duplicate_id": dup, "fields": {"email": "survivor"}}),
         )
         .await;
-    assert_eq!(response.headers()["etag"], "\"v2\"");
+    // The survivor (at v1) moves past the duplicate's versions (v2), so no If-Match read there ever matches it.
+    assert_eq!(response.headers()["etag"], "\"v3\"");
     let merged = json_of(response, 200).await;
     assert_eq!(merged["merged_id"], dup.as_str());
     assert_eq!(
@@ -215,6 +220,8 @@ async fn a_merge_moves_everything_and_the_old_id_leads_to_the_survivor(app: Test
         ("urn:interim-tracker:problem:merged", ada.as_str())
     );
     assert_eq!(json_of(app.get(&format!("/api/v1/candidates/{dup}")).await, 200).await["id"], ada.as_str());
+    let followed = app.patch_if(&format!("/api/v1/candidates/{dup}"), &json!({"headline": "x"}), "\"v2\"").await;
+    problem(followed, 412, "precondition-failed").await;
     let again = problem(
         app.post(&format!("/api/v1/candidates/{ada}/merge"), &json!({"duplicate_id": dup})).await,
         422,
@@ -257,6 +264,23 @@ async fn a_merge_moves_everything_and_the_old_id_leads_to_the_survivor(app: Test
         (merges[0]["resource_id"].as_str().unwrap(), merges[0]["data"]["merged_into"].as_str().unwrap()),
         (dup.as_str(), ada.as_str())
     );
+    // And of the entries: the moved one names the survivor now, the joined one leads to the survivor's.
+    let feed = json_of(app.get(&format!("/api/v1/changes?since={since}&resource=pipeline_entry")).await, 200).await;
+    let changes: Vec<(&str, &str)> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["resource_id"].as_str().unwrap(), c["action"].as_str().unwrap()))
+        .collect();
+    let mut expected = vec![(joined.as_str(), "merged"), (kept.as_str(), "updated"), (moved.as_str(), "updated")];
+    let mut sorted = changes.clone();
+    sorted.sort();
+    expected.sort();
+    assert_eq!(sorted, expected, "{feed}");
+    let merged_entry = feed["items"].as_array().unwrap().iter().find(|c| c["action"] == "merged").unwrap();
+    assert_eq!(merged_entry["data"]["merged_into"], kept.as_str());
+    let moved_entry = json_of(app.get(&format!("/api/v1/needs/{only_theirs}/pipeline/{ada}")).await, 200).await;
+    assert_eq!((moved_entry["id"].as_str(), moved_entry["version"].as_i64()), (Some(moved.as_str()), Some(2)));
 }
 
 #[derive(QueryableByName)]

@@ -43,8 +43,12 @@ async fn notes_are_kept_for_the_practice_or_shared(app: TestApp) {
         json!({"body": "Strong on refinancing.", "visibility": "organization", "organization_id": ours}),
     )
     .await;
-    assert_eq!(shared.headers()["location"], format!("{person}/notes").as_str());
-    assert_eq!(json_of(shared, 201).await["organization_id"], ours.as_str());
+    let location = shared.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(shared.headers()["etag"], "\"v1\"");
+    let shared = json_of(shared, 201).await;
+    assert_eq!(shared["organization_id"], ours.as_str());
+    assert_eq!(location, format!("{person}/notes/{}", shared["id"].as_str().unwrap()));
+    assert_eq!((shared["version"].as_i64(), shared["updated_at"].as_str()), (Some(1), None));
     for (body, field) in [
         (json!({"body": "x", "visibility": "organization"}), "organization_id"),
         (
@@ -212,4 +216,150 @@ async fn timelines_show_what_happened_in_order(app: TestApp) {
     problem(app.get(&format!("{person}/timeline?sort=created_at")).await, 400, "invalid-query").await;
 }
 
-backend_tests!(notes_are_kept_for_the_practice_or_shared, timelines_show_what_happened_in_order);
+async fn send_if(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    if_match: Option<&str>,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(tag) = if_match {
+        request = request.header("if-match", tag);
+    }
+    if let Some(body) = body {
+        request = request.header("content-type", "application/merge-patch+json").body(body.to_string());
+    }
+    request.send().await.unwrap()
+}
+
+async fn notes_are_corrected_or_deleted_by_their_author(app: TestApp) {
+    use reqwest::Method;
+    let ours = app.organization("Northwind Retail").await;
+    let need = open_need(&app, &ours, "Interim CFO").await;
+    let ada = candidate(&app, "Ada").await;
+    add(&app, &need, &ada).await;
+    let (author, colleague) = (app.user("recruiter", None).await, app.user("recruiter", None).await);
+    let (member, fellow) = (app.user("org_member", Some(&ours)).await, app.user("org_member", Some(&ours)).await);
+    let person = format!("/api/v1/candidates/{ada}");
+
+    let written = note(&app, &author, &person, json!({"body": "Asked for 1,800 a day."})).await;
+    let url = written.headers()["location"].to_str().unwrap().to_owned();
+    let written = json_of(written, 201).await;
+    let read = app.with(&author).get(&url).await;
+    assert_eq!(read.headers()["etag"], "\"v1\"");
+    assert_eq!(json_of(read, 200).await, written);
+
+    // Only its author or an admin changes it; at the version read, with the rules of a new note.
+    let change = json!({"body": "Settles at 1,550, negotiable."});
+    for (token, tag, status) in
+        [(&colleague, Some("\"v1\""), 403), (&author, None, 428), (&author, Some("\"v9\""), 412)]
+    {
+        assert_eq!(send_if(&app, token, Method::PATCH, &url, tag, Some(change.clone())).await.status(), status);
+        assert_eq!(send_if(&app, token, Method::DELETE, &url, tag, None).await.status(), status);
+    }
+    let refused = problem(
+        send_if(&app, &author, Method::PATCH, &url, Some("\"v1\""), Some(json!({"body": " "}))).await,
+        422,
+        "validation-failed",
+    )
+    .await;
+    assert_eq!(invalid_fields(&refused), ["body"]);
+    let refused = problem(
+        send_if(&app, &author, Method::PATCH, &url, Some("\"v1\""), Some(json!({"visibility": "organization"}))).await,
+        422,
+        "validation-failed",
+    )
+    .await;
+    assert_eq!(invalid_fields(&refused), ["organization_id"]);
+    assert_eq!(json_of(app.get(&url).await, 200).await, written, "nothing was written");
+
+    let corrected = send_if(&app, &author, Method::PATCH, &url, Some("\"v1\""), Some(change)).await;
+    assert_eq!(corrected.headers()["etag"], "\"v2\"");
+    let corrected = json_of(corrected, 200).await;
+    assert_eq!(
+        (corrected["body"].as_str(), corrected["version"].as_i64()),
+        (Some("Settles at 1,550, negotiable."), Some(2))
+    );
+    assert!(corrected["updated_at"].is_string() && corrected["author"] == written["author"]);
+    // Search reads the corrected text, not the old one.
+    assert_eq!(json_of(app.get("/api/v1/candidates?q=negotiable").await, 200).await["items"][0]["id"], ada.as_str());
+    assert_eq!(json_of(app.get("/api/v1/candidates?q=asked").await, 200).await["items"], json!([]));
+
+    // Shared by an admin (not its author): then the organization's members read it.
+    problem(app.with(&member).get(&url).await, 404, "not-found").await;
+    let shared = json_of(
+        send_if(
+            &app,
+            &app.token,
+            Method::PATCH,
+            &url,
+            Some("\"v2\""),
+            Some(json!({"visibility": "organization", "organization_id": ours})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!((shared["organization_id"].as_str(), shared["version"].as_i64()), (Some(ours.as_str()), Some(3)));
+    assert_eq!(json_of(app.with(&member).get(&url).await, 200).await["body"], "Settles at 1,550, negotiable.");
+    // Another subject's path does not reach it.
+    let bob = candidate(&app, "Bob").await;
+    let elsewhere = url.replace(&ada, &bob);
+    problem(app.get(&elsewhere).await, 404, "not-found").await;
+    assert_eq!(send_if(&app, &author, Method::DELETE, &elsewhere, Some("*"), None).await.status(), 404);
+
+    // Deleted: gone from its list, the timeline and search.
+    assert_eq!(send_if(&app, &author, Method::DELETE, &url, Some("\"v3\""), None).await.status(), 204);
+    problem(app.get(&url).await, 404, "not-found").await;
+    assert_eq!(bodies(&json_of(app.get(&format!("{person}/notes")).await, 200).await), Vec::<String>::new());
+    assert_eq!(kinds(&json_of(app.get(&format!("{person}/timeline")).await, 200).await), ["stage_moved"]);
+    assert_eq!(json_of(app.get("/api/v1/candidates?q=negotiable").await, 200).await["items"], json!([]));
+
+    // On a need: a member corrects its own note, not a fellow member's, and it stays shared.
+    let mandate = format!("/api/v1/needs/{need}");
+    let theirs = note(&app, &member, &mandate, json!({"body": "Start in March."})).await;
+    let theirs_url = theirs.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(
+        send_if(&app, &fellow, Method::PATCH, &theirs_url, Some("*"), Some(json!({"body": "x"}))).await.status(),
+        403
+    );
+    let refused = problem(
+        send_if(&app, &member, Method::PATCH, &theirs_url, Some("*"), Some(json!({"visibility": "practice"}))).await,
+        422,
+        "validation-failed",
+    )
+    .await;
+    assert_eq!(invalid_fields(&refused), ["visibility"]);
+    let fixed =
+        send_if(&app, &member, Method::PATCH, &theirs_url, Some("\"v1\""), Some(json!({"body": "Start in April."})))
+            .await;
+    assert_eq!(json_of(fixed, 200).await["visibility"], "organization");
+    let kept = note(&app, &app.token, &mandate, json!({"body": "Fee agreed."})).await;
+    let kept_url = kept.headers()["location"].to_str().unwrap().to_owned();
+    problem(app.with(&member).get(&kept_url).await, 404, "not-found").await;
+    assert_eq!(send_if(&app, &member, Method::DELETE, &kept_url, Some("*"), None).await.status(), 404);
+    assert_eq!(send_if(&app, &app.token, Method::DELETE, &theirs_url, Some("\"v2\""), None).await.status(), 204);
+    assert_eq!(bodies(&json_of(app.get(&format!("{mandate}/notes")).await, 200).await), ["Fee agreed."]);
+
+    // On an assignment, the same.
+    let second = open_need(&app, &ours, "Interim COO").await;
+    offered(&app, &second, &bob).await;
+    let assignment = place(&app, &second, &bob, None).await;
+    let placement = format!("/api/v1/assignments/{}", assignment["id"].as_str().unwrap());
+    let first = note(&app, &member, &placement, json!({"body": "Good first month."})).await;
+    let first_url = first.headers()["location"].to_str().unwrap().to_owned();
+    let fixed =
+        send_if(&app, &member, Method::PATCH, &first_url, Some("\"v1\""), Some(json!({"body": "A good first month."})))
+            .await;
+    assert_eq!(json_of(fixed, 200).await["version"], 2);
+    assert_eq!(send_if(&app, &member, Method::DELETE, &first_url, Some("\"v2\""), None).await.status(), 204);
+    assert_eq!(bodies(&json_of(app.get(&format!("{placement}/notes")).await, 200).await), Vec::<String>::new());
+}
+
+backend_tests!(
+    notes_are_kept_for_the_practice_or_shared,
+    timelines_show_what_happened_in_order,
+    notes_are_corrected_or_deleted_by_their_author
+);
