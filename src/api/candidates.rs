@@ -788,6 +788,9 @@ fn upsert_candidate(conn: &mut DbConnection, row: serde_json::Value, refuse: boo
     let mut possible_duplicates = Vec::new();
     let current = store::find_for_import(conn, &candidate)?;
     if let Some(current) = &current {
+        // An id a duplicate merged into them had still finds them, but does not replace their own there.
+        let former = store::former_external_ids(conn, current.id)?;
+        candidate.external_ids.retain(|source, id| !former.iter().any(|(s, i)| s == source && i == id));
         // One source's import keeps the ids other sources gave the candidate.
         candidate.external_ids = external::combined(&current.value.0.external_ids, &candidate.external_ids);
     }

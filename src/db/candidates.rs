@@ -8,8 +8,9 @@ use diesel::prelude::*;
 use super::organizations::corrupt;
 use super::page::{self, Page, PageRequest, Position, seek};
 use super::schema::{
-    candidate_changes, candidate_custom_values, candidate_external_ids, candidate_industries, candidate_languages,
-    candidate_search, candidate_skills, candidate_tags, candidate_texts, candidates,
+    candidate_changes, candidate_custom_values, candidate_external_ids, candidate_former_external_ids,
+    candidate_industries, candidate_languages, candidate_search, candidate_skills, candidate_tags, candidate_texts,
+    candidates,
 };
 use super::search;
 use super::{DbConnection, json, now};
@@ -372,7 +373,25 @@ pub fn holder_of(conn: &mut DbConnection, source: &str, external_id: &str) -> Ap
         .select(candidate_external_ids::candidate_id)
         .get_result(conn)
         .optional()?;
+    // An id a merged duplicate had still names the person, now the survivor.
+    let holder = match holder {
+        Some(holder) => Some(holder),
+        None => candidate_former_external_ids::table
+            .find((source, external_id))
+            .select(candidate_former_external_ids::candidate_id)
+            .get_result(conn)
+            .optional()?,
+    };
     holder.map(|h| h.parse().map_err(corrupt)).transpose()
+}
+
+/// The ids in source systems that merged duplicates had, which still name candidate `id` (but are not its own).
+pub fn former_external_ids(conn: &mut DbConnection, id: CandidateId) -> AppResult<Vec<(String, String)>> {
+    Ok(candidate_former_external_ids::table
+        .filter(candidate_former_external_ids::candidate_id.eq(id.to_string()))
+        .select((candidate_former_external_ids::source, candidate_former_external_ids::external_id))
+        .order((candidate_former_external_ids::source, candidate_former_external_ids::external_id))
+        .load(conn)?)
 }
 
 fn ensure_skills_known(conn: &mut DbConnection, c: &Candidate) -> AppResult<()> {
@@ -646,12 +665,21 @@ macro_rules! filtered {
             ));
         }
         if let Some((source, external_id)) = &filter.external_ref {
-            query = query.filter(diesel::dsl::exists(
-                candidate_external_ids::table
-                    .filter(candidate_external_ids::candidate_id.eq(candidates::id))
-                    .filter(candidate_external_ids::source.eq(source.clone()))
-                    .filter(candidate_external_ids::external_id.eq(external_id.clone())),
-            ));
+            // Its own id there, or one a duplicate merged into it had.
+            query = query.filter(
+                diesel::dsl::exists(
+                    candidate_external_ids::table
+                        .filter(candidate_external_ids::candidate_id.eq(candidates::id))
+                        .filter(candidate_external_ids::source.eq(source.clone()))
+                        .filter(candidate_external_ids::external_id.eq(external_id.clone())),
+                )
+                .or(diesel::dsl::exists(
+                    candidate_former_external_ids::table
+                        .filter(candidate_former_external_ids::candidate_id.eq(candidates::id))
+                        .filter(candidate_former_external_ids::source.eq(source.clone()))
+                        .filter(candidate_former_external_ids::external_id.eq(external_id.clone())),
+                )),
+            );
         }
         if let Some(external_id) = &filter.external_id {
             query = query.filter(candidates::external_id.eq(external_id.clone()));

@@ -11,7 +11,8 @@ use diesel::prelude::*;
 
 use super::organizations::corrupt;
 use super::schema::{
-    candidate_consents, candidate_distinct_pairs, candidate_keys, candidate_merges, candidates, documents,
+    candidate_consents, candidate_distinct_pairs, candidate_external_ids, candidate_former_external_ids,
+    candidate_keys, candidate_merges, candidates, documents,
 };
 use super::{DbConnection, now};
 use crate::domain::CandidateId;
@@ -326,6 +327,43 @@ pub fn merged_into(conn: &mut DbConnection, id: CandidateId) -> AppResult<Option
     found.map(|(survivor, at)| Ok((survivor.parse().map_err(corrupt)?, at.and_utc()))).transpose()
 }
 
+/// The ids in source systems that the merged record does not keep (the duplicate's where the survivor has its
+/// own, or the survivor's where the merge took the duplicate's) still name the person: they become the
+/// survivor's former ids, as do those merged into the duplicate before.
+fn former_ids_join(
+    conn: &mut DbConnection,
+    survivor: &super::candidates::StoredCandidate,
+    duplicate: CandidateId,
+    merged: &Candidate,
+) -> AppResult<()> {
+    let (keep, gone) = (survivor.id.to_string(), duplicate.to_string());
+    diesel::update(candidate_former_external_ids::table.filter(candidate_former_external_ids::candidate_id.eq(&gone)))
+        .set(candidate_former_external_ids::candidate_id.eq(&keep))
+        .execute(conn)?;
+    let theirs: Vec<(String, String)> = candidate_external_ids::table
+        .filter(candidate_external_ids::candidate_id.eq(&gone))
+        .select((candidate_external_ids::source, candidate_external_ids::external_id))
+        .load(conn)?;
+    let ours = survivor.value.0.external_ids.iter().map(|(s, i)| (s.clone(), i.clone()));
+    let dropped = theirs
+        .into_iter()
+        .map(|pair| (pair, &gone))
+        .chain(ours.map(|pair| (pair, &keep)))
+        .filter(|((source, id), _)| merged.external_ids.get(source) != Some(id));
+    for ((source, external_id), whose) in dropped {
+        diesel::delete(candidate_former_external_ids::table.find((&source, &external_id))).execute(conn)?;
+        diesel::insert_into(candidate_former_external_ids::table)
+            .values((
+                candidate_former_external_ids::source.eq(&source),
+                candidate_former_external_ids::external_id.eq(&external_id),
+                candidate_former_external_ids::candidate_id.eq(&keep),
+                candidate_former_external_ids::merged_id.eq(whose),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// What a merge moved from the duplicate to the survivor.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Moved {
@@ -381,6 +419,7 @@ pub fn merge(
 
     // The duplicate goes (its e-mail may be the one the survivor takes), and its id leads to the survivor, as do
     // the ids merged into it before.
+    former_ids_join(conn, survivor, duplicate, merged)?;
     let their_version: i64 = candidates::table.find(&gone).select(candidates::version).get_result(conn)?;
     diesel::delete(candidates::table.find(&gone)).execute(conn)?;
     super::candidates::record_change(conn, duplicate)?;

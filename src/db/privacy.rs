@@ -15,8 +15,9 @@ use diesel::prelude::*;
 use super::candidates::{self, StoredCandidate};
 use super::organizations::corrupt;
 use super::schema::{
-    assignment_check_ins, assignment_custom_values, assignments, candidate_consents, candidates as candidate_rows,
-    idempotency_keys, job_runs, pipeline_entries, pipeline_moves, pipeline_notes, scheduled_jobs,
+    assignment_check_ins, assignment_custom_values, assignments, candidate_consents, candidate_former_external_ids,
+    candidates as candidate_rows, idempotency_keys, job_runs, pipeline_entries, pipeline_moves, pipeline_notes,
+    scheduled_jobs,
 };
 use super::{DbConnection, now};
 use crate::domain::CandidateId;
@@ -149,6 +150,8 @@ pub fn erase_leaving_index(conn: &mut DbConnection, id: CandidateId) -> AppResul
     diesel::delete(candidate_consents::table.filter(candidate_consents::candidate_id.eq(&key))).execute(conn)?;
     super::documents::erase_about(conn, id)?;
     super::duplicates::forget_keys(conn, id)?;
+    diesel::delete(candidate_former_external_ids::table.filter(candidate_former_external_ids::candidate_id.eq(&key)))
+        .execute(conn)?;
     super::notes::forget_about(conn, crate::domain::note::NoteSubject::Candidate, &key)?;
 
     let entries = pipeline_entries::table.filter(pipeline_entries::candidate_id.eq(&key)).select(pipeline_entries::id);

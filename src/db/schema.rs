@@ -707,10 +707,21 @@ diesel::table! {
         updated_at -> Nullable<Timestamp>,
     }
 }
+diesel::table! {
+    candidate_former_external_ids (source, external_id) {
+        source -> Text,
+        external_id -> Text,
+        candidate_id -> Text,
+        merged_id -> Text,
+    }
+}
 diesel::allow_tables_to_appear_in_same_query!(candidate_texts, candidate_tags);
 diesel::allow_tables_to_appear_in_same_query!(candidate_search, candidate_tags);
 diesel::allow_tables_to_appear_in_same_query!(candidate_texts, candidate_external_ids);
 diesel::allow_tables_to_appear_in_same_query!(candidate_search, candidate_external_ids);
+diesel::allow_tables_to_appear_in_same_query!(candidates, candidate_former_external_ids);
+diesel::allow_tables_to_appear_in_same_query!(candidate_texts, candidate_former_external_ids);
+diesel::allow_tables_to_appear_in_same_query!(candidate_search, candidate_former_external_ids);
 
 diesel::table! {
     custom_fields (resource, key) {

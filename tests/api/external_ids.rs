@@ -88,6 +88,43 @@ async fn candidates_are_known_by_their_ids_in_each_source(app: TestApp) {
     assert_eq!(survivor["external_ids"], json!({"greenhouse": "1001", "personio": "W-1", "workday": "W-2"}));
     let after = json_of(app.get("/api/v1/candidates?external_ref=greenhouse:1001").await, 200).await;
     assert_eq!(ids(&after), [bea_id.as_str()]);
+
+    // The duplicate's ids where the survivor has its own still name the person, so the next sync of those
+    // systems updates the survivor instead of creating the person again, and leaves the survivor's own ids.
+    let eve = app
+        .create(
+            "/api/v1/candidates",
+            &json!({"first_name": "Eve", "last_name": "Source", "email": "eve@example.com",
+                "external_ids": {"workday": "W-9", "greenhouse": "2002"}}),
+        )
+        .await;
+    let eve = eve["id"].as_str().unwrap().to_owned();
+    json_of(app.post(&format!("/api/v1/candidates/{bea_id}/merge"), &json!({"duplicate_id": eve})).await, 200).await;
+    for reference in ["workday:W-9", "greenhouse:2002", "workday:W-2"] {
+        let found = json_of(app.get(&format!("/api/v1/candidates?external_ref={reference}")).await, 200).await;
+        assert_eq!(ids(&found), [bea_id.as_str()], "{reference}");
+    }
+    let row = json!({"first_name": "Bea", "last_name": "Source", "email": "bea@example.com",
+        "external_ids": {"workday": "W-9"}});
+    let report =
+        json_of(app.post_body("/api/v1/candidates/import", "application/x-ndjson", format!("{row}\n")).await, 200)
+            .await;
+    assert_eq!(report["results"][0]["id"], bea_id.as_str(), "{report}");
+    assert_eq!(report["created"], 0, "{report}");
+    let survivor = json_of(app.get(&format!("/api/v1/candidates/{bea_id}")).await, 200).await;
+    assert_eq!(survivor["external_ids"], json!({"greenhouse": "1001", "personio": "W-1", "workday": "W-2"}));
+    let taken = app
+        .post(
+            "/api/v1/candidates",
+            &json!({"first_name": "Fay", "last_name": "Source", "email": "fay@example.com",
+                "external_ids": {"greenhouse": "2002"}}),
+        )
+        .await;
+    problem(taken, 409, "conflict").await;
+    // An erasure takes them too.
+    assert_eq!(app.post(&format!("/api/v1/candidates/{bea_id}/erase"), &json!({})).await.status(), 200);
+    let gone = json_of(app.get("/api/v1/candidates?external_ref=workday:W-9").await, 200).await;
+    assert_eq!(ids(&gone), Vec::<&str>::new());
 }
 
 async fn needs_are_known_by_their_ids_within_their_organization(app: TestApp) {
