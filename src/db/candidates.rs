@@ -424,7 +424,7 @@ pub fn insert(conn: &mut DbConnection, c: &Candidate) -> AppResult<StoredCandida
     record_change(conn, id)?;
     search::refresh(conn, id)?;
     let stored = row.into_domain()?;
-    announce(conn, EventType::CandidateCreated, stored.id, stored.version)?;
+    announce(conn, EventType::CandidateCreated, &stored)?;
     Ok(stored)
 }
 
@@ -468,7 +468,7 @@ pub fn update(conn: &mut DbConnection, current: &StoredCandidate, c: &Candidate)
     record_change(conn, current.id)?;
     search::refresh(conn, current.id)?;
     let stored = get(conn, current.id)?;
-    announce(conn, EventType::CandidateUpdated, stored.id, stored.version)?;
+    announce(conn, EventType::CandidateUpdated, &stored)?;
     Ok(stored)
 }
 
@@ -517,8 +517,13 @@ pub fn delete(conn: &mut DbConnection, id: CandidateId) -> AppResult<()> {
 }
 
 /// Candidate events name the candidate and its version, nothing personal.
-fn announce(conn: &mut DbConnection, event: EventType, id: CandidateId, version: i64) -> AppResult<()> {
-    super::webhooks::announce(conn, event, None, serde_json::json!({"id": id, "version": version}))
+/// Candidate events name the candidate and its version, with its custom fields' values (an erasure scrubs them
+/// from the feed and the outbox: see `changes::scrub_candidate`); nothing else of the profile.
+fn announce(conn: &mut DbConnection, event: EventType, stored: &StoredCandidate) -> AppResult<()> {
+    let data = serde_json::json!({
+        "id": stored.id, "version": stored.version, "custom_fields": stored.value.0.custom_fields,
+    });
+    super::webhooks::announce(conn, event, None, data)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -77,6 +77,26 @@ pub(crate) fn take_turn(conn: &mut DbConnection) -> AppResult<()> {
     Ok(())
 }
 
+/// An erasure: the candidate's events keep their ids and versions, but not the values of its custom fields (they
+/// may hold personal data), in the feed and in the webhook outbox alike.
+pub(crate) fn scrub_candidate(conn: &mut DbConnection, id: &str) -> AppResult<()> {
+    let rows: Vec<(i64, String, String)> = changes::table
+        .filter(changes::resource.eq(ChangedResource::Candidate.as_str()))
+        .filter(changes::resource_id.eq(id))
+        .filter(changes::data.like("%custom_fields%"))
+        .select((changes::seq, changes::event_id, changes::data))
+        .load(conn)?;
+    for (seq, event_id, data) in rows {
+        let mut data: serde_json::Value = json::decode(&data)?;
+        if let Some(fields) = data.as_object_mut() {
+            fields.remove("custom_fields");
+        }
+        diesel::update(changes::table.find(seq)).set(changes::data.eq(json::encode(&data)?)).execute(conn)?;
+        super::webhooks::scrub_custom_fields(conn, &event_id)?;
+    }
+    Ok(())
+}
+
 /// Appends the event to the feed, in the transaction of its change.
 pub(crate) fn record(
     conn: &mut DbConnection,

@@ -143,6 +143,7 @@ pub fn erase_leaving_index(conn: &mut DbConnection, id: CandidateId) -> AppResul
         return Ok(at);
     }
     let current: StoredCandidate = candidates::get(conn, id)?;
+    super::changes::scrub_candidate(conn, &id.to_string())?;
     candidates::update(conn, &current, &privacy::placeholder(id))?;
     let at = now();
     let key = id.to_string();

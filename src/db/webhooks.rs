@@ -254,6 +254,21 @@ pub fn announce(
     Ok(())
 }
 
+/// Drops the custom fields' values from the data of the event `id`, if the outbox still holds it.
+pub(crate) fn scrub_custom_fields(conn: &mut DbConnection, id: &str) -> AppResult<()> {
+    let payload: Option<String> =
+        webhook_events::table.find(id).select(webhook_events::payload).get_result(conn).optional()?;
+    let Some(payload) = payload else { return Ok(()) };
+    let mut payload: serde_json::Value = json::decode(&payload)?;
+    if let Some(data) = payload.get_mut("data").and_then(|d| d.as_object_mut()) {
+        data.remove("custom_fields");
+    }
+    diesel::update(webhook_events::table.find(id))
+        .set(webhook_events::payload.eq(json::encode(&payload)?))
+        .execute(conn)?;
+    Ok(())
+}
+
 fn insert_delivery(
     conn: &mut DbConnection,
     subscription: WebhookId,

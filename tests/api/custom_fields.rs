@@ -183,6 +183,22 @@ async fn candidates_carry_checked_values_that_filter_their_lists(app: TestApp) {
     assert_eq!(app.delete(&format!("{FIELDS}/candidate/unused")).await.status(), 204);
     problem(app.get(&format!("{FIELDS}/candidate/unused")).await, 404, "not-found").await;
     problem(app.get(&format!("{FIELDS}/planet/unused")).await, 404, "not-found").await;
+
+    // Candidate events (webhooks and the feed) carry the values; an erasure scrubs them from what is kept.
+    let of = |feed: &Value, id: &str| -> Vec<Value> {
+        feed["items"].as_array().unwrap().iter().filter(|c| c["resource_id"] == id).map(|c| c["data"].clone()).collect()
+    };
+    let feed = json_of(app.get("/api/v1/changes?resource=candidate&limit=200").await, 200).await;
+    assert_eq!(of(&feed, &bea_id)[0]["custom_fields"], json!({"board_member": true, "sectors": ["banking"]}));
+    assert_eq!(of(&feed, &cy)[0]["custom_fields"]["notice_period_weeks"], 8, "{feed}");
+    assert_eq!(app.post(&format!("/api/v1/candidates/{cy}/erase"), &json!({})).await.status(), 200);
+    let feed = json_of(app.get("/api/v1/changes?resource=candidate&limit=200").await, 200).await;
+    let events = of(&feed, &cy);
+    assert!(
+        events.len() >= 2 && events.iter().all(|d| d.get("custom_fields").is_none_or(|f| f == &json!({}))),
+        "{feed}"
+    );
+    assert_eq!(of(&feed, &bea_id)[0]["custom_fields"]["board_member"], true, "others' events keep theirs");
 }
 
 async fn needs_and_assignments_have_fields_of_their_own_organization(app: TestApp) {
