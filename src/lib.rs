@@ -228,7 +228,7 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
 
 /// Catches the matching index up with writes made through other instances every second, so their effect
 /// shows here within a second even before a match asks, drops the rendered candidates that changed (so no
-/// copy of an erased candidate stays in memory), and forgets changes logged over a day ago, and the change
+/// copy of an erased candidate stays in memory), rewrites the search text of a renamed skill's holders, and forgets changes logged over a day ago, and the change
 /// feed's older than `feed_kept`, once an hour (every instance does; a second deletion finds nothing). Stops when the application is dropped.
 fn follow_changes(
     db: &Database,
@@ -248,6 +248,12 @@ fn follow_changes(
             }
             if let Err(error) = db.with_reader(|conn| rendered.follow(conn)) {
                 tracing::warn!(%error, "dropping rendered candidates that changed");
+            }
+            // A renamed skill's holders: up to 500 search texts a second, each batch its own transaction.
+            if db.with_reader(db::search::any_stale).unwrap_or(false)
+                && let Err(error) = db.write_blocking(|conn| db::search::refresh_stale(conn, 500))
+            {
+                tracing::warn!(%error, "rewriting the search text of a renamed skill's holders");
             }
             if pruned.elapsed() >= Duration::from_secs(3600) {
                 pruned = Instant::now();

@@ -715,6 +715,12 @@ diesel::table! {
         merged_id -> Text,
     }
 }
+diesel::table! {
+    candidate_search_stale (candidate_id) {
+        candidate_id -> Text,
+    }
+}
+diesel::allow_tables_to_appear_in_same_query!(candidate_search_stale, candidate_skills);
 diesel::allow_tables_to_appear_in_same_query!(candidate_texts, candidate_tags);
 diesel::allow_tables_to_appear_in_same_query!(candidate_search, candidate_tags);
 diesel::allow_tables_to_appear_in_same_query!(candidate_texts, candidate_external_ids);

@@ -13,8 +13,8 @@ use diesel::sql_types::{Bool, Double, Text};
 
 use super::DbConnection;
 use super::schema::{
-    candidate_skills, candidate_texts, candidates, documents, pipeline_entries, pipeline_moves, pipeline_notes,
-    skill_labels, skills,
+    candidate_search_stale, candidate_skills, candidate_texts, candidates, documents, pipeline_entries, pipeline_moves,
+    pipeline_notes, skill_labels, skills,
 };
 use crate::domain::ids::CandidateId;
 use crate::domain::search::{FIELDS, SearchQuery};
@@ -148,6 +148,47 @@ pub fn refresh(conn: &mut DbConnection, id: CandidateId) -> AppResult<()> {
         .set(&row)
         .execute(db))?;
     Ok(())
+}
+
+/// A skill's name or synonyms changed: the search text of every candidate who holds it quotes the old ones and
+/// is rewritten by [`refresh_stale`], in batches off the request (a popular skill has tens of thousands of
+/// holders). Two statements, whatever their number.
+pub(crate) fn skill_relabelled(conn: &mut DbConnection, skill: &str) -> AppResult<()> {
+    let holders = || candidate_skills::table.filter(candidate_skills::skill_key.eq(skill.to_owned()));
+    diesel::delete(
+        candidate_search_stale::table
+            .filter(candidate_search_stale::candidate_id.eq_any(holders().select(candidate_skills::candidate_id))),
+    )
+    .execute(conn)?;
+    diesel::insert_into(candidate_search_stale::table)
+        .values(holders().select(candidate_skills::candidate_id))
+        .into_columns(candidate_search_stale::candidate_id)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether some candidates' search text waits to be rewritten (a cheap read, before a write is taken).
+pub fn any_stale(conn: &mut DbConnection) -> AppResult<bool> {
+    Ok(candidate_search_stale::table
+        .select(candidate_search_stale::candidate_id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some())
+}
+
+/// Rewrites the search text of up to `limit` candidates [`skill_relabelled`] marked; answers how many.
+pub fn refresh_stale(conn: &mut DbConnection, limit: i64) -> AppResult<usize> {
+    let ids: Vec<String> = candidate_search_stale::table
+        .select(candidate_search_stale::candidate_id)
+        .order(candidate_search_stale::candidate_id)
+        .limit(limit)
+        .load(conn)?;
+    for id in &ids {
+        refresh(conn, id.parse().map_err(super::organizations::corrupt)?)?;
+    }
+    diesel::delete(candidate_search_stale::table.filter(candidate_search_stale::candidate_id.eq_any(&ids)))
+        .execute(conn)?;
+    Ok(ids.len())
 }
 
 /// Takes the words of erased candidates out of the index's pages for good. SQLite's FTS5 only marks a

@@ -407,6 +407,9 @@ pub fn update(conn: &mut DbConnection, current: &StoredSkill, skill: &Skill) -> 
     if skill.alt_labels != current.value.0.alt_labels {
         write_labels(conn, skill, false)?;
     }
+    if skill.name != current.value.0.name || skill.alt_labels != current.value.0.alt_labels {
+        super::search::skill_relabelled(conn, skill.key.as_str())?;
+    }
     if skill.broader != current.value.0.broader || skill.related != current.value.0.related {
         write_relations(conn, skill, false)?;
     }

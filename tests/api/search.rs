@@ -105,6 +105,21 @@ async fn skills_synonyms_and_notes_are_searched(app: TestApp) {
     assert_eq!(last_names(&page), ["Holder"], "{page}");
     assert_eq!(page["items"][0]["search"]["found_in"], json!(["skills"]));
     assert_eq!(marked(&page["items"][0]["search"]), ["liquidity"]);
+    // Renamed, or given other synonyms, the skill is found by its new words within seconds, not its old ones.
+    let renamed = app
+        .patch(
+            "/api/v1/skills/cash-management",
+            &json!({"name": "Treasury management", "alt_labels": ["cash forecasting"]}),
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+    let started = std::time::Instant::now();
+    while last_names(&search(&app, "q=forecasting").await).is_empty() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the holder's search text was not rewritten");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(last_names(&search(&app, "q=treasury").await), ["Holder"]);
+    assert!(last_names(&search(&app, "q=liquidity").await).is_empty());
 
     // Pipeline notes, and the note of a move.
     let org = app.organization("Northwind").await;
