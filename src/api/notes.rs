@@ -425,6 +425,105 @@ async fn list_assignment_notes(
     Ok(web::Json(pagination::read_page(&state.db, filter, request, list, RecordNoteView::from).await?))
 }
 
+/// Checks that the caller reaches the subject of a note (404 as for a missing one otherwise; a candidate's while
+/// not erased, for a change), and answers the organization its shared notes go to: a need's or an assignment's
+/// own.
+fn reach(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    subject: NoteSubject,
+    id: &str,
+    writes: bool,
+) -> AppResult<Option<OrganizationId>> {
+    match subject {
+        NoteSubject::Candidate => {
+            let id: CandidateId = path_id(id, "candidate")?;
+            crate::db::candidates::listed(conn, id)?;
+            // Only the practice's staff write a candidate's notes; members read those of their pipelines.
+            if writes {
+                crate::db::privacy::ensure_not_erased(conn, id)?;
+            } else {
+                sight(conn, reader_of(principal)?, id)?;
+            }
+            Ok(None)
+        }
+        NoteSubject::Need => {
+            let owner = needs::get(conn, path_id(id, "need")?)?.value.0.organization_id;
+            principal.check_sees(Some(owner), "need")?;
+            Ok(Some(owner))
+        }
+        NoteSubject::Assignment => {
+            let owner = assignments::get(conn, path_id(id, "assignment")?)?.value.organization_id;
+            principal.check_sees(Some(owner), "assignment")?;
+            Ok(Some(owner))
+        }
+    }
+}
+
+/// A candidate's notes are part of their search text: it follows a correction or a deletion.
+fn searched_again(conn: &mut DbConnection, subject: NoteSubject, id: &str) -> AppResult<()> {
+    match subject {
+        NoteSubject::Candidate => crate::db::search::refresh(conn, path_id(id, "candidate")?),
+        NoteSubject::Need | NoteSubject::Assignment => Ok(()),
+    }
+}
+
+async fn read_note(
+    state: &AppState,
+    principal: Principal,
+    subject: NoteSubject,
+    (id, note_id): (String, String),
+) -> AppResult<HttpResponse> {
+    let note = state
+        .db
+        .read(move |conn| {
+            reach(conn, &principal, subject, &id, false)?;
+            visible_note(conn, &principal, &note_id, subject, &id)
+        })
+        .await?;
+    Ok(tagged(note.version, RecordNoteView::from(note)))
+}
+
+async fn correct_note(
+    state: &AppState,
+    principal: Principal,
+    subject: NoteSubject,
+    (id, note_id): (String, String),
+    if_match: IfMatch,
+    input: NoteChangeInput,
+) -> AppResult<HttpResponse> {
+    let note = state
+        .db
+        .write(move |conn| {
+            let owner = reach(conn, &principal, subject, &id, true)?;
+            let current = visible_note(conn, &principal, &note_id, subject, &id)?;
+            let note = corrected(conn, &principal, &if_match, &current, input, owner)?;
+            searched_again(conn, subject, &id)?;
+            Ok(note)
+        })
+        .await?;
+    Ok(tagged(note.version, RecordNoteView::from(note)))
+}
+
+async fn delete_note(
+    state: &AppState,
+    principal: Principal,
+    subject: NoteSubject,
+    (id, note_id): (String, String),
+    if_match: IfMatch,
+) -> AppResult<HttpResponse> {
+    state
+        .db
+        .write(move |conn| {
+            reach(conn, &principal, subject, &id, true)?;
+            let current = visible_note(conn, &principal, &note_id, subject, &id)?;
+            removed(conn, &principal, &if_match, &current)?;
+            searched_again(conn, subject, &id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Get a note on a candidate
 ///
 /// With its `ETag`, for a correction. An organization member sees a note shared with its organization, of a
@@ -439,18 +538,7 @@ async fn get_candidate_note(
     principal: Principal,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
-    let member_of = reader_of(&principal)?;
-    let (id, note_id) = path.into_inner();
-    let id: CandidateId = path_id(&id, "candidate")?;
-    let note = state
-        .db
-        .read(move |conn| {
-            crate::db::candidates::listed(conn, id)?;
-            sight(conn, member_of, id)?;
-            visible_note(conn, &principal, &note_id, NoteSubject::Candidate, &id.to_string())
-        })
-        .await?;
-    Ok(tagged(note.version, RecordNoteView::from(note)))
+    read_note(&state, principal, NoteSubject::Candidate, path.into_inner()).await
 }
 
 /// Correct a note on a candidate
@@ -471,20 +559,7 @@ async fn change_candidate_note(
     if_match: IfMatch,
     body: JsonBody<NoteChangeInput>,
 ) -> AppResult<HttpResponse> {
-    let (id, note_id) = path.into_inner();
-    let id: CandidateId = path_id(&id, "candidate")?;
-    let note = state
-        .db
-        .write(move |conn| {
-            crate::db::candidates::listed(conn, id)?;
-            crate::db::privacy::ensure_not_erased(conn, id)?;
-            let current = visible_note(conn, &principal, &note_id, NoteSubject::Candidate, &id.to_string())?;
-            let note = corrected(conn, &principal, &if_match, &current, body.0, None)?;
-            crate::db::search::refresh(conn, id)?;
-            Ok(note)
-        })
-        .await?;
-    Ok(tagged(note.version, RecordNoteView::from(note)))
+    correct_note(&state, principal.0, NoteSubject::Candidate, path.into_inner(), if_match, body.0).await
 }
 
 /// Delete a note on a candidate
@@ -501,18 +576,7 @@ async fn delete_candidate_note(
     path: web::Path<(String, String)>,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
-    let (id, note_id) = path.into_inner();
-    let id: CandidateId = path_id(&id, "candidate")?;
-    state
-        .db
-        .write(move |conn| {
-            crate::db::candidates::listed(conn, id)?;
-            let current = visible_note(conn, &principal, &note_id, NoteSubject::Candidate, &id.to_string())?;
-            removed(conn, &principal, &if_match, &current)?;
-            crate::db::search::refresh(conn, id)
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    delete_note(&state, principal.0, NoteSubject::Candidate, path.into_inner(), if_match).await
 }
 
 /// Get a note on a need
@@ -528,16 +592,7 @@ async fn get_need_note(
     principal: Allowed<required::NeedsRead>,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
-    let (id, note_id) = path.into_inner();
-    let id: NeedId = path_id(&id, "need")?;
-    let note = state
-        .db
-        .read(move |conn| {
-            principal.check_sees(Some(needs::get(conn, id)?.value.0.organization_id), "need")?;
-            visible_note(conn, &principal, &note_id, NoteSubject::Need, &id.to_string())
-        })
-        .await?;
-    Ok(tagged(note.version, RecordNoteView::from(note)))
+    read_note(&state, principal.0, NoteSubject::Need, path.into_inner()).await
 }
 
 /// Correct a note on a need
@@ -558,18 +613,7 @@ async fn change_need_note(
     if_match: IfMatch,
     body: JsonBody<NoteChangeInput>,
 ) -> AppResult<HttpResponse> {
-    let (id, note_id) = path.into_inner();
-    let id: NeedId = path_id(&id, "need")?;
-    let note = state
-        .db
-        .write(move |conn| {
-            let owner = needs::get(conn, id)?.value.0.organization_id;
-            principal.check_sees(Some(owner), "need")?;
-            let current = visible_note(conn, &principal, &note_id, NoteSubject::Need, &id.to_string())?;
-            corrected(conn, &principal, &if_match, &current, body.0, Some(owner))
-        })
-        .await?;
-    Ok(tagged(note.version, RecordNoteView::from(note)))
+    correct_note(&state, principal.0, NoteSubject::Need, path.into_inner(), if_match, body.0).await
 }
 
 /// Delete a note on a need
@@ -585,17 +629,7 @@ async fn delete_need_note(
     path: web::Path<(String, String)>,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
-    let (id, note_id) = path.into_inner();
-    let id: NeedId = path_id(&id, "need")?;
-    state
-        .db
-        .write(move |conn| {
-            principal.check_sees(Some(needs::get(conn, id)?.value.0.organization_id), "need")?;
-            let current = visible_note(conn, &principal, &note_id, NoteSubject::Need, &id.to_string())?;
-            removed(conn, &principal, &if_match, &current)
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    delete_note(&state, principal.0, NoteSubject::Need, path.into_inner(), if_match).await
 }
 
 /// Get a note on an assignment
@@ -611,16 +645,7 @@ async fn get_assignment_note(
     principal: Allowed<required::AssignmentsRead>,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
-    let (id, note_id) = path.into_inner();
-    let id: AssignmentId = path_id(&id, "assignment")?;
-    let note = state
-        .db
-        .read(move |conn| {
-            principal.check_sees(Some(assignments::get(conn, id)?.value.organization_id), "assignment")?;
-            visible_note(conn, &principal, &note_id, NoteSubject::Assignment, &id.to_string())
-        })
-        .await?;
-    Ok(tagged(note.version, RecordNoteView::from(note)))
+    read_note(&state, principal.0, NoteSubject::Assignment, path.into_inner()).await
 }
 
 /// Correct a note on an assignment
@@ -641,18 +666,7 @@ async fn change_assignment_note(
     if_match: IfMatch,
     body: JsonBody<NoteChangeInput>,
 ) -> AppResult<HttpResponse> {
-    let (id, note_id) = path.into_inner();
-    let id: AssignmentId = path_id(&id, "assignment")?;
-    let note = state
-        .db
-        .write(move |conn| {
-            let owner = assignments::get(conn, id)?.value.organization_id;
-            principal.check_sees(Some(owner), "assignment")?;
-            let current = visible_note(conn, &principal, &note_id, NoteSubject::Assignment, &id.to_string())?;
-            corrected(conn, &principal, &if_match, &current, body.0, Some(owner))
-        })
-        .await?;
-    Ok(tagged(note.version, RecordNoteView::from(note)))
+    correct_note(&state, principal.0, NoteSubject::Assignment, path.into_inner(), if_match, body.0).await
 }
 
 /// Delete a note on an assignment
@@ -668,17 +682,7 @@ async fn delete_assignment_note(
     path: web::Path<(String, String)>,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
-    let (id, note_id) = path.into_inner();
-    let id: AssignmentId = path_id(&id, "assignment")?;
-    state
-        .db
-        .write(move |conn| {
-            principal.check_sees(Some(assignments::get(conn, id)?.value.organization_id), "assignment")?;
-            let current = visible_note(conn, &principal, &note_id, NoteSubject::Assignment, &id.to_string())?;
-            removed(conn, &principal, &if_match, &current)
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    delete_note(&state, principal.0, NoteSubject::Assignment, path.into_inner(), if_match).await
 }
 
 /// One event of a timeline. Which fields are set depends on `kind` (see its values).
