@@ -240,6 +240,13 @@ pub struct AuthConfig {
     /// The claim of the provider's tokens that holds the organization id.
     #[arg(long, env = "JWT_ORG_CLAIM", default_value = "org", global = true)]
     pub jwt_org_claim: String,
+    /// Identity providers found by OpenID Connect discovery, one per client
+    /// organization if need be: a JSON array of `{"issuer": "https://…",
+    /// "audience"?, "role_claim"? (role), "org_claim"? (org), "default_role"?,
+    /// "organization_id"?, "min_refresh_secs"? (30)}`. Each issuer's keys come
+    /// from its `jwks_uri`, and follow its rotations.
+    #[arg(long, env = "OIDC_ISSUERS", default_value = "[]", value_parser = parse_oidc_issuers, global = true)]
+    pub oidc_issuers: OidcIssuers,
     /// The first admin, created when no user exists.
     #[arg(long, env = "BOOTSTRAP_ADMIN_EMAIL", global = true)]
     pub bootstrap_admin_email: Option<String>,
@@ -252,6 +259,14 @@ pub struct AuthConfig {
     /// may make five times as many in all (many people behind one NAT).
     #[arg(long, env = "TOKEN_RATE_LIMIT_PER_MINUTE", default_value_t = 10, global = true)]
     pub token_rate_limit_per_minute: u32,
+}
+
+/// The identity providers of `OIDC_ISSUERS`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OidcIssuers(pub Vec<crate::auth::oidc::IssuerConfig>);
+
+fn parse_oidc_issuers(value: &str) -> Result<OidcIssuers, String> {
+    crate::auth::oidc::parse_issuers(value).map(OidcIssuers)
 }
 
 /// HOST:PORT to listen on: an IP address, or a name this machine resolves

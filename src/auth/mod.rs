@@ -4,6 +4,7 @@
 //! organization members to their own organization with
 //! [`Principal::tenant`].
 
+pub mod oidc;
 pub mod passwords;
 pub mod rate_limit;
 pub mod tokens;
@@ -18,7 +19,7 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use self::rate_limit::RateLimits;
-use self::tokens::{SubjectKind, TokenService};
+use self::tokens::{SubjectKind, TokenService, Unverified};
 use crate::AppState;
 use crate::domain::OrganizationId;
 use crate::domain::access::{Permission, Requirement, Role};
@@ -124,36 +125,29 @@ fn authenticate(req: HttpRequest, required: Option<Permission>) -> impl Future<O
         let known = extensions.get::<Principal>().cloned().zip(extensions.get::<TokenEpoch>().map(|e| e.0));
         (known, extensions.contains::<Confirmed>())
     };
-    let checked = (|| -> AppResult<(web::Data<AppState>, Principal, i64)> {
-        let state = req
-            .app_data::<web::Data<AppState>>()
-            .cloned()
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the application state is missing")))?;
-        let (principal, epoch) = match known {
-            Some(known) => known,
-            None => {
-                let verified =
-                    state.auth.tokens.verify(bearer(&req)?).map_err(|r| AppError::Unauthenticated(Some(r.0)))?;
-                let principal = Principal {
-                    subject: verified.subject,
-                    kind: verified.kind,
-                    role: verified.role,
-                    organization: verified.organization,
-                    scopes: verified.scopes,
-                };
-                req.extensions_mut().insert(principal.clone());
-                req.extensions_mut().insert(TokenEpoch(verified.epoch));
-                state.auth.limits.per_caller(&principal.subject)?;
-                (principal, verified.epoch)
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the application state is missing")));
+    // Verified here, before any await, unless a discovered provider's keys must be fetched first.
+    let verified = match (&state, &known) {
+        (Ok(_), Some(_)) | (Err(_), _) => None,
+        (Ok(state), None) => Some(bearer(&req).map(|token| (token.to_owned(), state.auth.tokens.verify(token)))),
+    };
+    let checked = match verified {
+        Some(Ok((token, Err(Unverified::KeysNeeded(provider))))) => Err((state, token, provider)),
+        other => Ok(admit(&req, state, known, other, required)),
+    };
+    async move {
+        let (state, principal, epoch) = match checked {
+            Ok(admitted) => admitted?,
+            Err((state, token, provider)) => {
+                provider.refresh().await;
+                let state = state?;
+                let verified = state.auth.tokens.verify(&token);
+                admit(&req, Ok(state), None, Some(Ok((token, verified))), required)?
             }
         };
-        if let Some(permission) = required {
-            principal.require(permission)?;
-        }
-        Ok((state, principal, epoch))
-    })();
-    async move {
-        let (state, principal, epoch) = checked?;
         if confirmed {
             return Ok(principal);
         }
@@ -177,6 +171,48 @@ fn authenticate(req: HttpRequest, required: Option<Permission>) -> impl Future<O
         req.extensions_mut().insert(Confirmed);
         Ok(principal)
     }
+}
+
+type Verification = AppResult<(String, Result<tokens::Verified, Unverified>)>;
+
+/// The caller a verified token names, remembered with the request, within its rate limit and holding
+/// `required`.
+fn admit(
+    req: &HttpRequest,
+    state: AppResult<web::Data<AppState>>,
+    known: Option<(Principal, i64)>,
+    verified: Option<Verification>,
+    required: Option<Permission>,
+) -> AppResult<(web::Data<AppState>, Principal, i64)> {
+    let state = state?;
+    let (principal, epoch) = match (known, verified) {
+        (Some(known), _) => known,
+        (None, None) => return Err(AppError::Internal(anyhow::anyhow!("a request was neither known nor verified"))),
+        (None, Some(verification)) => {
+            let verified = match verification?.1 {
+                Ok(verified) => verified,
+                Err(Unverified::Refused(r)) => return Err(AppError::Unauthenticated(Some(r.0))),
+                Err(Unverified::KeysNeeded(_)) => {
+                    return Err(AppError::Unauthenticated(Some("the token's key id is unknown to its issuer")));
+                }
+            };
+            let principal = Principal {
+                subject: verified.subject,
+                kind: verified.kind,
+                role: verified.role,
+                organization: verified.organization,
+                scopes: verified.scopes,
+            };
+            req.extensions_mut().insert(principal.clone());
+            req.extensions_mut().insert(TokenEpoch(verified.epoch));
+            state.auth.limits.per_caller(&principal.subject)?;
+            (principal, verified.epoch)
+        }
+    };
+    if let Some(permission) = required {
+        principal.require(permission)?;
+    }
+    Ok((state, principal, epoch))
 }
 
 /// Refuses (401) a user's token unless the user still exists, is active, and
@@ -287,6 +323,12 @@ impl Auth {
                 })
             }
         };
+        let providers = config
+            .oidc_issuers
+            .0
+            .iter()
+            .map(|issuer| oidc::Provider::new(issuer.clone(), &config.jwt_audience).map(std::sync::Arc::new))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let tokens = TokenService::new(
             config.jwt_issuer.clone(),
             config.jwt_audience.clone(),
@@ -294,7 +336,8 @@ impl Auth {
             &secret,
             previous.as_ref(),
             external,
-        )?;
+        )?
+        .with_providers(providers);
         Ok(Auth { tokens, limits: RateLimits::new(config.rate_limit_per_minute, config.token_rate_limit_per_minute) })
     }
 }

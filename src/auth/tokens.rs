@@ -5,13 +5,14 @@
 //! by `kid` so two keys are valid during a rotation.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::oidc::{self, Provider};
 use crate::domain::OrganizationId;
 use crate::domain::access::{Permission, Role};
 
@@ -100,6 +101,8 @@ pub struct TokenService {
     keys: Vec<VerifyingKey>,
     role_claim: String,
     org_claim: String,
+    /// Identity providers found by OpenID Connect discovery, each with its own keys (see [`oidc`]).
+    providers: Vec<Arc<Provider>>,
     /// Tokens verified lately, with their `exp`: a client sends the same token with every request, and
     /// verifying it (decoding, the signature, the claims) was an eighth of a GET by id's CPU. The keys never
     /// change while the service runs, so a token verified once stays verified until it expires.
@@ -110,6 +113,43 @@ pub struct TokenService {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct Refused(pub &'static str);
+
+/// Why a token is not verified, yet or at all.
+#[derive(Debug)]
+pub enum Unverified {
+    Refused(Refused),
+    /// The token's issuer is a discovered provider whose keys must be fetched first ([`Provider::refresh`]).
+    KeysNeeded(Arc<Provider>),
+}
+
+impl From<Refused> for Unverified {
+    fn from(r: Refused) -> Self {
+        Unverified::Refused(r)
+    }
+}
+
+/// The refusal a failed decoding means.
+pub(super) fn refusal(e: jsonwebtoken::errors::Error) -> Refused {
+    use jsonwebtoken::errors::ErrorKind::*;
+    match e.kind() {
+        ExpiredSignature => Refused("the token has expired"),
+        ImmatureSignature => Refused("the token is not valid yet"),
+        InvalidAudience => Refused("the token is for another audience"),
+        InvalidIssuer => Refused("the token is from another issuer"),
+        MissingRequiredClaim(_) => Refused("the token lacks a required claim"),
+        InvalidSignature => Refused("the token's signature is invalid"),
+        _ => Refused("the token is invalid"),
+    }
+}
+
+/// The `iss` a token claims, read before any key is chosen (to choose the issuer's keys); verified after.
+fn claimed_issuer(token: &str) -> Option<String> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("iss")?.as_str().map(str::to_owned)
+}
 
 fn kid_of(secret: &[u8]) -> String {
     let digest = Sha256::digest(secret);
@@ -174,8 +214,15 @@ impl TokenService {
             keys,
             role_claim,
             org_claim,
+            providers: Vec::new(),
             recent: Mutex::default(),
         })
+    }
+
+    /// Also accepts the tokens of these discovered identity providers (`OIDC_ISSUERS`).
+    pub fn with_providers(mut self, providers: Vec<Arc<Provider>>) -> Self {
+        self.providers = providers;
+        self
     }
 
     pub fn ttl_secs(&self) -> u64 {
@@ -215,7 +262,7 @@ impl TokenService {
     }
 
     /// Verifies a bearer token.
-    pub fn verify(&self, token: &str) -> Result<Verified, Refused> {
+    pub fn verify(&self, token: &str) -> Result<Verified, Unverified> {
         let now = jsonwebtoken::get_current_timestamp();
         let recent = || self.recent.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((verified, exp)) = recent().get(token)
@@ -235,13 +282,30 @@ impl TokenService {
     }
 
     /// Verifies a bearer token, and gives its `exp` when it is a whole number of seconds.
-    fn verify_afresh(&self, token: &str) -> Result<(Verified, Option<u64>), Refused> {
+    fn verify_afresh(&self, token: &str) -> Result<(Verified, Option<u64>), Unverified> {
         let header =
             decode_header(token).map_err(|_| Refused("the token is malformed or uses an unsupported algorithm"))?;
         // RFC 7515 §4.1.11: a header extension the token calls critical must be understood, and this
         // service understands none.
         if header.crit.is_some() {
-            return Err(Refused("the token names critical header extensions this service does not understand"));
+            return Err(Refused("the token names critical header extensions this service does not understand").into());
+        }
+        // A discovered provider's token is verified with that provider's keys only.
+        if !self.providers.is_empty()
+            && let Some(issuer) = claimed_issuer(token)
+            && let Some(provider) = self.providers.iter().find(|p| p.issuer() == issuer)
+        {
+            if provider.is_stale() {
+                // The keys held still verify; fresh ones are fetched beside this request.
+                let stale = Arc::clone(provider);
+                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                    runtime.spawn(async move { stale.refresh().await });
+                }
+            }
+            return provider.verify(token, &header).map_err(|e| match e {
+                oidc::Unverified::Refused(r) => Unverified::Refused(r),
+                oidc::Unverified::KeysNeeded => Unverified::KeysNeeded(Arc::clone(provider)),
+            });
         }
         let key = match &header.kid {
             Some(kid) => self.keys.iter().find(|k| &k.kid == kid).ok_or(Refused("the token's key id is unknown"))?,
@@ -253,7 +317,7 @@ impl TokenService {
                 .ok_or(Refused("no key for the token's algorithm"))?,
         };
         if key.algorithm != header.alg {
-            return Err(Refused("the token's algorithm does not match its key"));
+            return Err(Refused("the token's algorithm does not match its key").into());
         }
         let mut validation = Validation::new(key.algorithm);
         validation.set_issuer(&[&self.issuer]);
@@ -261,18 +325,7 @@ impl TokenService {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = LEEWAY_SECS;
         validation.validate_nbf = true;
-        let data = decode::<serde_json::Value>(token, &key.key, &validation).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind::*;
-            match e.kind() {
-                ExpiredSignature => Refused("the token has expired"),
-                ImmatureSignature => Refused("the token is not valid yet"),
-                InvalidAudience => Refused("the token is for another audience"),
-                InvalidIssuer => Refused("the token is from another issuer"),
-                MissingRequiredClaim(_) => Refused("the token lacks a required claim"),
-                InvalidSignature => Refused("the token's signature is invalid"),
-                _ => Refused("the token is invalid"),
-            }
-        })?;
+        let data = decode::<serde_json::Value>(token, &key.key, &validation).map_err(refusal)?;
         let claims = data.claims;
         let exp = claims["exp"].as_u64();
         let verified = if key.external { self.external_claims(&claims) } else { service_claims(claims) }?;

@@ -147,6 +147,7 @@ pub fn test_config(database_url: &str) -> Config {
             jwt_public_key_algorithm: "RS256".into(),
             jwt_role_claim: "role".into(),
             jwt_org_claim: "org".into(),
+            oidc_issuers: Default::default(),
             bootstrap_admin_email: Some(ADMIN_EMAIL.into()),
             bootstrap_admin_password: Some(ADMIN_PASSWORD.parse().unwrap()),
             rate_limit_per_minute: 100_000,

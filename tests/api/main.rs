@@ -29,6 +29,7 @@ mod matching;
 mod migrations;
 mod needs;
 mod notes;
+mod oidc;
 mod openapi;
 mod operations;
 mod organizations;
