@@ -182,6 +182,9 @@ harness add-skill "$target_url" sync-test-skill
 run_sync dry-run 0 --dry-run
 harness expect dry-run "$workdir/dry-run.json" dry_run=true updated=1 failed=0 watermark_advanced=false
 [ "$(state)" = "$before" ] || { echo "FAIL: the dry run changed the state file" >&2; exit 1; }
+# Run 5's watermark (the source's Date: whole seconds, up to half a second late) must be past the patch
+# above, or run 8 (no overlap) sends that candidate again.
+sleep 2
 run_sync run5 0
 harness expect run5 "$workdir/run5.json" created=0 updated=1 failed=0 watermark_advanced=true
 harness same-content run5 "$source_url" "$target_url"
@@ -205,7 +208,7 @@ read -r survivor_id merged_id < <(harness merge-two "$source_url" 20)
 echo "  deleted $deleted_id ($deleted_email); merged $merged_id into $survivor_id, on the source"
 # The watermark is the source's Date header: whole seconds, and the server refreshes it every half
 # second, so it may lag that much. Run 8 starts two seconds after the merge, so its watermark is past the
-# merge and run 9 exports nothing (after one second, a merge early in its second was re-exported).
+# merge and run 9 exports nothing (after one second, a merge early in its second was exported again).
 sleep 2
 run_sync run8 0 --overlap-seconds 0
 harness expect run8 "$workdir/run8.json" deleted=2 deletions_unknown=0 exported=1 failed=0 watermark_advanced=true
