@@ -20,7 +20,7 @@ use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, P
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
 use serde::Deserialize;
 
-use super::tokens::{LEEWAY_SECS, Refused, SubjectKind, Verified};
+use super::tokens::{ClaimMapping, LEEWAY_SECS, Refused, Verified, external_caller};
 use crate::domain::OrganizationId;
 use crate::domain::access::Role;
 
@@ -179,37 +179,15 @@ impl Provider {
     }
 
     fn claims(&self, claims: &serde_json::Value) -> Result<Verified, Refused> {
-        let subject = claims["sub"].as_str().ok_or(Refused("the token's subject is not a string"))?;
-        let role = match claims.get(&self.config.role_claim) {
-            Some(role) => role.as_str().and_then(|r| r.parse::<Role>().ok()),
-            None => self.config.default_role,
-        }
-        .ok_or(Refused("the token carries no role this service knows"))?;
-        let claimed = match claims.get(&self.config.org_claim).and_then(|o| o.as_str()) {
-            Some(org) => {
-                Some(org.parse::<OrganizationId>().map_err(|_| Refused("the token's organization is not an id"))?)
-            }
-            None => None,
-        };
-        let organization = match (self.config.organization_id, claimed) {
-            (Some(own), Some(claimed)) if own != claimed => {
-                return Err(Refused("the token names another organization than its issuer's"));
-            }
-            (Some(own), _) => Some(own),
-            (None, claimed) => claimed,
-        };
-        if role.is_tenant_bound() && organization.is_none() {
-            return Err(Refused("an organization member's token must name the organization"));
-        }
         // The issuer is part of the subject: two providers may hand out the same `sub`.
-        Ok(Verified {
-            subject: format!("external:{subject}@{}", self.config.issuer),
-            kind: SubjectKind::External,
-            role,
-            organization,
-            scopes: None,
-            epoch: 0,
-        })
+        let mapping = ClaimMapping {
+            role_claim: &self.config.role_claim,
+            org_claim: &self.config.org_claim,
+            default_role: self.config.default_role,
+            organization: self.config.organization_id,
+            issuer: Some(&self.config.issuer),
+        };
+        external_caller(claims, &mapping)
     }
 
     /// Fetches the keys for a token that names one not held: once per `min_refresh` at most, and one fetch at a

@@ -333,27 +333,54 @@ impl TokenService {
     }
 
     fn external_claims(&self, claims: &serde_json::Value) -> Result<Verified, Refused> {
-        let subject = claims["sub"].as_str().ok_or(Refused("the token's subject is not a string"))?;
-        let role = claims[&self.role_claim]
-            .as_str()
-            .and_then(|r| r.parse::<Role>().ok())
-            .ok_or(Refused("the token carries no role this service knows"))?;
-        let organization = match claims.get(&self.org_claim).and_then(|o| o.as_str()) {
-            Some(org) => Some(org.parse().map_err(|_| Refused("the token's organization is not an id"))?),
-            None => None,
-        };
-        if role.is_tenant_bound() && organization.is_none() {
-            return Err(Refused("an organization member's token must name the organization"));
-        }
-        Ok(Verified {
-            subject: format!("external:{subject}"),
-            kind: SubjectKind::External,
-            role,
-            organization,
-            scopes: None,
-            epoch: 0,
-        })
+        external_caller(
+            claims,
+            &ClaimMapping { role_claim: &self.role_claim, org_claim: &self.org_claim, ..Default::default() },
+        )
     }
+}
+
+/// Where an identity provider's tokens say who the caller is.
+#[derive(Default)]
+pub(super) struct ClaimMapping<'a> {
+    pub role_claim: &'a str,
+    pub org_claim: &'a str,
+    /// The role of a token without the role claim (none: refused).
+    pub default_role: Option<Role>,
+    /// The organization every token belongs to (one naming another is refused).
+    pub organization: Option<OrganizationId>,
+    /// The issuer, made part of the subject when several providers may hand out the same `sub`.
+    pub issuer: Option<&'a str>,
+}
+
+/// The caller an identity provider's verified claims name: `external:{sub}` (with `@{issuer}` when given), its
+/// role and organization as `mapping` reads them.
+pub(super) fn external_caller(claims: &serde_json::Value, mapping: &ClaimMapping) -> Result<Verified, Refused> {
+    let subject = claims["sub"].as_str().ok_or(Refused("the token's subject is not a string"))?;
+    let role = match claims.get(mapping.role_claim) {
+        Some(role) => role.as_str().and_then(|r| r.parse::<Role>().ok()),
+        None => mapping.default_role,
+    }
+    .ok_or(Refused("the token carries no role this service knows"))?;
+    let claimed = match claims.get(mapping.org_claim).and_then(|o| o.as_str()) {
+        Some(org) => Some(org.parse::<OrganizationId>().map_err(|_| Refused("the token's organization is not an id"))?),
+        None => None,
+    };
+    let organization = match (mapping.organization, claimed) {
+        (Some(own), Some(claimed)) if own != claimed => {
+            return Err(Refused("the token names another organization than its issuer's"));
+        }
+        (Some(own), _) => Some(own),
+        (None, claimed) => claimed,
+    };
+    if role.is_tenant_bound() && organization.is_none() {
+        return Err(Refused("an organization member's token must name the organization"));
+    }
+    let subject = match mapping.issuer {
+        Some(issuer) => format!("external:{subject}@{issuer}"),
+        None => format!("external:{subject}"),
+    };
+    Ok(Verified { subject, kind: SubjectKind::External, role, organization, scopes: None, epoch: 0 })
 }
 
 fn service_claims(claims: serde_json::Value) -> Result<Verified, Refused> {

@@ -90,6 +90,11 @@ fn jwk(text: &str) -> Value {
     serde_json::from_str(text).unwrap()
 }
 
+/// An HMAC key in the set, which the service must never take.
+fn symmetric() -> Value {
+    json!({"kty": "oct", "kid": "sym-1", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA", "alg": "HS256"})
+}
+
 fn now() -> u64 {
     jsonwebtoken::get_current_timestamp()
 }
@@ -134,9 +139,7 @@ async fn providers() -> Providers {
         key["use"] = json!("enc");
         key
     };
-    let symmetric =
-        json!({"kty": "oct", "kid": "sym-1", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA", "alg": "HS256"});
-    let open = Idp::start(json!({"keys": [jwk(IDP_JWK), encryption, symmetric]})).await;
+    let open = Idp::start(json!({"keys": [jwk(IDP_JWK), encryption, symmetric()]})).await;
     let organization = Idp::start(json!({"keys": [jwk(IDP_JWK)]})).await;
     let impostor = Idp::start(json!({"keys": [jwk(IDP_JWK)]})).await;
     *impostor.served.named.lock().unwrap() = Some("https://login.example.com".into());
@@ -190,7 +193,7 @@ async fn discovered_providers_are_trusted_as_they_rotate(app: TestApp, p: Provid
 
     // Algorithm confusion: HS256 under the RSA key's kid, keyed with the public key's text, is refused; so are
     // the set's symmetric and encryption keys, which the service never takes.
-    open.serve(json!({"keys": [jwk(IDP_NEXT_JWK), {"kty": "oct", "kid": "sym-1", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA", "alg": "HS256"}]}));
+    open.serve(json!({"keys": [jwk(IDP_NEXT_JWK), symmetric()]}));
     let claims = json!({"sub": "mallory", "iss": open.issuer, "aud": AUDIENCE, "exp": now() + 300, "role": "admin"});
     for (kid, secret) in [("idp-2", IDP_PUBLIC.as_bytes()), ("sym-1", b"secret-secret-secret-secret-secret".as_slice())]
     {
