@@ -173,6 +173,7 @@ fn config(database_url: &str) -> anyhow::Result<Config> {
             jwt_role_claim: "role".into(),
             jwt_org_claim: "org".into(),
             oidc_issuers: Default::default(),
+            scim_token: None,
             bootstrap_admin_email: Some(ADMIN.0.into()),
             bootstrap_admin_password: Some(ADMIN.1.parse()?),
             rate_limit_per_minute: 1_000_000,

@@ -247,6 +247,11 @@ pub struct AuthConfig {
     /// from its `jwks_uri`, and follow its rotations.
     #[arg(long, env = "OIDC_ISSUERS", default_value = "[]", value_parser = parse_oidc_issuers, global = true)]
     pub oidc_issuers: OidcIssuers,
+    /// The bearer credential of the identity provider that provisions users
+    /// over SCIM 2.0 (`/scim/v2`); at least 32 characters. Unset: only admins
+    /// (`users:manage`) reach SCIM, with their own tokens.
+    #[arg(long, env = "SCIM_TOKEN", hide_env_values = true, global = true)]
+    pub scim_token: Option<Sensitive>,
     /// The first admin, created when no user exists.
     #[arg(long, env = "BOOTSTRAP_ADMIN_EMAIL", global = true)]
     pub bootstrap_admin_email: Option<String>,

@@ -35,7 +35,7 @@ pub async fn record(
     let response = next.call(req).await?;
     let status = response.status().as_u16();
     let request = response.request();
-    if !request.path().starts_with("/api/") {
+    if !request.path().starts_with("/api/") && !request.path().starts_with("/scim/") {
         return Ok(response);
     }
     let principal = request.extensions().get::<Principal>().cloned();
@@ -55,8 +55,13 @@ pub async fn record(
     }
     let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else { return Ok(response) };
     let pattern = request.match_pattern().unwrap_or_else(|| request.path().to_owned());
-    let object_type =
-        pattern.trim_start_matches("/api/v1/").split('/').next().filter(|s| !s.is_empty()).map(str::to_owned);
+    let object_type = pattern
+        .trim_start_matches("/api/v1/")
+        .trim_start_matches("/scim/v2/")
+        .split('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
     let object_id = request.match_info().iter().next().map(|(_, v)| v.to_owned()).or_else(|| {
         let location = response.headers().get(actix_web::http::header::LOCATION)?.to_str().ok()?;
         location.rsplit('/').next().map(str::to_owned)
@@ -71,6 +76,8 @@ pub async fn record(
                 crate::auth::tokens::SubjectKind::User => "user",
                 crate::auth::tokens::SubjectKind::ApiKey => "api_key",
                 crate::auth::tokens::SubjectKind::External => "external",
+                crate::auth::tokens::SubjectKind::Provisioning => "provisioning",
+                crate::auth::tokens::SubjectKind::ProviderUser => "provider_user",
             })
             .to_owned(),
         role: principal.as_ref().map(|p| p.role.as_str().to_owned()),

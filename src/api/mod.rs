@@ -32,6 +32,7 @@ pub mod rendered;
 pub mod reports;
 mod response_headers;
 mod schema_shapes;
+pub mod scim;
 pub mod skills;
 pub mod skillsets;
 pub mod tags;
@@ -80,6 +81,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             exchange_rates::routes(v1);
         }),
     );
+    cfg.service(scope::scope("/scim/v2").configure(scim::routes));
 }
 
 /// The OpenAPI 3.1 document of the service. A JSON value, not utoipa's
@@ -120,6 +122,7 @@ pub fn openapi() -> serde_json::Value {
         (name = "matching", description = "Explainable ranking of candidates for needs, and of needs for candidates."),
         (name = "auth", description = "Tokens (the OAuth2 token endpoint) and the caller's identity."),
         (name = "users", description = "People who log in; admins only."),
+        (name = "scim", description = "SCIM 2.0 (RFC 7643, RFC 7644) for identity providers (Okta, Entra ID): users and the groups that grant them a role, with `SCIM_TOKEN`. Answers are `application/scim+json`, errors SCIM's own."),
         (name = "api-keys", description = "API keys for integration scripts; admins only."),
         (name = "audit", description = "The audit log of writes and refused attempts; admins only."),
         (name = "privacy", description = "Candidates' consents, the export of everything held about a candidate, and erasure."),
@@ -202,6 +205,7 @@ struct StandardErrors;
 
 const OAUTH2: &str = "oauth2";
 const BEARER: &str = "bearer";
+const SCIM: &str = "scim";
 
 fn who_may_call(scopes: &[String]) -> String {
     use crate::domain::access::{Permission, Role};
@@ -243,6 +247,17 @@ fn security_schemes(openapi: &mut OpenApiDoc) {
                 .bearer_format("JWT")
                 .description(Some(
                     "An access token from POST /api/v1/auth/token, or from the configured identity provider.",
+                ))
+                .build(),
+        ),
+    );
+    components.add_security_scheme(
+        SCIM,
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "The identity provider's SCIM credential, configured as `SCIM_TOKEN`: it opens `/scim/v2` only.",
                 ))
                 .build(),
         ),
@@ -318,12 +333,20 @@ impl Modify for StandardErrors {
                 if !secured {
                     operation.security = Some(Vec::new());
                 }
+                let provisioning = path.starts_with("/scim/");
                 if let Some(scopes) = scopes {
-                    operation.security = Some(vec![
+                    let mut requirements = vec![
                         SecurityRequirement::new(OAUTH2, scopes.clone()),
                         SecurityRequirement::new(BEARER, scopes.clone()),
-                    ]);
-                    let who = who_may_call(&scopes);
+                    ];
+                    let mut who = who_may_call(&scopes);
+                    if provisioning {
+                        requirements.insert(0, SecurityRequirement::new(SCIM, Vec::<String>::new()));
+                        who = "**Who may call:** the identity provider, with `SCIM_TOKEN`; admins, with their own \
+                               token."
+                            .to_owned();
+                    }
+                    operation.security = Some(requirements);
                     operation.description = Some(match operation.description.take() {
                         Some(d) if !d.is_empty() => format!("{d}\n\n{who}"),
                         _ => who,

@@ -102,6 +102,12 @@ pub fn declare(doc: &mut Value) {
             if idempotent && status.starts_with('2') {
                 sent.push(REPLAYED);
             }
+            // An operation's own refusals (SCIM's) carry what the shared ones do.
+            match status.as_str() {
+                "429" | "503" => sent.push(RETRY_AFTER),
+                "401" | "403" => sent.push(WWW_AUTHENTICATE),
+                _ => {}
+            }
             add(response, &sent);
         }
     }

@@ -29,6 +29,8 @@ use crate::error::{AppError, AppResult};
 pub struct Auth {
     pub tokens: TokenService,
     pub limits: RateLimits,
+    /// The SHA-256 of `SCIM_TOKEN`: what a provisioning request's bearer credential must hash to.
+    pub provisioning: Option<[u8; 32]>,
 }
 
 /// The authenticated caller of a request.
@@ -139,7 +141,7 @@ fn authenticate(req: HttpRequest, required: Option<Permission>) -> impl Future<O
         other => Ok(admit(&req, state, known, other, required)),
     };
     async move {
-        let (state, principal, epoch) = match checked {
+        let (state, mut principal, epoch) = match checked {
             Ok(admitted) => admitted?,
             Err((state, token, provider)) => {
                 provider.refresh().await;
@@ -166,7 +168,31 @@ fn authenticate(req: HttpRequest, required: Option<Permission>) -> impl Future<O
                     state.db.lookup(move |conn| check(conn)).await?;
                 }
             }
-            SubjectKind::External => {}
+            SubjectKind::ProviderUser => {
+                // The user the provider's token names, as they are now: deactivated or deleted, refused.
+                let login = principal.subject.trim_start_matches(tokens::PROVIDER_LOGIN).to_owned();
+                let found = state.db.lookup(move |conn| crate::db::users::signed_in(conn, &login)).await?;
+                let (id, standing) = found.filter(|(_, s)| s.active).ok_or(AppError::Unauthenticated(Some(
+                    "the token names no active user of this service: provision them (SCIM) first",
+                )))?;
+                if principal.organization.is_some_and(|own| standing.organization_id != Some(own)) {
+                    return Err(AppError::Unauthenticated(Some(
+                        "the token's user belongs to another organization than its issuer's",
+                    )));
+                }
+                principal = Principal {
+                    subject: format!("user:{id}"),
+                    kind: SubjectKind::ProviderUser,
+                    role: standing.role,
+                    organization: standing.organization_id,
+                    scopes: None,
+                };
+                req.extensions_mut().insert(principal.clone());
+                if let Some(permission) = required {
+                    principal.require(permission)?;
+                }
+            }
+            SubjectKind::External | SubjectKind::Provisioning => {}
         }
         req.extensions_mut().insert(Confirmed);
         Ok(principal)
@@ -209,7 +235,10 @@ fn admit(
             (principal, verified.epoch)
         }
     };
-    if let Some(permission) = required {
+    // A provider's token naming a user grants what the user holds, known once they are found.
+    if let Some(permission) = required
+        && !principal.subject.starts_with(tokens::PROVIDER_LOGIN)
+    {
         principal.require(permission)?;
     }
     Ok((state, principal, epoch))
@@ -338,7 +367,55 @@ impl Auth {
             external,
         )?
         .with_providers(providers);
-        Ok(Auth { tokens, limits: RateLimits::new(config.rate_limit_per_minute, config.token_rate_limit_per_minute) })
+        let provisioning = match &config.scim_token {
+            None => None,
+            Some(token) => {
+                anyhow::ensure!(token.expose().chars().count() >= 32, "SCIM_TOKEN must be at least 32 characters long");
+                Some(digest(token.expose()))
+            }
+        };
+        Ok(Auth {
+            tokens,
+            limits: RateLimits::new(config.rate_limit_per_minute, config.token_rate_limit_per_minute),
+            provisioning,
+        })
+    }
+}
+
+fn digest(secret: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(secret.as_bytes()).into()
+}
+
+/// The caller of a SCIM request: the identity provider, by `SCIM_TOKEN`, or an admin (`users:manage`) by
+/// their own token. The SCIM credential opens `/scim/v2` and nothing else: it is not a token, and no other
+/// extractor accepts it.
+pub struct Provisioner(pub Principal);
+
+impl FromRequest for Provisioner {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>();
+        let expected = state.and_then(|s| s.auth.provisioning);
+        // Compared as digests: the time taken says nothing of the credential.
+        if let (Some(expected), Ok(token)) = (expected, bearer(req))
+            && digest(token) == expected
+        {
+            let principal = Principal {
+                subject: "scim".into(),
+                kind: SubjectKind::Provisioning,
+                role: Role::Admin,
+                organization: None,
+                scopes: Some(BTreeSet::from([Permission::UsersManage])),
+            };
+            let limited = state.map_or(Ok(()), |s| s.auth.limits.per_caller(&principal.subject));
+            req.extensions_mut().insert(principal.clone());
+            return Box::pin(std::future::ready(limited.map(|()| Provisioner(principal))));
+        }
+        let principal = authenticate(req.clone(), Some(Permission::UsersManage));
+        Box::pin(async move { Ok(Provisioner(principal.await?)) })
     }
 }
 

@@ -54,6 +54,12 @@ pub struct IssuerConfig {
     /// and a token naming another organization is refused.
     #[serde(default)]
     pub organization_id: Option<OrganizationId>,
+    /// The claim naming a user of the service (their SCIM `userName` or e-mail), such as
+    /// `preferred_username`, `email` or `upn`: its tokens then act as that user, with the role and
+    /// organization the user holds here (from their SCIM groups), and stop working the moment the user is
+    /// deactivated or deleted. A token naming no user of the service is refused; role claims are not read.
+    #[serde(default)]
+    pub user_claim: Option<String>,
     /// The least time between two fetches of the keys for an unknown `kid`, in seconds (default 30).
     #[serde(default = "min_refresh_secs")]
     pub min_refresh_secs: u64,
@@ -186,6 +192,7 @@ impl Provider {
             default_role: self.config.default_role,
             organization: self.config.organization_id,
             issuer: Some(&self.config.issuer),
+            user_claim: self.config.user_claim.as_deref(),
         };
         external_caller(claims, &mapping)
     }

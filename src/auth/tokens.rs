@@ -32,6 +32,11 @@ pub enum SubjectKind {
     ApiKey,
     /// A person authenticated by the external identity provider.
     External,
+    /// An identity provider provisioning users over SCIM with its own credential; never in a token.
+    Provisioning,
+    /// A user of the service signed in through an identity provider whose `user_claim` names them: they act
+    /// with the role and organization they hold here. Never in a token the service issues.
+    ProviderUser,
 }
 
 /// The claims of an access token the service issues.
@@ -340,6 +345,9 @@ impl TokenService {
     }
 }
 
+/// The subject of a provider's token that names a user of the service, before the user is found.
+pub const PROVIDER_LOGIN: &str = "login:";
+
 /// Where an identity provider's tokens say who the caller is.
 #[derive(Default)]
 pub(super) struct ClaimMapping<'a> {
@@ -351,12 +359,28 @@ pub(super) struct ClaimMapping<'a> {
     pub organization: Option<OrganizationId>,
     /// The issuer, made part of the subject when several providers may hand out the same `sub`.
     pub issuer: Option<&'a str>,
+    /// The claim naming a user of the service; the token then acts as that user.
+    pub user_claim: Option<&'a str>,
 }
 
 /// The caller an identity provider's verified claims name: `external:{sub}` (with `@{issuer}` when given), its
 /// role and organization as `mapping` reads them.
 pub(super) fn external_caller(claims: &serde_json::Value, mapping: &ClaimMapping) -> Result<Verified, Refused> {
     let subject = claims["sub"].as_str().ok_or(Refused("the token's subject is not a string"))?;
+    if let Some(claim) = mapping.user_claim {
+        let login = claims.get(claim).and_then(|l| l.as_str()).map(str::trim).filter(|l| !l.is_empty());
+        let login = login.ok_or(Refused("the token does not name its user (the issuer's user_claim)"))?;
+        // The user is found, and their role read, when the request is confirmed; until then the token
+        // grants nothing. `organization` is the issuer's own, which the user must belong to.
+        return Ok(Verified {
+            subject: format!("{PROVIDER_LOGIN}{}", crate::db::users::login_identity(login)),
+            kind: SubjectKind::ProviderUser,
+            role: Role::OrgMember,
+            organization: mapping.organization,
+            scopes: Some(BTreeSet::new()),
+            epoch: 0,
+        });
+    }
     let role = match claims.get(mapping.role_claim) {
         Some(role) => role.as_str().and_then(|r| r.parse::<Role>().ok()),
         None => mapping.default_role,
@@ -404,6 +428,9 @@ fn service_claims(claims: serde_json::Value) -> Result<Verified, Refused> {
         ),
         None => None,
     };
+    if matches!(claims.sub_kind, SubjectKind::Provisioning | SubjectKind::ProviderUser) {
+        return Err(Refused("the token names a kind of caller no token is issued to"));
+    }
     if claims.sub_kind == SubjectKind::ApiKey && scopes.is_none() {
         return Err(Refused("an API key's token must carry scopes"));
     }

@@ -67,6 +67,7 @@ pub mod privacy;
 pub mod reference;
 pub mod reports;
 mod schema;
+pub mod scim;
 pub mod search;
 pub mod seed;
 pub mod skills;

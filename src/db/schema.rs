@@ -287,8 +287,40 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         token_epoch -> BigInt,
+        user_name -> Nullable<Text>,
+        user_name_key -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        given_name -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        provisioned -> Bool,
+        idp_active -> Bool,
     }
 }
+
+diesel::table! {
+    scim_groups (id) {
+        id -> Text,
+        display_name -> Text,
+        display_name_key -> Text,
+        external_id -> Nullable<Text>,
+        role -> Nullable<Text>,
+        organization_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scim_group_members (group_id, user_id) {
+        group_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::joinable!(scim_group_members -> scim_groups (group_id));
+diesel::joinable!(scim_group_members -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(scim_groups, scim_group_members, users);
 
 diesel::table! {
     api_keys (id) {

@@ -26,6 +26,9 @@ struct Row {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     token_epoch: i64,
+    /// The SCIM userName in lowercase; a user created here is named by their e-mail.
+    user_name_key: Option<String>,
+    provisioned: bool,
 }
 
 impl Row {
@@ -61,7 +64,10 @@ pub fn count(conn: &mut DbConnection) -> AppResult<i64> {
 
 pub fn insert(conn: &mut DbConnection, user: &User, password_hash: String) -> AppResult<StoredUser> {
     ensure_organization(conn, user.organization_id)?;
-    let taken: i64 = users::table.filter(users::email.eq(&user.email)).count().get_result(conn)?;
+    let taken: i64 = users::table
+        .filter(users::email.eq(&user.email).or(users::user_name_key.eq(&user.email)))
+        .count()
+        .get_result(conn)?;
     if taken > 0 {
         return Err(AppError::Conflict("A user with this e-mail address exists.".into()));
     }
@@ -78,6 +84,8 @@ pub fn insert(conn: &mut DbConnection, user: &User, password_hash: String) -> Ap
         created_at: at,
         updated_at: at,
         token_epoch: 0,
+        user_name_key: Some(user.email.clone()),
+        provisioned: false,
     };
     diesel::insert_into(users::table).values(&row).execute(conn)?;
     row.into_domain()
@@ -151,6 +159,31 @@ pub fn standing(conn: &mut DbConnection, id: &str) -> AppResult<Option<Standing>
     .transpose()
 }
 
+/// The user a login names (their SCIM `userName` or their e-mail, as [`login_identity`] reads it), with their
+/// standing: who an identity provider's token with a `user_claim` acts as.
+pub fn signed_in(conn: &mut DbConnection, login: &str) -> AppResult<Option<(String, Standing)>> {
+    if login.contains('\0') {
+        return Ok(None);
+    }
+    let row: Option<(String, bool, String, Option<String>, i64)> = users::table
+        .filter(users::user_name_key.eq(login).or(users::email.eq(login)))
+        .select((users::id, users::active, users::role, users::organization_id, users::token_epoch))
+        .first(conn)
+        .optional()?;
+    row.map(|(id, active, role, organization_id, token_epoch)| {
+        Ok((
+            id,
+            Standing {
+                active,
+                role: role.parse().map_err(corrupt)?,
+                organization_id: organization_id.as_deref().map(str::parse).transpose().map_err(corrupt)?,
+                token_epoch,
+            },
+        ))
+    })
+    .transpose()
+}
+
 /// Replaces a user's fields; a new password hash when given.
 pub fn update(
     conn: &mut DbConnection,
@@ -160,14 +193,31 @@ pub fn update(
 ) -> AppResult<StoredUser> {
     ensure_organization(conn, user.organization_id)?;
     let id = current.id.to_string();
-    let taken: i64 =
-        users::table.filter(users::email.eq(&user.email)).filter(users::id.ne(&id)).count().get_result(conn)?;
+    let taken: i64 = users::table
+        .filter(users::email.eq(&user.email).or(users::user_name_key.eq(&user.email)))
+        .filter(users::id.ne(&id))
+        .count()
+        .get_result(conn)?;
     if taken > 0 {
         return Err(AppError::Conflict("A user with this e-mail address exists.".into()));
     }
+    let provisioned: bool = users::table.find(&id).select(users::provisioned).get_result(conn)?;
+    let before = &current.value;
+    if provisioned
+        && (before.email != user.email
+            || before.role != user.role
+            || before.organization_id != user.organization_id
+            || before.active != user.active)
+    {
+        return Err(AppError::Conflict(
+            "This user is provisioned by the identity provider (SCIM): their e-mail, role, organization and \
+             whether they are active change there (or through the groups it maps); here only display_name and \
+             password change."
+                .into(),
+        ));
+    }
     // What a token of theirs asserts (role, organization, that they may log in), or the password it was
     // issued for, changed: every token issued before ends at its next request.
-    let before = &current.value;
     let revokes = before.role != user.role
         || before.organization_id != user.organization_id
         || (before.active && !user.active)
@@ -186,6 +236,9 @@ pub fn update(
         ))
         .execute(conn)?;
     super::ensure_updated(updated)?;
+    if !provisioned && before.email != user.email {
+        diesel::update(users::table.find(&id)).set(users::user_name_key.eq(&user.email)).execute(conn)?;
+    }
     if let Some(hash) = password_hash {
         diesel::update(users::table.find(&id)).set(users::password_hash.eq(hash)).execute(conn)?;
     }

@@ -61,6 +61,7 @@ pub mod occupation;
 pub mod organization;
 pub mod pipeline;
 pub mod privacy;
+pub mod scim;
 pub mod search;
 pub mod skill;
 pub mod skillset;

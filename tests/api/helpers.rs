@@ -148,6 +148,7 @@ pub fn test_config(database_url: &str) -> Config {
             jwt_role_claim: "role".into(),
             jwt_org_claim: "org".into(),
             oidc_issuers: Default::default(),
+            scim_token: None,
             bootstrap_admin_email: Some(ADMIN_EMAIL.into()),
             bootstrap_admin_password: Some(ADMIN_PASSWORD.parse().unwrap()),
             rate_limit_per_minute: 100_000,

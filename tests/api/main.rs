@@ -42,6 +42,7 @@ mod progress;
 mod reports;
 mod revocation;
 mod scale_out;
+mod scim;
 mod search;
 mod skills;
 mod skillsets;

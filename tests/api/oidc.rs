@@ -258,3 +258,74 @@ async fn postgres() {
     let Some(app) = TestApp::postgres_with(|c| configure(c, &p, &org)).await else { return };
     discovered_providers_are_trusted_as_they_rotate(app, p).await;
 }
+
+/// An issuer whose `user_claim` names users of the service: its tokens act as the provisioned user, with the
+/// role their SCIM groups grant, and stop at once when the provider deactivates them.
+async fn provisioned_users_sign_in_through_their_provider(app: TestApp, idp: Idp) {
+    let scim = |method: reqwest::Method, path: &str, body: Value| {
+        app.client
+            .request(method, app.url(&format!("/scim/v2{path}")))
+            .bearer_auth(SCIM_TOKEN)
+            .header("content-type", "application/scim+json")
+            .body(body.to_string())
+            .send()
+    };
+    let sso = |claims: Value| token(&idp.issuer, "00u-sso-1", "idp-1", IDP_PRIVATE, claims);
+    let named = sso(json!({"preferred_username": "SSO.User@client.example"}));
+    // Not provisioned yet: refused, whatever role the token claims.
+    let early = sso(json!({"preferred_username": "sso.user@client.example", "role": "admin"}));
+    refused(&app, &early, "a token of a user not provisioned").await;
+
+    let user = json_of(
+        scim(reqwest::Method::POST, "/Users", json!({"userName": "sso.user@client.example", "active": true}))
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+    let id = user["id"].as_str().unwrap().to_owned();
+    // Provisioned, but no group grants a role: still refused.
+    refused(&app, &named, "a user without a role").await;
+    let group = json!({
+        "displayName": "Recruiters", "members": [{"value": id}],
+        "urn:interim-tracker:params:scim:schemas:extension:access:2.0:Group": {"role": "recruiter"},
+    });
+    json_of(scim(reqwest::Method::POST, "/Groups", group).await.unwrap(), 201).await;
+
+    let seen = me(&app, &named).await;
+    assert_eq!(
+        (seen["subject"].as_str(), seen["role"].as_str()),
+        (Some(format!("user:{id}").as_str()), Some("recruiter"))
+    );
+    assert_eq!(app.with(&named).get("/api/v1/candidates").await.status(), 200);
+    let admin_only = app.with(&named).get("/api/v1/users").await;
+    assert_eq!(admin_only.status(), 403, "the token's role claim was believed");
+    refused(&app, &sso(json!({"email": "sso.user@client.example"})), "a token without the user claim").await;
+
+    let off = json!({"Operations": [{"op": "replace", "path": "active", "value": false}]});
+    json_of(scim(reqwest::Method::PATCH, &format!("/Users/{id}"), off).await.unwrap(), 200).await;
+    refused(&app, &named, "a deactivated user's provider token").await;
+}
+
+const SCIM_TOKEN: &str = "the identity provider's SCIM credential, long enough";
+
+fn linked(config: &mut Config, idp: &Idp) {
+    let issuers = json!([{"issuer": idp.issuer, "user_claim": "preferred_username"}]);
+    config.auth.oidc_issuers =
+        interim_tracker::config::OidcIssuers(interim_tracker::auth::oidc::parse_issuers(&issuers.to_string()).unwrap());
+    config.auth.scim_token = Some(SCIM_TOKEN.parse().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_provisioned() {
+    let idp = Idp::start(json!({"keys": [jwk(IDP_JWK)]})).await;
+    let app = TestApp::sqlite_with(|c| linked(c, &idp)).await;
+    provisioned_users_sign_in_through_their_provider(app, idp).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_provisioned() {
+    let idp = Idp::start(json!({"keys": [jwk(IDP_JWK)]})).await;
+    let Some(app) = TestApp::postgres_with(|c| linked(c, &idp)).await else { return };
+    provisioned_users_sign_in_through_their_provider(app, idp).await;
+}

@@ -1,0 +1,11 @@
+DROP TABLE scim_group_members;
+DROP TABLE scim_groups;
+DROP INDEX users_external_id;
+DROP INDEX users_user_name_key;
+ALTER TABLE users DROP COLUMN idp_active;
+ALTER TABLE users DROP COLUMN provisioned;
+ALTER TABLE users DROP COLUMN family_name;
+ALTER TABLE users DROP COLUMN given_name;
+ALTER TABLE users DROP COLUMN external_id;
+ALTER TABLE users DROP COLUMN user_name_key;
+ALTER TABLE users DROP COLUMN user_name;
