@@ -13,7 +13,7 @@
 //! https is spoken, but to a loopback address (a provider in the same test).
 
 use std::collections::HashMap;
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
@@ -139,6 +139,8 @@ pub struct Provider {
     keys: RwLock<Option<KeySet>>,
     /// Held while fetching (single-flight); the time of the last fetch attempt.
     fetching: tokio::sync::Mutex<Option<Instant>>,
+    /// Whether a fetch beside the requests is under way: one at a time, however many requests see stale keys.
+    refreshing: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Provider {
@@ -154,7 +156,14 @@ impl Provider {
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         let audience = config.audience.clone().unwrap_or_else(|| default_audience.to_owned());
-        Ok(Provider { config, audience, http, keys: RwLock::default(), fetching: tokio::sync::Mutex::default() })
+        Ok(Provider {
+            config,
+            audience,
+            http,
+            keys: RwLock::default(),
+            fetching: tokio::sync::Mutex::default(),
+            refreshing: Default::default(),
+        })
     }
 
     pub fn issuer(&self) -> &str {
@@ -209,13 +218,29 @@ impl Provider {
         {
             return; // Fetched while this request waited, or too recently to try again.
         }
-        *last = Some(Instant::now());
         match self.fetch().await {
             Ok(set) => *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Some(set),
             Err(error) => {
                 tracing::warn!(issuer = %self.config.issuer, %error, "fetching the identity provider's keys; the keys held stay in use");
             }
         }
+        // When it ended: a request that waited for this fetch uses what it brought.
+        *last = Some(Instant::now());
+    }
+
+    /// Fetches the keys beside the requests (at start, and when they go stale), unless a fetch is under way
+    /// already. Needs a Tokio runtime; without one, nothing is fetched ahead.
+    pub fn refresh_in_background(self: &Arc<Self>) {
+        use std::sync::atomic::Ordering;
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        if self.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let provider = Arc::clone(self);
+        runtime.spawn(async move {
+            provider.refresh().await;
+            provider.refreshing.store(false, Ordering::Release);
+        });
     }
 
     /// Whether the keys held are past the time the provider said they are fresh for (they still verify).

@@ -225,7 +225,12 @@ impl TokenService {
     }
 
     /// Also accepts the tokens of these discovered identity providers (`OIDC_ISSUERS`).
+    /// Trusts discovered providers; each one's keys are fetched at once, beside the start, so the first
+    /// token of an issuer seldom waits.
     pub fn with_providers(mut self, providers: Vec<Arc<Provider>>) -> Self {
+        for provider in &providers {
+            provider.refresh_in_background();
+        }
         self.providers = providers;
         self
     }
@@ -302,10 +307,7 @@ impl TokenService {
         {
             if provider.is_stale() {
                 // The keys held still verify; fresh ones are fetched beside this request.
-                let stale = Arc::clone(provider);
-                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                    runtime.spawn(async move { stale.refresh().await });
-                }
+                provider.refresh_in_background();
             }
             return provider.verify(token, &header).map_err(|e| match e {
                 oidc::Unverified::Refused(r) => Unverified::Refused(r),

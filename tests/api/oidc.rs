@@ -158,7 +158,14 @@ fn configure(config: &mut Config, p: &Providers, org: &str) {
 
 async fn discovered_providers_are_trusted_as_they_rotate(app: TestApp, p: Providers) {
     let open = &p.open;
-    // Keys are fetched for the first token, then kept.
+    // Keys are fetched at start, beside it, before any token asks; then kept.
+    for _ in 0..100 {
+        if open.fetches() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(open.fetches(), 1, "the keys were not fetched at start");
     let alice = token(&open.issuer, "alice", "idp-1", IDP_PRIVATE, json!({"role": "recruiter"}));
     let seen = me(&app, &alice).await;
     assert_eq!(seen["subject"], format!("external:alice@{}", open.issuer));

@@ -218,9 +218,14 @@ def _keeps_own_standing(case):
     later call), as it must. A valid patch of the caller itself leaves those
     out, as a script that must keep working would; any other names a user
     that is not the caller (a missing one: 404)."""
-    if case.path != "/api/v1/users/{id}" or case.method not in ("PATCH", "DELETE") or not SELF_USER_ID:
+    if (case.path_parameters or {}).get("id") != SELF_USER_ID or not SELF_USER_ID:
         return
-    if (case.path_parameters or {}).get("id") != SELF_USER_ID:
+    # Through SCIM, any write to the caller makes it a provisioned user whose role its groups decide: a
+    # valid one names another user (a missing one: 404).
+    if case.path == "/scim/v2/Users/{id}" and case.method in ("PUT", "PATCH", "DELETE"):
+        case.path_parameters["id"] = str(uuid.uuid4())
+        return
+    if case.path != "/api/v1/users/{id}" or case.method not in ("PATCH", "DELETE"):
         return
     if _is_positive(case) and case.method == "PATCH" and isinstance(case.body, dict):
         for field in STANDING:
