@@ -287,16 +287,18 @@ async fn allowed_method(
         .filter(|allow| !allow.is_empty() && !allow.contains(&method) && !matches!(method, "OPTIONS" | "HEAD"));
     if let Some(allow) = refused {
         let error = AppError::MethodNotAllowed { allow: allow.join(", ") };
-        return Ok(req.into_response(actix_web::ResponseError::error_response(&error)));
+        let refusal = api::scim::refusal(req.path(), error);
+        return Ok(req.into_response(refusal));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// No route took the request: 405 with `Allow` when the path exists with
 /// other methods, 404 otherwise.
-async fn not_found(req: actix_web::HttpRequest, routes: web::Data<api::RouteTable>) -> Result<HttpResponse, AppError> {
-    match routes.methods(req.path()) {
-        Some(allow) if !allow.is_empty() => Err(AppError::MethodNotAllowed { allow: allow.join(", ") }),
-        _ => Err(AppError::NotFound("route")),
-    }
+async fn not_found(req: actix_web::HttpRequest, routes: web::Data<api::RouteTable>) -> HttpResponse {
+    let error = match routes.methods(req.path()) {
+        Some(allow) if !allow.is_empty() => AppError::MethodNotAllowed { allow: allow.join(", ") },
+        _ => AppError::NotFound("route"),
+    };
+    api::scim::refusal(req.path(), error)
 }

@@ -319,7 +319,8 @@ pub async fn printable_query(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     if encodes_control_character(req.query_string()) {
         let error = AppError::InvalidQuery("The query string must not contain control characters.".into());
-        return Ok(req.into_response(error.error_response()));
+        let refusal = super::scim::refusal(req.path(), error);
+        return Ok(req.into_response(refusal));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
 }

@@ -305,6 +305,10 @@ async fn scim_refuses_what_it_cannot_take(app: TestApp) {
     assert_eq!(me(&app, SCIM_TOKEN).await, 401);
     assert_eq!(app.with(SCIM_TOKEN).get("/api/v1/users").await.status(), 401);
 
+    // Refusals made before any handler runs are SCIM's too.
+    scim_error(scim(&app, SCIM_TOKEN, Method::GET, "/Users?filter=%01", None).await, 400, Some("invalidFilter")).await;
+    scim_error(scim(&app, SCIM_TOKEN, Method::DELETE, "/Users", None).await, 405, None).await;
+    scim_error(scim(&app, SCIM_TOKEN, Method::GET, "/Nothing", None).await, 404, None).await;
     let path = format!("/Users?filter={}", filter("userName co \"jane\""));
     scim_error(scim(&app, SCIM_TOKEN, Method::GET, &path, None).await, 400, Some("invalidFilter")).await;
     let path = format!("/Users?filter={}", filter("title eq \"CFO\""));

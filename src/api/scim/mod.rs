@@ -91,6 +91,7 @@ impl From<AppError> for ScimError {
             AppError::InvalidQuery(d) => (Some("invalidFilter"), d.clone()),
             AppError::MalformedBody(d) => (Some("invalidSyntax"), d.clone()),
             AppError::Conflict(d) => (Some("uniqueness"), d.clone()),
+            AppError::NotFound("route") => (None, "No such resource: see /scim/v2/ResourceTypes.".into()),
             AppError::NotFound(what) => (None, format!("No {what} has this id.")),
             other => (None, other.problem().detail),
         };
@@ -129,6 +130,12 @@ impl ResponseError for ScimError {
 }
 
 pub type ScimResult<T> = Result<T, ScimError>;
+
+/// The answer to a request refused before any handler ran (a query with control characters, a method the
+/// path does not take): SCIM's error document under `/scim/`, the problem document elsewhere.
+pub fn refusal(path: &str, error: AppError) -> HttpResponse {
+    if path.starts_with("/scim/") { ScimError::from(error).error_response() } else { error.error_response() }
+}
 
 /// A SCIM answer: `application/scim+json`, with the resource's `ETag` when it has a version.
 fn answer(status: StatusCode, body: &Value, version: Option<i64>, location: Option<&str>) -> HttpResponse {
@@ -170,11 +177,12 @@ pub struct ListQuery {
     /// `eq` clauses joined by `and`, such as `userName eq "jane.doe@client.example"`.
     #[param(example = "userName eq \"jane.doe@client.example\"", max_length = 1000)]
     pub filter: Option<String>,
-    /// The 1-based index of the first result (1 by default).
-    #[param(minimum = 1, value_type = Option<i64>)]
+    /// The 1-based index of the first result (1 by default; below 1 is taken as 1, RFC 7644 §3.4.2.4).
+    #[param(value_type = Option<i64>)]
     pub start_index: Option<String>,
-    /// How many results to answer, at most 200 (100 by default); 0 answers only `totalResults`.
-    #[param(minimum = 0, maximum = 200, value_type = Option<i64>)]
+    /// How many results to answer, at most 200 (100 by default; more is taken as 200, below 0 as 0); 0
+    /// answers only `totalResults`.
+    #[param(value_type = Option<i64>)]
     pub count: Option<String>,
     /// Comma-separated attributes to answer (besides `id`, `schemas` and `meta`).
     #[param(max_length = 1000)]
@@ -212,6 +220,12 @@ impl Listing {
             return Err(
                 Refusal { scim_type: "invalidFilter", detail: "a filter has at most 1000 characters".into() }.into()
             );
+        }
+        for (name, value) in [("attributes", &query.attributes), ("excludedAttributes", &query.excluded_attributes)] {
+            if value.as_deref().is_some_and(|v| v.chars().count() > 1000) {
+                let detail = format!("`{name}` has at most 1000 characters");
+                return Err(Refusal { scim_type: "invalidValue", detail }.into());
+            }
         }
         let clauses = match query.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
             Some(filter) => rules::parse_filter(filter)?,
@@ -327,6 +341,7 @@ pub struct ListResponse {
 pub struct PatchRequest {
     pub schemas: Vec<String>,
     #[serde(rename = "Operations")]
+    #[schema(min_items = 1, max_items = 1000)]
     pub operations: Vec<PatchOperation>,
 }
 
